@@ -1,0 +1,474 @@
+//! [`ConnectArgs`]: the explicit arguments, as given.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::spec::{Auth, ConnectionSpec, Security, Target};
+
+/// The explicit arguments of pymilvus's `connect()`, recorded raw.
+///
+/// Setting never fails: every value is kept as given and checked only by
+/// [`Resolver::resolve`](crate::Resolver::resolve), which reports every problem at once. An
+/// empty string counts as not given. `Debug` shows which secrets are set, never their values.
+///
+/// ```
+/// use conn_config::ConnectArgs;
+/// let args = ConnectArgs::new()
+///     .uri("https://milvus.example.com:19530/analytics")
+///     .user("root")
+///     .password("Milvus");
+/// assert_eq!(
+///     format!("{args:?}"),
+///     r#"ConnectArgs { uri: "https://milvus.example.com:19530/analytics", user: "root", password: "<redacted>" }"#
+/// );
+/// ```
+#[derive(Clone, Default)]
+pub struct ConnectArgs {
+    pub(crate) alias: Option<String>,
+    pub(crate) uri: Option<String>,
+    pub(crate) address: Option<String>,
+    pub(crate) host: Option<String>,
+    pub(crate) port: Option<String>,
+    pub(crate) user: Option<String>,
+    pub(crate) password: Option<SecretString>,
+    pub(crate) token: Option<SecretString>,
+    pub(crate) db_name: Option<String>,
+    pub(crate) secure: Option<bool>,
+    pub(crate) server_pem_path: Option<PathBuf>,
+    pub(crate) ca_pem_path: Option<PathBuf>,
+    pub(crate) client_pem_path: Option<PathBuf>,
+    pub(crate) client_key_path: Option<PathBuf>,
+    pub(crate) server_name: Option<String>,
+    pub(crate) timeout: Option<String>,
+    pub(crate) keep_alive: Option<bool>,
+}
+
+/// A port as given: a number or a string (checked at resolution: digits only, 1..=65535).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortArg(pub(crate) String);
+
+impl From<u16> for PortArg {
+    fn from(p: u16) -> PortArg {
+        PortArg(p.to_string())
+    }
+}
+impl From<u32> for PortArg {
+    fn from(p: u32) -> PortArg {
+        PortArg(p.to_string())
+    }
+}
+impl From<i32> for PortArg {
+    fn from(p: i32) -> PortArg {
+        PortArg(p.to_string())
+    }
+}
+impl From<i64> for PortArg {
+    fn from(p: i64) -> PortArg {
+        PortArg(p.to_string())
+    }
+}
+impl From<&str> for PortArg {
+    fn from(p: &str) -> PortArg {
+        PortArg(p.to_owned())
+    }
+}
+impl From<String> for PortArg {
+    fn from(p: String) -> PortArg {
+        PortArg(p)
+    }
+}
+
+/// A timeout as given: a [`Duration`], a number of seconds, or a string of seconds (checked
+/// at resolution: positive and finite).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeoutArg(pub(crate) String);
+
+impl From<Duration> for TimeoutArg {
+    fn from(d: Duration) -> TimeoutArg {
+        TimeoutArg(format_duration(d))
+    }
+}
+impl From<f64> for TimeoutArg {
+    fn from(s: f64) -> TimeoutArg {
+        TimeoutArg(s.to_string())
+    }
+}
+impl From<u64> for TimeoutArg {
+    fn from(s: u64) -> TimeoutArg {
+        TimeoutArg(s.to_string())
+    }
+}
+impl From<u32> for TimeoutArg {
+    fn from(s: u32) -> TimeoutArg {
+        TimeoutArg(s.to_string())
+    }
+}
+impl From<i32> for TimeoutArg {
+    fn from(s: i32) -> TimeoutArg {
+        TimeoutArg(s.to_string())
+    }
+}
+impl From<&str> for TimeoutArg {
+    fn from(s: &str) -> TimeoutArg {
+        TimeoutArg(s.to_owned())
+    }
+}
+impl From<String> for TimeoutArg {
+    fn from(s: String) -> TimeoutArg {
+        TimeoutArg(s)
+    }
+}
+
+/// Writes a duration as an exact decimal number of seconds (`2.5`, `10`, `0.000000001`).
+pub(crate) fn format_duration(d: Duration) -> String {
+    let nanos = d.subsec_nanos();
+    if nanos == 0 {
+        d.as_secs().to_string()
+    } else {
+        let frac = format!("{nanos:09}");
+        format!("{}.{}", d.as_secs(), frac.trim_end_matches('0'))
+    }
+}
+
+fn non_empty(s: impl Into<String>) -> Option<String> {
+    let s = s.into();
+    if s.is_empty() { None } else { Some(s) }
+}
+
+fn non_empty_path(p: impl Into<PathBuf>) -> Option<PathBuf> {
+    let p = p.into();
+    if p.as_os_str().is_empty() {
+        None
+    } else {
+        Some(p)
+    }
+}
+
+impl ConnectArgs {
+    /// No arguments: resolution then uses the environment, `.env` and the defaults.
+    pub fn new() -> ConnectArgs {
+        ConnectArgs::default()
+    }
+
+    /// The connection's alias (default: `MILVUS_CONN_ALIAS`, else `default`).
+    #[must_use]
+    pub fn alias(mut self, alias: impl Into<String>) -> Self {
+        self.alias = non_empty(alias);
+        self
+    }
+
+    /// The target as a URI: `http://host:port/db`, `https://…`, `tcp://…`, `grpc://…`,
+    /// `unix:PATH`, or a local `.db` path. Userinfo gives the credentials and the first path
+    /// segment the database.
+    #[must_use]
+    pub fn uri(mut self, uri: impl Into<String>) -> Self {
+        self.uri = non_empty(uri);
+        self
+    }
+
+    /// The target as `host:port` (`[v6]:port` for IPv6). Beats `uri` and `host`/`port`.
+    #[must_use]
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = non_empty(address);
+        self
+    }
+
+    /// The target host (default `localhost` when only `port` is given). IPv6 literals may be
+    /// given with or without brackets.
+    #[must_use]
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = non_empty(host);
+        self
+    }
+
+    /// The target port (default 19530 when only `host` is given).
+    #[must_use]
+    pub fn port(mut self, port: impl Into<PortArg>) -> Self {
+        self.port = non_empty(port.into().0);
+        self
+    }
+
+    /// The user name; needs [`password`](Self::password).
+    #[must_use]
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = non_empty(user);
+        self
+    }
+
+    /// The password; needs [`user`](Self::user).
+    #[must_use]
+    pub fn password(mut self, password: impl Into<SecretString>) -> Self {
+        let p: SecretString = password.into();
+        self.password = (!p.expose_secret().is_empty()).then_some(p);
+        self
+    }
+
+    /// A token (an API key, or `user:password`). Beats user and password.
+    #[must_use]
+    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
+        let t: SecretString = token.into();
+        self.token = (!t.expose_secret().is_empty()).then_some(t);
+        self
+    }
+
+    /// The database (beats the URI's path).
+    #[must_use]
+    pub fn db_name(mut self, db_name: impl Into<String>) -> Self {
+        self.db_name = non_empty(db_name);
+        self
+    }
+
+    /// TLS on or off. `https` URIs and TLS settings turn it on when it is not given;
+    /// `false` together with either is an error.
+    #[must_use]
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.secure = Some(secure);
+        self
+    }
+
+    /// A PEM file with the server's certificate (or its CA) to trust: one-way TLS.
+    #[must_use]
+    pub fn server_pem_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.server_pem_path = non_empty_path(path);
+        self
+    }
+
+    /// A PEM file with the CA certificate to trust.
+    #[must_use]
+    pub fn ca_pem_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_pem_path = non_empty_path(path);
+        self
+    }
+
+    /// The client certificate (PEM) for mutual TLS; needs [`client_key_path`](Self::client_key_path).
+    #[must_use]
+    pub fn client_pem_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.client_pem_path = non_empty_path(path);
+        self
+    }
+
+    /// The client private key (PEM) for mutual TLS; needs [`client_pem_path`](Self::client_pem_path).
+    #[must_use]
+    pub fn client_key_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.client_key_path = non_empty_path(path);
+        self
+    }
+
+    /// The name to check in the server's certificate instead of the host.
+    #[must_use]
+    pub fn server_name(mut self, name: impl Into<String>) -> Self {
+        self.server_name = non_empty(name);
+        self
+    }
+
+    /// The connect timeout, in seconds or as a [`Duration`] (default: `MILVUS_CONN_TIMEOUT`,
+    /// else 10 s).
+    #[must_use]
+    pub fn timeout(mut self, timeout: impl Into<TimeoutArg>) -> Self {
+        self.timeout = non_empty(timeout.into().0);
+        self
+    }
+
+    /// pymilvus's `keep_alive`: ask the connection layer to reconnect when idle.
+    #[must_use]
+    pub fn keep_alive(mut self, keep_alive: bool) -> Self {
+        self.keep_alive = Some(keep_alive);
+        self
+    }
+
+    /// The alias, if given.
+    pub fn alias_name(&self) -> Option<&str> {
+        self.alias.as_deref()
+    }
+
+    /// Whether no argument is given at all.
+    pub fn is_empty(&self) -> bool {
+        let ConnectArgs {
+            alias,
+            uri,
+            address,
+            host,
+            port,
+            user,
+            password,
+            token,
+            db_name,
+            secure,
+            server_pem_path,
+            ca_pem_path,
+            client_pem_path,
+            client_key_path,
+            server_name,
+            timeout,
+            keep_alive,
+        } = self;
+        alias.is_none()
+            && uri.is_none()
+            && address.is_none()
+            && host.is_none()
+            && port.is_none()
+            && user.is_none()
+            && password.is_none()
+            && token.is_none()
+            && db_name.is_none()
+            && secure.is_none()
+            && server_pem_path.is_none()
+            && ca_pem_path.is_none()
+            && client_pem_path.is_none()
+            && client_key_path.is_none()
+            && server_name.is_none()
+            && timeout.is_none()
+            && keep_alive.is_none()
+    }
+
+    /// Resolves these arguments against the process environment, a `.env` file found from
+    /// the current directory, and the defaults. Shorthand for
+    /// `Resolver::new().resolve(&self)`.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, as [`Errors`](crate::Errors).
+    pub fn resolve(&self) -> Result<ConnectionSpec, crate::Errors> {
+        crate::Resolver::new().resolve(self)
+    }
+
+    /// Resolves these arguments alone: no environment variable, no `.env` file, only the
+    /// defaults beneath them. Shorthand for `Resolver::isolated().resolve(&self)`.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, as [`Errors`](crate::Errors).
+    pub fn resolve_isolated(&self) -> Result<ConnectionSpec, crate::Errors> {
+        crate::Resolver::isolated().resolve(self)
+    }
+}
+
+impl fmt::Debug for ConnectArgs {
+    /// Lists the arguments that are set; secrets show as `"<redacted>"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ConnectArgs");
+        macro_rules! show {
+            ($($name:ident),*) => {$(
+                if let Some(v) = &self.$name { d.field(stringify!($name), v); }
+            )*};
+        }
+        show!(alias, uri, address, host, port, user);
+        if self.password.is_some() {
+            d.field("password", &"<redacted>");
+        }
+        if self.token.is_some() {
+            d.field("token", &"<redacted>");
+        }
+        show!(
+            db_name,
+            secure,
+            server_pem_path,
+            ca_pem_path,
+            client_pem_path,
+            client_key_path,
+            server_name,
+            timeout,
+            keep_alive
+        );
+        d.finish()
+    }
+}
+
+/// Percent-encodes a URI userinfo part or path segment.
+fn encode_component(s: &str) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    // Everything but unreserved characters (RFC 3986 section 2.3).
+    const SET: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'!')
+        .add(b'"')
+        .add(b'#')
+        .add(b'$')
+        .add(b'%')
+        .add(b'&')
+        .add(b'\'')
+        .add(b'(')
+        .add(b')')
+        .add(b'*')
+        .add(b'+')
+        .add(b',')
+        .add(b'/')
+        .add(b':')
+        .add(b';')
+        .add(b'<')
+        .add(b'=')
+        .add(b'>')
+        .add(b'?')
+        .add(b'@')
+        .add(b'[')
+        .add(b'\\')
+        .add(b']')
+        .add(b'^')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}');
+    utf8_percent_encode(s, SET).to_string()
+}
+
+/// Renders a spec as explicit arguments that resolve back to it (see
+/// [`ConnectionSpec::to_connect_args`]).
+pub(crate) fn render(spec: &ConnectionSpec) -> ConnectArgs {
+    let mut args = ConnectArgs::new()
+        .alias(spec.alias().as_str())
+        .db_name(spec.db_name().as_str())
+        .timeout(spec.timeout())
+        .keep_alive(spec.keep_alive())
+        .secure(spec.is_secure());
+    let userinfo = match spec.auth() {
+        Auth::UserPassword { user, password } => format!(
+            "{}:{}@",
+            encode_component(user),
+            encode_component(password.expose_secret())
+        ),
+        Auth::Token(t) => {
+            args = args.token(t.clone());
+            String::new()
+        }
+        Auth::None => String::new(),
+    };
+    let uri = match spec.target() {
+        Target::Tcp { host, port } => {
+            let scheme = if spec.is_secure() { "https" } else { "http" };
+            format!(
+                "{scheme}://{userinfo}{}:{port}/{}",
+                host.to_uri_host(),
+                encode_component(spec.db_name().as_str())
+            )
+        }
+        Target::Unix(p) => format!("unix:{}", p.display()),
+        Target::Lite(p) => p.display().to_string(),
+    };
+    if !matches!(spec.target(), Target::Tcp { .. }) {
+        if let Auth::UserPassword { user, password } = spec.auth() {
+            args = args.user(user.clone()).password(password.clone());
+        }
+    }
+    args = args.uri(uri);
+    if let Security::Tls(tls) = spec.security() {
+        let mut files = tls.ca_files().iter();
+        if let Some(first) = files.next() {
+            args = args.server_pem_path(first.clone());
+        }
+        if let Some(second) = files.next() {
+            args = args.ca_pem_path(second.clone());
+        }
+        if let Some(id) = tls.client_identity() {
+            args = args
+                .client_pem_path(id.cert_path().to_path_buf())
+                .client_key_path(id.key_path().to_path_buf());
+        }
+        if let Some(name) = tls.server_name() {
+            args = args.server_name(name);
+        }
+    }
+    args
+}

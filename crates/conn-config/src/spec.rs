@@ -1,0 +1,650 @@
+//! The validated output of resolution: [`ConnectionSpec`] and the types it is made of.
+//!
+//! Every type here is built only by the resolver (or by the parsers in this crate), so a
+//! value of any of them is always valid: a [`Port`] is never 0, a [`Host`] is never empty
+//! and always lower-case, a [`TlsSpec`] never holds half a client certificate pair.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::num::NonZeroU16;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::origin::{Field, Origin, Origins};
+
+/// A TCP port, 1..=65535.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Port(NonZeroU16);
+
+impl Port {
+    /// The default Milvus gRPC port, 19530.
+    pub const MILVUS: Port = Port(NonZeroU16::new(19530).expect("19530 is not zero"));
+    /// The default HTTPS port, 443, used for `https://` URIs without a port.
+    pub const HTTPS: Port = Port(NonZeroU16::new(443).expect("443 is not zero"));
+
+    /// Makes a port from a number; `None` for 0.
+    ///
+    /// ```
+    /// use conn_config::Port;
+    /// assert_eq!(Port::new(19530).map(|p| p.get()), Some(19530));
+    /// assert!(Port::new(0).is_none());
+    /// ```
+    pub const fn new(port: u16) -> Option<Port> {
+        match NonZeroU16::new(port) {
+            Some(p) => Some(Port(p)),
+            None => None,
+        }
+    }
+
+    /// The port number.
+    pub const fn get(self) -> u16 {
+        self.0.get()
+    }
+}
+
+impl fmt::Debug for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0.get(), f)
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.get(), f)
+    }
+}
+
+/// A host: a lower-case domain name, an IPv4 address or an IPv6 address.
+///
+/// Domain names are lower-cased and IDNA-normalised the way the WHATWG URL standard does
+/// it (the `url` crate does the work), IPv6 addresses are kept as addresses and written in
+/// canonical form.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// A domain name such as `localhost` or `in01-abc.zillizcloud.com`.
+    Domain(String),
+    /// An IPv4 address.
+    Ipv4(Ipv4Addr),
+    /// An IPv6 address.
+    Ipv6(Ipv6Addr),
+}
+
+impl Host {
+    /// `localhost`, the default host.
+    pub fn localhost() -> Host {
+        Host::Domain("localhost".to_owned())
+    }
+
+    /// Whether the host is a loopback address or the name `localhost`.
+    ///
+    /// ```
+    /// use conn_config::Host;
+    /// assert!(Host::localhost().is_loopback());
+    /// assert!(Host::Ipv6(std::net::Ipv6Addr::LOCALHOST).is_loopback());
+    /// assert!(!Host::Domain("milvus.example.com".into()).is_loopback());
+    /// ```
+    pub fn is_loopback(&self) -> bool {
+        match self {
+            Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
+            Host::Ipv4(ip) => ip.is_loopback(),
+            Host::Ipv6(ip) => ip.is_loopback(),
+        }
+    }
+
+    /// The host as it is written in a URI authority: IPv6 addresses in brackets.
+    pub fn to_uri_host(&self) -> String {
+        match self {
+            Host::Ipv6(ip) => format!("[{ip}]"),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    /// The bare host: IPv6 addresses without brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Domain(d) => f.write_str(d),
+            Host::Ipv4(ip) => fmt::Display::fmt(ip, f),
+            Host::Ipv6(ip) => fmt::Display::fmt(ip, f),
+        }
+    }
+}
+
+impl fmt::Debug for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
+/// Where the client connects to.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A TCP host and port.
+    Tcp {
+        /// The host.
+        host: Host,
+        /// The port.
+        port: Port,
+    },
+    /// A Unix domain socket at this path (`unix:PATH`).
+    Unix(PathBuf),
+    /// A milvus-lite database file (a local path ending in `.db`). Connecting to it needs a
+    /// milvus-lite server, which this project does not start.
+    Lite(PathBuf),
+}
+
+impl Target {
+    /// The TCP target `localhost:19530`, used when no source names one.
+    pub fn default_tcp() -> Target {
+        Target::Tcp {
+            host: Host::localhost(),
+            port: Port::MILVUS,
+        }
+    }
+
+    /// The target written as pymilvus writes its address: `host:port` (IPv6 in brackets),
+    /// `unix:PATH`, or the `.db` path.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), conn_config::Errors> {
+    /// let spec = conn_config::ConnectArgs::new().uri("http://[::1]:19530").resolve_isolated()?;
+    /// assert_eq!(spec.target().address(), "[::1]:19530");
+    /// # Ok(()) }
+    /// ```
+    pub fn address(&self) -> String {
+        match self {
+            Target::Tcp { host, port } => format!("{}:{port}", host.to_uri_host()),
+            Target::Unix(p) => format!("unix:{}", p.display()),
+            Target::Lite(p) => p.display().to_string(),
+        }
+    }
+
+    /// The host, for TCP targets.
+    pub fn host(&self) -> Option<&Host> {
+        match self {
+            Target::Tcp { host, .. } => Some(host),
+            _ => None,
+        }
+    }
+
+    /// The port, for TCP targets.
+    pub fn port(&self) -> Option<Port> {
+        match self {
+            Target::Tcp { port, .. } => Some(*port),
+            _ => None,
+        }
+    }
+
+    /// `"tcp"`, `"unix"` or `"lite"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Tcp { .. } => "tcp",
+            Target::Unix(_) => "unix",
+            Target::Lite(_) => "lite",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.address())
+    }
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Tcp { host, port } => f
+                .debug_struct("Tcp")
+                .field("host", host)
+                .field("port", port)
+                .finish(),
+            Target::Unix(p) => f.debug_tuple("Unix").field(p).finish(),
+            Target::Lite(p) => f.debug_tuple("Lite").field(p).finish(),
+        }
+    }
+}
+
+/// Plaintext or TLS.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Security {
+    /// No TLS.
+    Plaintext,
+    /// TLS, configured by the [`TlsSpec`].
+    Tls(TlsSpec),
+}
+
+impl Security {
+    /// Whether TLS is on.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Security::Tls(_))
+    }
+
+    /// The TLS settings, when TLS is on.
+    pub fn tls(&self) -> Option<&TlsSpec> {
+        match self {
+            Security::Tls(t) => Some(t),
+            Security::Plaintext => None,
+        }
+    }
+}
+
+/// Which TLS set-up a [`TlsSpec`] amounts to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TlsMode {
+    /// Server authentication against the platform's root store; no client certificate.
+    PlatformRoots,
+    /// Server authentication against the given CA file(s); no client certificate.
+    OneWay,
+    /// A client certificate is sent; the server is checked against the CA file(s) if any,
+    /// else the platform's root store.
+    Mutual,
+}
+
+impl TlsMode {
+    /// `"platform_roots"`, `"one_way"` or `"mutual"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::PlatformRoots => "platform_roots",
+            TlsMode::OneWay => "one_way",
+            TlsMode::Mutual => "mutual",
+        }
+    }
+}
+
+/// A client certificate and its private key, both PEM files.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientIdentity {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
+}
+
+impl ClientIdentity {
+    /// The certificate (chain) file, from `client_pem_path`.
+    pub fn cert_path(&self) -> &Path {
+        &self.cert
+    }
+
+    /// The private key file, from `client_key_path`. Only the path: the key itself is read
+    /// by the transport and never held here.
+    pub fn key_path(&self) -> &Path {
+        &self.key
+    }
+}
+
+/// TLS settings: which roots to trust, which client certificate to send, which name to check.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TlsSpec {
+    /// `server_pem_path` then `ca_pem_path`, whichever are given; empty for platform roots.
+    pub(crate) ca_files: Vec<PathBuf>,
+    pub(crate) client: Option<ClientIdentity>,
+    pub(crate) server_name: Option<String>,
+}
+
+impl TlsSpec {
+    /// The certificates to trust instead of the platform's roots (`server_pem_path`, then
+    /// `ca_pem_path`). Empty means the platform's root store.
+    pub fn ca_files(&self) -> &[PathBuf] {
+        &self.ca_files
+    }
+
+    /// The client certificate, for mutual TLS.
+    pub fn client_identity(&self) -> Option<&ClientIdentity> {
+        self.client.as_ref()
+    }
+
+    /// The name to check in the server's certificate instead of the target host.
+    pub fn server_name(&self) -> Option<&str> {
+        self.server_name.as_deref()
+    }
+
+    /// The TLS set-up these settings amount to.
+    pub fn mode(&self) -> TlsMode {
+        match (&self.client, self.ca_files.is_empty()) {
+            (Some(_), _) => TlsMode::Mutual,
+            (None, false) => TlsMode::OneWay,
+            (None, true) => TlsMode::PlatformRoots,
+        }
+    }
+}
+
+/// How the client authenticates.
+#[derive(Clone)]
+pub enum Auth {
+    /// No `authorization` header.
+    None,
+    /// A user name and password, sent as `base64(user:password)`.
+    UserPassword {
+        /// The user name.
+        user: String,
+        /// The password.
+        password: SecretString,
+    },
+    /// A token (an API key, or `user:password` written as one string), sent as `base64(token)`.
+    Token(SecretString),
+}
+
+impl Auth {
+    /// The value of the `authorization` header: the padded standard base64 of the token or
+    /// of `user:password`, with no prefix. `None` when there are no credentials.
+    ///
+    /// This and [`Auth::same_secret`] are the only places the crate exposes a secret.
+    ///
+    /// ```
+    /// use conn_config::Auth;
+    /// use secrecy::{ExposeSecret, SecretString};
+    /// let auth = Auth::UserPassword { user: "root".into(), password: SecretString::from("Milvus") };
+    /// assert_eq!(auth.authorization().unwrap().expose_secret(), "cm9vdDpNaWx2dXM=");
+    /// ```
+    pub fn authorization(&self) -> Option<SecretString> {
+        use base64::Engine as _;
+        let engine = &base64::engine::general_purpose::STANDARD;
+        match self {
+            Auth::None => None,
+            Auth::Token(t) => Some(engine.encode(t.expose_secret()).into()),
+            Auth::UserPassword { user, password } => {
+                let mut plain =
+                    String::with_capacity(user.len() + 1 + password.expose_secret().len());
+                plain.push_str(user);
+                plain.push(':');
+                plain.push_str(password.expose_secret());
+                let encoded = engine.encode(plain.as_bytes());
+                zeroize_string(plain);
+                Some(encoded.into())
+            }
+        }
+    }
+
+    /// The user name, for user/password authentication.
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            Auth::UserPassword { user, .. } => Some(user),
+            _ => None,
+        }
+    }
+
+    /// `"none"`, `"user_password"` or `"token"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::UserPassword { .. } => "user_password",
+            Auth::Token(_) => "token",
+        }
+    }
+
+    /// Whether two credentials are the same, secrets included, without revealing either.
+    pub fn same_secret(&self, other: &Auth) -> bool {
+        match (self, other) {
+            (Auth::None, Auth::None) => true,
+            (Auth::Token(a), Auth::Token(b)) => {
+                constant_time_eq(a.expose_secret().as_bytes(), b.expose_secret().as_bytes())
+            }
+            (
+                Auth::UserPassword {
+                    user: ua,
+                    password: pa,
+                },
+                Auth::UserPassword {
+                    user: ub,
+                    password: pb,
+                },
+            ) => {
+                ua == ub
+                    && constant_time_eq(
+                        pa.expose_secret().as_bytes(),
+                        pb.expose_secret().as_bytes(),
+                    )
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::UserPassword { user, .. } => f
+                .debug_struct("UserPassword")
+                .field("user", user)
+                .field("password", &"<redacted>")
+                .finish(),
+            Auth::Token(_) => f.debug_tuple("Token").field(&"<redacted>").finish(),
+        }
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Overwrites a string that held a secret before it is dropped.
+fn zeroize_string(s: String) {
+    let mut bytes = s.into_bytes();
+    for b in bytes.iter_mut() {
+        // A volatile write would be stronger; this keeps the crate free of unsafe code.
+        *b = 0;
+    }
+    std::hint::black_box(&bytes);
+}
+
+/// A database name: non-empty printable ASCII (it travels in the `dbname` gRPC header).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct DbName(pub(crate) String);
+
+impl DbName {
+    /// `default`, the database used when no source names one.
+    pub fn default_db() -> DbName {
+        DbName("default".to_owned())
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DbName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for DbName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// A connection alias: a non-empty name without control characters.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Alias(pub(crate) String);
+
+impl Alias {
+    /// `default`, the alias used when neither an argument nor `MILVUS_CONN_ALIAS` names one.
+    pub fn default_alias() -> Alias {
+        Alias("default".to_owned())
+    }
+
+    /// Makes an alias from a name; `None` when it is empty (after trimming) or holds a
+    /// control character.
+    ///
+    /// ```
+    /// assert_eq!(conn_config::Alias::new(" prod ").unwrap().as_str(), "prod");
+    /// assert!(conn_config::Alias::new("").is_none());
+    /// ```
+    pub fn new(name: &str) -> Option<Alias> {
+        let name = crate::uri::trim(name);
+        if name.is_empty() || name.chars().any(char::is_control) {
+            None
+        } else {
+            Some(Alias(name.to_owned()))
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Alias {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Alias {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// One validated, typed connection configuration, with the origin of every field.
+///
+/// Built only by [`Resolver::resolve`](crate::Resolver::resolve); every value it holds has
+/// been checked. `Debug` never shows a secret.
+#[derive(Clone)]
+pub struct ConnectionSpec {
+    pub(crate) alias: Alias,
+    pub(crate) target: Target,
+    pub(crate) security: Security,
+    pub(crate) auth: Auth,
+    pub(crate) db_name: DbName,
+    pub(crate) timeout: Duration,
+    pub(crate) keep_alive: bool,
+    pub(crate) origins: Origins,
+}
+
+impl ConnectionSpec {
+    /// The alias this configuration is for.
+    pub fn alias(&self) -> &Alias {
+        &self.alias
+    }
+
+    /// Where to connect.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Plaintext or TLS.
+    pub fn security(&self) -> &Security {
+        &self.security
+    }
+
+    /// Whether TLS is on (pymilvus's `secure`).
+    pub fn is_secure(&self) -> bool {
+        self.security.is_tls()
+    }
+
+    /// The credentials.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// The database, sent as the `dbname` header.
+    pub fn db_name(&self) -> &DbName {
+        &self.db_name
+    }
+
+    /// The connect timeout (also the bound of the `Connect` handshake).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Whether the caller asked for pymilvus's `keep_alive` (reconnect when idle). HTTP/2
+    /// keepalive pings are always on; this flag is for the layer that reconnects.
+    pub fn keep_alive(&self) -> bool {
+        self.keep_alive
+    }
+
+    /// Where a field's value came from.
+    pub fn origin(&self, field: Field) -> &Origin {
+        self.origins.get(field)
+    }
+
+    /// The value of the `authorization` header, if there are credentials. See
+    /// [`Auth::authorization`].
+    pub fn authorization(&self) -> Option<SecretString> {
+        self.auth.authorization()
+    }
+
+    /// The fields in which `other` differs from `self`, secrets compared without being
+    /// revealed. Origins are not compared.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), conn_config::Errors> {
+    /// use conn_config::{ConnectArgs, Field};
+    /// let a = ConnectArgs::new().uri("http://h:1").token("t1").resolve_isolated()?;
+    /// let b = ConnectArgs::new().uri("http://h:1").token("t2").resolve_isolated()?;
+    /// assert_eq!(a.differences(&b), vec![Field::Auth]);
+    /// # Ok(()) }
+    /// ```
+    pub fn differences(&self, other: &ConnectionSpec) -> Vec<Field> {
+        let mut out = Vec::new();
+        if self.alias != other.alias {
+            out.push(Field::Alias);
+        }
+        if self.target != other.target {
+            out.push(Field::Target);
+        }
+        if self.security != other.security {
+            out.push(Field::Security);
+        }
+        if !self.auth.same_secret(&other.auth) {
+            out.push(Field::Auth);
+        }
+        if self.db_name != other.db_name {
+            out.push(Field::DbName);
+        }
+        if self.timeout != other.timeout {
+            out.push(Field::Timeout);
+        }
+        if self.keep_alive != other.keep_alive {
+            out.push(Field::KeepAlive);
+        }
+        out
+    }
+
+    /// Whether `other` is the same configuration (see [`ConnectionSpec::differences`]).
+    pub fn same_as(&self, other: &ConnectionSpec) -> bool {
+        self.differences(other).is_empty()
+    }
+
+    /// Explicit arguments that resolve back to this spec (origins aside): the target as a
+    /// URI (credentials percent-encoded in its userinfo, the database as its path), plus
+    /// `secure`, the TLS paths, the token, the timeout, the alias and `keep_alive`.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), conn_config::Errors> {
+    /// use conn_config::ConnectArgs;
+    /// let spec = ConnectArgs::new().uri("https://u:p%40ss@Example.com/db1").resolve_isolated()?;
+    /// let again = spec.to_connect_args().resolve_isolated()?;
+    /// assert!(spec.same_as(&again));
+    /// # Ok(()) }
+    /// ```
+    pub fn to_connect_args(&self) -> crate::ConnectArgs {
+        crate::args::render(self)
+    }
+}
+
+impl fmt::Debug for ConnectionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionSpec")
+            .field("alias", &self.alias)
+            .field("target", &self.target)
+            .field("security", &self.security)
+            .field("auth", &self.auth)
+            .field("db_name", &self.db_name)
+            .field("timeout", &self.timeout)
+            .field("keep_alive", &self.keep_alive)
+            .finish_non_exhaustive()
+    }
+}
