@@ -447,10 +447,10 @@ pub(crate) fn render(spec: &ConnectionSpec) -> ConnectArgs {
         Target::Unix(p) => format!("unix:{}", p.display()),
         Target::Lite(p) => p.display().to_string(),
     };
-    if !matches!(spec.target(), Target::Tcp { .. }) {
-        if let Auth::UserPassword { user, password } = spec.auth() {
-            args = args.user(user.clone()).password(password.clone());
-        }
+    if !matches!(spec.target(), Target::Tcp { .. })
+        && let Auth::UserPassword { user, password } = spec.auth()
+    {
+        args = args.user(user.clone()).password(password.clone());
     }
     args = args.uri(uri);
     if let Security::Tls(tls) = spec.security() {

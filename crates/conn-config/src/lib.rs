@@ -4,12 +4,14 @@
 #![deny(missing_docs)]
 
 mod args;
+mod dotenv;
 mod env;
 mod error;
 mod origin;
 mod resolve;
 mod spec;
 pub(crate) mod uri;
+mod vars;
 
 pub use args::{ConnectArgs, PortArg, TimeoutArg};
 pub use env::{Environment, MapEnv, ProcessEnv};

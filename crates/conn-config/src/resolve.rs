@@ -1,12 +1,30 @@
-//! The resolver.
-use std::path::PathBuf;
+//! The resolver: sources are figment providers merged in precedence order; the merged
+//! figment says which source supplied each key, and the rules of CONTRACT.md sections 2–4
+//! turn the winners into a [`ConnectionSpec`].
 
-use crate::{ConnectArgs, ConnectionSpec, Environment, Errors, MapEnv, ProcessEnv};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider, Source};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::args::ConnectArgs;
+use crate::dotenv::{self, DotEnvFile};
+use crate::env::{Environment, MapEnv, ProcessEnv};
+use crate::error::{Error, Errors};
+use crate::origin::{Field, Origin, Origins};
+use crate::spec::{
+    Alias, Auth, ClientIdentity, ConnectionSpec, DbName, Host, Port, Security, Target, TlsSpec,
+};
+use crate::uri::{self, ParsedUri, Scheme};
+use crate::vars::{self, VARS};
 
 /// Where the `.env` file comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum DotEnv {
-    /// A file named `.env` in the current directory or its nearest ancestor that has one.
+    /// A file named `.env` in the current directory or its nearest ancestor that has one
+    /// (dotenvy's search). No file is fine.
     #[default]
     Search,
     /// This file; an error if it cannot be read.
@@ -15,7 +33,29 @@ pub enum DotEnv {
     Disabled,
 }
 
-/// Resolves [`ConnectArgs`] into a [`ConnectionSpec`].
+/// Resolves [`ConnectArgs`] into a [`ConnectionSpec`]: explicit arguments > the alias's
+/// stored arguments > environment > `.env` > defaults.
+///
+/// Creating a resolver reads nothing; each [`resolve`](Resolver::resolve) reads the
+/// environment and the `.env` file once.
+///
+/// ```
+/// use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
+/// # fn main() -> Result<(), conn_config::Errors> {
+/// let env = MapEnv::from_pairs([("MILVUS_URI", "http://env-host:19530"), ("MILVUS_DB_NAME", "analytics")]);
+/// let resolver = Resolver::with_env(env).dotenv(DotEnv::Disabled);
+///
+/// // The environment supplies what the arguments leave out.
+/// let spec = resolver.resolve(&ConnectArgs::new().token("t0k3n"))?;
+/// assert_eq!(spec.target().address(), "env-host:19530");
+/// assert_eq!(spec.db_name().as_str(), "analytics");
+/// assert_eq!(spec.origin(conn_config::Field::Target).to_string(), "MILVUS_URI (environment)");
+///
+/// // An explicit target beats MILVUS_URI as a whole.
+/// let spec = resolver.resolve(&ConnectArgs::new().host("other"))?;
+/// assert_eq!(spec.target().address(), "other:19530");
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Resolver<E = ProcessEnv> {
     env: E,
@@ -23,7 +63,7 @@ pub struct Resolver<E = ProcessEnv> {
 }
 
 impl Resolver<ProcessEnv> {
-    /// The process environment and a `.env` search from the current directory.
+    /// The process environment, and a `.env` file searched from the current directory.
     pub fn new() -> Self {
         Resolver {
             env: ProcessEnv,
@@ -39,7 +79,7 @@ impl Default for Resolver<ProcessEnv> {
 }
 
 impl Resolver<MapEnv> {
-    /// No environment and no `.env`: only arguments and defaults.
+    /// No environment variables and no `.env` file: only arguments and defaults.
     pub fn isolated() -> Self {
         Resolver {
             env: MapEnv::new(),
@@ -49,7 +89,7 @@ impl Resolver<MapEnv> {
 }
 
 impl<E: Environment> Resolver<E> {
-    /// Uses this environment.
+    /// Reads variables and the current directory from `env` (a `.env` search by default).
     pub fn with_env(env: E) -> Self {
         Resolver {
             env,
@@ -57,31 +97,824 @@ impl<E: Environment> Resolver<E> {
         }
     }
 
-    /// Sets where `.env` comes from.
+    /// Sets where the `.env` file comes from.
     #[must_use]
     pub fn dotenv(mut self, dotenv: DotEnv) -> Self {
         self.dotenv = dotenv;
         self
     }
 
+    /// The environment this resolver reads.
+    pub fn env(&self) -> &E {
+        &self.env
+    }
+
     /// Resolves explicit arguments.
     ///
     /// # Errors
-    /// Every problem found.
+    ///
+    /// [`Errors`] listing every problem: each bad value with its field and origin
+    /// ([`Error::PortOutOfRange`], [`Error::UnsupportedScheme`], …), conflicts
+    /// ([`Error::HttpsWithSecureFalse`], [`Error::UserWithoutPassword`], …),
+    /// [`Error::NoTarget`] for a non-default alias nobody configured, and `.env` problems
+    /// ([`Error::DotEnvRead`], [`Error::DotEnvParse`]).
     pub fn resolve(&self, args: &ConnectArgs) -> Result<ConnectionSpec, Errors> {
         self.resolve_with_stored(args, None)
     }
 
-    /// Resolves explicit arguments over an alias's stored arguments.
+    /// Resolves explicit arguments over the arguments stored for the alias (the registry's
+    /// `add_connection`): explicit > stored > environment > `.env` > defaults.
     ///
     /// # Errors
-    /// Every problem found.
+    ///
+    /// As [`Resolver::resolve`].
     pub fn resolve_with_stored(
         &self,
         args: &ConnectArgs,
         stored: Option<&ConnectArgs>,
     ) -> Result<ConnectionSpec, Errors> {
-        let _ = (args, stored, &self.env, &self.dotenv);
-        todo!("resolver lands in the next commit")
+        let mut errors = Vec::new();
+        let dotenv_file = self.read_dotenv(&mut errors);
+        let stored_alias = stored
+            .and_then(|s| s.alias.clone())
+            .or_else(|| args.alias.clone())
+            .unwrap_or_else(|| "default".to_owned());
+        let sources = Sources {
+            explicit: args,
+            stored,
+            stored_alias,
+            dotenv: dotenv_file.as_ref(),
+            env: VARS.map(|name| (name, self.env.var(name))),
+        };
+        let figment = sources.figment();
+        let view = View {
+            figment: &figment,
+            sources: &sources,
+        };
+        let spec = build(&view, &mut errors);
+        match spec {
+            Some(spec) if errors.is_empty() => Ok(spec),
+            _ => Err(Errors(errors)),
+        }
+    }
+
+    fn read_dotenv(&self, errors: &mut Vec<Error>) -> Option<DotEnvFile> {
+        match &self.dotenv {
+            DotEnv::Disabled => None,
+            DotEnv::Path(p) => dotenv::read(p, errors),
+            DotEnv::Search => {
+                let start = self.env.current_dir()?;
+                let found = dotenv::find(&start)?;
+                dotenv::read(&found, errors)
+            }
+        }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Sources as figment providers.
+
+/// The names of the providers' metadata; a key's winning provider is found by name.
+const EXPLICIT: &str = "explicit arguments";
+const STORED: &str = "stored alias configuration";
+const ENVIRONMENT: &str = "process environment";
+const DOTENV: &str = ".env file";
+const DEFAULTS: &str = "built-in defaults";
+
+/// Keys that hold secrets. The figment holds only a marker for them; the value is taken
+/// from the winning source itself, so a secret never enters figment (nor its errors).
+const SECRET_MARKER: bool = true;
+
+/// One source, as a figment provider.
+struct Layer {
+    name: &'static str,
+    source: Option<PathBuf>,
+    dict: Dict,
+}
+
+impl Provider for Layer {
+    fn metadata(&self) -> Metadata {
+        let meta = Metadata::named(self.name);
+        match &self.source {
+            Some(path) => meta.source(Source::File(path.clone())),
+            None => meta,
+        }
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Ok(Profile::Default.collect(self.dict.clone()))
+    }
+}
+
+/// The raw inputs of one resolution.
+struct Sources<'a> {
+    explicit: &'a ConnectArgs,
+    stored: Option<&'a ConnectArgs>,
+    stored_alias: String,
+    dotenv: Option<&'a DotEnvFile>,
+    /// The variables of the process environment, each read once.
+    env: [(&'static str, Option<std::ffi::OsString>); 6],
+}
+
+fn args_dict(args: &ConnectArgs) -> Dict {
+    let mut d = Dict::new();
+    let mut text = |key: &str, v: &Option<String>| {
+        if let Some(v) = v.as_deref().filter(|v| !uri::trim(v).is_empty()) {
+            d.insert(key.to_owned(), Value::from(v.to_owned()));
+        }
+    };
+    text("alias", &args.alias);
+    text("uri", &args.uri);
+    text("address", &args.address);
+    text("host", &args.host);
+    text("port", &args.port);
+    text("user", &args.user);
+    text("db_name", &args.db_name);
+    text("server_name", &args.server_name);
+    text("timeout", &args.timeout);
+    let mut path = |key: &str, v: &Option<PathBuf>| {
+        if let Some(p) = v {
+            d.insert(
+                key.to_owned(),
+                Value::from(p.to_string_lossy().into_owned()),
+            );
+        }
+    };
+    path("server_pem_path", &args.server_pem_path);
+    path("ca_pem_path", &args.ca_pem_path);
+    path("client_pem_path", &args.client_pem_path);
+    path("client_key_path", &args.client_key_path);
+    let mut secret = |key: &str, v: &Option<SecretString>| {
+        if v.as_ref()
+            .is_some_and(|s| !uri::trim(s.expose_secret()).is_empty())
+        {
+            d.insert(key.to_owned(), Value::from(SECRET_MARKER));
+        }
+    };
+    secret("password", &args.password);
+    secret("token", &args.token);
+    if let Some(b) = args.secure {
+        d.insert("secure".to_owned(), Value::from(b));
+    }
+    if let Some(b) = args.keep_alive {
+        d.insert("keep_alive".to_owned(), Value::from(b));
+    }
+    d
+}
+
+impl Sources<'_> {
+    fn env_var(&self, name: &str) -> Option<&std::ffi::OsString> {
+        self.env
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_ref())
+    }
+
+    /// defaults < `.env` < environment < stored < explicit: the order of `merge` calls is
+    /// the precedence.
+    fn figment(&self) -> Figment {
+        let mut defaults = Dict::new();
+        defaults.insert("alias".into(), Value::from("default"));
+        defaults.insert("uri".into(), Value::from("http://localhost:19530"));
+        defaults.insert("db_name".into(), Value::from("default"));
+        defaults.insert("timeout".into(), Value::from("10"));
+        let mut figment = Figment::new().merge(Layer {
+            name: DEFAULTS,
+            source: None,
+            dict: defaults,
+        });
+        if let Some(file) = self.dotenv {
+            let dict = file
+                .vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), dotenv_value(k, &v.value)))
+                .collect();
+            figment = figment.merge(Layer {
+                name: DOTENV,
+                source: Some(file.path.clone()),
+                dict,
+            });
+        }
+        let mut env = Dict::new();
+        for (name, value) in &self.env {
+            if let Some(value) = value {
+                // Set, even to "", hides the same key in `.env`.
+                let v = match value.to_str() {
+                    Some(s) => s.to_owned(),
+                    None => NOT_UNICODE.to_owned(),
+                };
+                env.insert((*name).to_owned(), dotenv_value(name, &v));
+            }
+        }
+        figment = figment.merge(Layer {
+            name: ENVIRONMENT,
+            source: None,
+            dict: env,
+        });
+        if let Some(stored) = self.stored {
+            figment = figment.merge(Layer {
+                name: STORED,
+                source: None,
+                dict: args_dict(stored),
+            });
+        }
+        figment.merge(Layer {
+            name: EXPLICIT,
+            source: None,
+            dict: args_dict(self.explicit),
+        })
+    }
+}
+
+/// The rank of stored arguments: arguments at this rank or above beat the environment.
+const STORED_RANK: u8 = 3;
+
+/// A stand-in for a variable whose value is not Unicode; reported when the variable is used.
+const NOT_UNICODE: &str = "\u{0}not-unicode\u{0}";
+
+fn dotenv_value(name: &str, value: &str) -> Value {
+    if name == vars::MILVUS_TOKEN && !uri::trim(value).is_empty() && value != NOT_UNICODE {
+        Value::from(SECRET_MARKER)
+    } else {
+        Value::from(value.to_owned())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading the merged figment.
+
+/// A value that won its key, trimmed, with where it came from.
+#[derive(Debug, Clone)]
+struct Given {
+    value: String,
+    origin: Origin,
+}
+
+impl Given {
+    fn rank(&self) -> u8 {
+        self.origin.rank()
+    }
+}
+
+struct View<'a> {
+    figment: &'a Figment,
+    sources: &'a Sources<'a>,
+}
+
+impl View<'_> {
+    fn origin(&self, key: &'static str) -> Option<Origin> {
+        let meta = self.figment.find_metadata(key)?;
+        Some(match meta.name.as_ref() {
+            EXPLICIT => Origin::Explicit { arg: key },
+            STORED => Origin::Stored {
+                alias: self.sources.stored_alias.clone(),
+                arg: key,
+            },
+            ENVIRONMENT => Origin::Env { var: key },
+            DOTENV => {
+                let file = self.sources.dotenv?;
+                Origin::DotEnv {
+                    var: key,
+                    path: file.path.clone(),
+                    line: file.vars.get(key).map_or(0, |v| v.line),
+                }
+            }
+            _ => Origin::Default,
+        })
+    }
+
+    /// The winning value of a key, trimmed; `None` when absent or empty.
+    fn get(&self, key: &'static str, errors: &mut Vec<Error>) -> Option<Given> {
+        let value = self.figment.find_value(key).ok()?;
+        let origin = self.origin(key)?;
+        let raw = match &value {
+            Value::String(_, s) => s.clone(),
+            Value::Bool(_, b) => b.to_string(),
+            _ => return None,
+        };
+        if raw == NOT_UNICODE {
+            errors.push(Error::NotUnicode { origin });
+            return None;
+        }
+        match uri::clean(&raw, &origin) {
+            Ok("") => None,
+            Ok(v) => Some(Given {
+                value: v.to_owned(),
+                origin,
+            }),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        }
+    }
+
+    fn get_bool(&self, key: &'static str) -> Option<(bool, Origin)> {
+        match self.figment.find_value(key).ok()? {
+            Value::Bool(_, b) => Some((b, self.origin(key)?)),
+            _ => None,
+        }
+    }
+
+    /// Whether a secret key is present, and where its winning value is.
+    fn secret_origin(&self, key: &'static str) -> Option<Origin> {
+        match self.figment.find_value(key).ok()? {
+            Value::Bool(_, true) => self.origin(key),
+            _ => None,
+        }
+    }
+
+    /// The secret itself, read from the source that won the key.
+    fn secret(&self, key: &'static str, errors: &mut Vec<Error>) -> Option<(SecretString, Origin)> {
+        let origin = self.secret_origin(key)?;
+        let raw: SecretString = match &origin {
+            Origin::Explicit { .. } => pick_secret(self.sources.explicit, key)?,
+            Origin::Stored { .. } => pick_secret(self.sources.stored?, key)?,
+            Origin::Env { var } => {
+                SecretString::from(self.sources.env_var(var)?.to_str()?.to_owned())
+            }
+            Origin::DotEnv { var, .. } => {
+                SecretString::from(self.sources.dotenv?.vars.get(var)?.value.clone())
+            }
+            Origin::Default => return None,
+        };
+        match uri::clean(raw.expose_secret(), &origin) {
+            Ok("") => None,
+            Ok(v) => Some((SecretString::from(v.to_owned()), origin)),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        }
+    }
+}
+
+fn pick_secret(args: &ConnectArgs, key: &str) -> Option<SecretString> {
+    match key {
+        "password" => args.password.clone(),
+        "token" => args.token.clone(),
+        _ => None,
+    }
+}
+
+/// The first of `first` (an argument key) and `var` (an environment variable) by rank,
+/// the argument's default last.
+fn arg_or_var(
+    view: &View<'_>,
+    key: &'static str,
+    var: &'static str,
+    errors: &mut Vec<Error>,
+) -> Option<Given> {
+    let arg = view.get(key, errors);
+    if arg.as_ref().is_some_and(|a| a.rank() >= STORED_RANK) {
+        return arg;
+    }
+    view.get(var, errors).or(arg)
+}
+
+// ---------------------------------------------------------------------------------------
+// The rules.
+
+/// The target, as the source that supplied it wrote it.
+struct ResolvedTarget {
+    target: Target,
+    origin: Origin,
+    /// Set when the target came from a URI (credentials, database, https).
+    uri: Option<ParsedUri>,
+}
+
+fn build(view: &View<'_>, errors: &mut Vec<Error>) -> Option<ConnectionSpec> {
+    let mut origins = Origins::new();
+
+    // Alias: explicit > stored > MILVUS_CONN_ALIAS > default.
+    let alias_given = arg_or_var(view, "alias", vars::MILVUS_CONN_ALIAS, errors);
+    let alias = alias_given.as_ref().and_then(|g| {
+        origins.set(Field::Alias, g.origin.clone());
+        Alias::new(&g.value)
+    });
+
+    let target = resolve_target(view, errors);
+    if let Some(t) = &target {
+        origins.set(Field::Target, t.origin.clone());
+        if t.origin == Origin::Default
+            && let Some(a) = &alias
+        {
+            let default_alias = view
+                .get(vars::MILVUS_CONN_ALIAS, &mut Vec::new())
+                .map_or_else(|| "default".to_owned(), |g| g.value);
+            if a.as_str() != default_alias {
+                errors.push(Error::NoTarget {
+                    alias: a.to_string(),
+                    default_alias,
+                });
+            }
+        }
+    }
+
+    let auth = resolve_auth(view, target.as_ref(), &mut origins, errors);
+    let db_name = resolve_db(view, target.as_ref(), &mut origins, errors);
+    let security = resolve_security(view, target.as_ref(), &mut origins, errors);
+
+    let timeout = arg_or_var(view, "timeout", vars::MILVUS_CONN_TIMEOUT, errors).and_then(|g| {
+        origins.set(Field::Timeout, g.origin.clone());
+        parse_timeout(&g.value, &g.origin, errors)
+    });
+
+    let keep_alive = match view.get_bool("keep_alive") {
+        Some((b, origin)) => {
+            origins.set(Field::KeepAlive, origin);
+            b
+        }
+        None => false,
+    };
+
+    Some(ConnectionSpec {
+        alias: alias?,
+        target: target?.target,
+        security: security?,
+        auth: auth?,
+        db_name: db_name?,
+        timeout: timeout?,
+        keep_alive,
+        origins,
+    })
+}
+
+fn resolve_target(view: &View<'_>, errors: &mut Vec<Error>) -> Option<ResolvedTarget> {
+    let mut local = Vec::new();
+    let keys = ["address", "uri", "host", "port"].map(|k| view.get(k, &mut local));
+    // The arguments' highest source (explicit or stored) supplies the target as a whole; a
+    // value rejected by `get` (a control character) still counts as given.
+    let top = keys
+        .iter()
+        .flatten()
+        .map(Given::rank)
+        .chain(local.iter().filter_map(|e| e.origin().map(Origin::rank)))
+        .max()
+        .unwrap_or(0);
+    let from_args = top >= STORED_RANK;
+    let [address, uri_arg, host, port] = keys.map(|g| g.filter(|g| g.rank() == top));
+    if from_args {
+        // Only the winning source's values are validated.
+        let before = errors.len();
+        errors.extend(
+            local
+                .into_iter()
+                .filter(|e| e.origin().is_some_and(|o| o.rank() == top)),
+        );
+        if errors.len() > before {
+            return None;
+        }
+        if let Some(a) = address {
+            let (host, port) = uri::parse_address(&a.value, &a.origin)
+                .map_err(|e| errors.push(e))
+                .ok()?;
+            return Some(ResolvedTarget {
+                target: Target::Tcp { host, port },
+                origin: a.origin,
+                uri: None,
+            });
+        }
+        if let Some(u) = uri_arg {
+            return from_uri(&u, errors);
+        }
+        let origin = host
+            .as_ref()
+            .or(port.as_ref())
+            .map(|g| g.origin.clone())
+            .unwrap_or(Origin::Default);
+        let h = match &host {
+            Some(h) => uri::parse_host(&h.value, &h.origin)
+                .map_err(|e| errors.push(e))
+                .ok(),
+            None => Some(Host::localhost()),
+        };
+        let p = match &port {
+            Some(p) => uri::parse_port(&p.value, &p.origin)
+                .map_err(|e| errors.push(e))
+                .ok(),
+            None => Some(Port::MILVUS),
+        };
+        return Some(ResolvedTarget {
+            target: Target::Tcp { host: h?, port: p? },
+            origin,
+            uri: None,
+        });
+    }
+    // The environment: MILVUS_URI, else MILVUS_DEFAULT_CONNECTION (an empty value counts as
+    // not given), else the default URI.
+    if let Some(env_uri) = view
+        .get(vars::MILVUS_URI, errors)
+        .or_else(|| view.get(vars::MILVUS_DEFAULT_CONNECTION, errors))
+    {
+        return from_uri(&env_uri, errors);
+    }
+    let default = view.get("uri", errors)?;
+    from_uri(&default, errors)
+}
+
+fn from_uri(given: &Given, errors: &mut Vec<Error>) -> Option<ResolvedTarget> {
+    match uri::parse_uri(&given.value, &given.origin) {
+        Ok(parsed) => Some(ResolvedTarget {
+            target: parsed.target.clone(),
+            origin: given.origin.clone(),
+            uri: Some(parsed),
+        }),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
+/// Credentials: explicit token > explicit user+password (a dedicated field beats the
+/// userinfo of the same source's URI) > the same for stored arguments > userinfo of the
+/// environment's URI > `MILVUS_TOKEN` > none.
+fn resolve_auth(
+    view: &View<'_>,
+    target: Option<&ResolvedTarget>,
+    origins: &mut Origins,
+    errors: &mut Vec<Error>,
+) -> Option<Auth> {
+    let token = view.secret_origin("token");
+    let user = view.get("user", errors);
+    let password = view.secret_origin("password");
+    // The target's URI, with the rank of its source.
+    let uri = target.and_then(|t| t.uri.as_ref().map(|u| (u, t.origin.clone())));
+    let uri_has_userinfo = uri
+        .as_ref()
+        .is_some_and(|(u, _)| u.user.is_some() || u.password.is_some());
+    let ranks = [
+        token.as_ref().map(Origin::rank),
+        user.as_ref().map(Given::rank),
+        password.as_ref().map(Origin::rank),
+        uri.as_ref()
+            .filter(|_| uri_has_userinfo)
+            .map(|(_, o)| o.rank()),
+    ];
+    let top = ranks.iter().flatten().copied().max();
+    let Some(top) = top.filter(|&r| r >= 1) else {
+        return Some(env_token(view, origins, errors));
+    };
+    let at_top = |o: &Origin| o.rank() == top;
+
+    // Within the winning source: user and password, each from its dedicated field or else
+    // from the source's URI.
+    let uri_here = uri.as_ref().filter(|(_, o)| at_top(o));
+    let user_pw = {
+        let u = match user.filter(|g| at_top(&g.origin)) {
+            Some(g) => Some((g.value, g.origin)),
+            None => uri_here.and_then(|(u, o)| u.user.clone().map(|v| (v, o.clone()))),
+        };
+        let p = match password.filter(at_top) {
+            Some(_) => view.secret("password", errors),
+            None => uri_here.and_then(|(u, o)| u.password.clone().map(|v| (v, o.clone()))),
+        };
+        match (u, p) {
+            (Some(u), Some(p)) => Some((u, p)),
+            (Some((_, origin)), None) => {
+                errors.push(Error::UserWithoutPassword { origin });
+                None
+            }
+            (None, Some((_, origin))) => {
+                errors.push(Error::PasswordWithoutUser { origin });
+                None
+            }
+            (None, None) => None,
+        }
+    };
+    if let Some(t_origin) = token.filter(at_top) {
+        if user_pw.is_some() {
+            tracing::warn!(
+                source = %t_origin,
+                "both a token and a user/password are given; the token wins"
+            );
+        }
+        let (secret, origin) = view.secret("token", errors)?;
+        origins.set(Field::Auth, origin);
+        return Some(Auth::Token(secret));
+    }
+    if let Some(((user, user_origin), (password, _))) = user_pw {
+        origins.set(Field::Auth, user_origin);
+        return Some(Auth::UserPassword { user, password });
+    }
+    // The winning source had a half pair (already reported).
+    None
+}
+
+/// `MILVUS_TOKEN`, the last source of credentials.
+fn env_token(view: &View<'_>, origins: &mut Origins, errors: &mut Vec<Error>) -> Auth {
+    match view.secret(vars::MILVUS_TOKEN, errors) {
+        Some((secret, origin)) => {
+            origins.set(Field::Auth, origin);
+            Auth::Token(secret)
+        }
+        None => Auth::None,
+    }
+}
+
+/// Database: explicit `db_name` > the explicit URI's path > the same for stored arguments >
+/// the environment URI's path > `MILVUS_DB_NAME` > `default`.
+fn resolve_db(
+    view: &View<'_>,
+    target: Option<&ResolvedTarget>,
+    origins: &mut Origins,
+    errors: &mut Vec<Error>,
+) -> Option<DbName> {
+    let dedicated = view.get("db_name", errors);
+    let from_path = target.and_then(|t| {
+        let db = t.uri.as_ref()?.db.clone()?;
+        Some(Given {
+            value: db,
+            origin: t.origin.clone(),
+        })
+    });
+    let explicit_like = dedicated.clone().filter(|g| g.rank() >= 3);
+    let chosen = match (explicit_like, from_path) {
+        (Some(d), Some(p)) => Some(if d.rank() >= p.rank() { d } else { p }),
+        (Some(d), None) => Some(d),
+        (None, Some(p)) => Some(p),
+        (None, None) => None,
+    };
+    let chosen = chosen
+        .or_else(|| view.get(vars::MILVUS_DB_NAME, errors))
+        .or(dedicated)?;
+    origins.set(Field::DbName, chosen.origin.clone());
+    validate_db(chosen, errors)
+}
+
+fn validate_db(given: Given, errors: &mut Vec<Error>) -> Option<DbName> {
+    let reason = if given
+        .value
+        .chars()
+        .any(|c| !c.is_ascii() || c.is_ascii_control())
+    {
+        Some("it travels in the dbname header, so it must be printable ASCII")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => {
+            errors.push(Error::InvalidDbName {
+                origin: given.origin,
+                value: given.value.escape_debug().to_string(),
+                reason,
+            });
+            None
+        }
+        None => Some(DbName(given.value)),
+    }
+}
+
+/// TLS: `https`, `secure=true` or any TLS setting turns it on; `secure=false` with either of
+/// the others is an error naming both.
+fn resolve_security(
+    view: &View<'_>,
+    target: Option<&ResolvedTarget>,
+    origins: &mut Origins,
+    errors: &mut Vec<Error>,
+) -> Option<Security> {
+    let secure = view.get_bool("secure");
+    let https = target.and_then(|t| {
+        t.uri
+            .as_ref()
+            .filter(|u| u.scheme == Scheme::Https)
+            .map(|_| t.origin.clone())
+    });
+    let server_pem = view.get("server_pem_path", errors);
+    let ca_pem = view.get("ca_pem_path", errors);
+    let client_pem = view.get("client_pem_path", errors);
+    let client_key = view.get("client_key_path", errors);
+    let server_name = view.get("server_name", errors);
+    let settings: Vec<&Given> = [&server_pem, &ca_pem, &client_pem, &client_key, &server_name]
+        .into_iter()
+        .flatten()
+        .collect();
+
+    let mut ok = true;
+    if let Some((false, secure_origin)) = &secure {
+        if let Some(uri) = &https {
+            errors.push(Error::HttpsWithSecureFalse {
+                uri: uri.clone(),
+                secure: secure_origin.clone(),
+            });
+            ok = false;
+        }
+        for s in &settings {
+            errors.push(Error::TlsSettingWithSecureFalse {
+                setting: s.origin.clone(),
+                secure: secure_origin.clone(),
+            });
+            ok = false;
+        }
+        if ok {
+            origins.set(Field::Security, secure_origin.clone());
+            return Some(Security::Plaintext);
+        }
+        return None;
+    }
+
+    let on_origin = match (&secure, &https, settings.first()) {
+        (Some((true, o)), _, _) => Some(o.clone()),
+        (_, Some(o), _) => Some(o.clone()),
+        (_, _, Some(s)) => Some(s.origin.clone()),
+        _ => None,
+    };
+    let Some(on_origin) = on_origin else {
+        return Some(Security::Plaintext);
+    };
+    origins.set(Field::Security, on_origin);
+
+    let client = match (&client_pem, &client_key) {
+        (Some(c), Some(k)) => Some(ClientIdentity {
+            cert: PathBuf::from(&c.value),
+            key: PathBuf::from(&k.value),
+        }),
+        (Some(c), None) => {
+            errors.push(Error::IncompleteClientIdentity {
+                present: c.origin.clone(),
+                missing: "client_key_path",
+            });
+            ok = false;
+            None
+        }
+        (None, Some(k)) => {
+            errors.push(Error::IncompleteClientIdentity {
+                present: k.origin.clone(),
+                missing: "client_pem_path",
+            });
+            ok = false;
+            None
+        }
+        (None, None) => None,
+    };
+    let server_name = match server_name {
+        Some(g) if g.value.chars().any(char::is_whitespace) => {
+            errors.push(Error::InvalidServerName {
+                origin: g.origin,
+                value: g.value,
+                reason: "a host name has no spaces",
+            });
+            ok = false;
+            None
+        }
+        Some(g) => Some(g.value),
+        None => None,
+    };
+    let ca_files = [&server_pem, &ca_pem]
+        .into_iter()
+        .flatten()
+        .map(|g| PathBuf::from(&g.value))
+        .collect();
+    ok.then_some(Security::Tls(TlsSpec {
+        ca_files,
+        client,
+        server_name,
+    }))
+}
+
+/// Parses a timeout: a decimal number of seconds, positive and finite.
+fn parse_timeout(s: &str, origin: &Origin, errors: &mut Vec<Error>) -> Option<Duration> {
+    let parsed = exact_decimal(s).or_else(|| {
+        let secs: f64 = s.parse().ok()?;
+        if !(secs.is_finite() && secs > 0.0) {
+            return None;
+        }
+        Duration::try_from_secs_f64(secs).ok()
+    });
+    match parsed.filter(|d| !d.is_zero()) {
+        Some(d) => Some(d),
+        None => {
+            errors.push(Error::InvalidTimeout {
+                origin: origin.clone(),
+                value: s.to_owned(),
+            });
+            None
+        }
+    }
+}
+
+/// `123` or `123.456789`: parsed exactly (to the nanosecond, extra digits truncated).
+fn exact_decimal(s: &str) -> Option<Duration> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(frac) {
+        return None;
+    }
+    let secs: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let mut nanos = 0u32;
+    for (i, b) in frac.bytes().take(9).enumerate() {
+        nanos += u32::from(b - b'0') * 10u32.pow(8 - u32::try_from(i).ok()?);
+    }
+    Some(Duration::new(secs, nanos))
+}
+
+#[cfg(test)]
+mod tests;

@@ -96,7 +96,8 @@ impl Host {
     /// The host as it is written in a URI authority: IPv6 addresses in brackets.
     pub fn to_uri_host(&self) -> String {
         match self {
-            Host::Ipv6(ip) => format!("[{ip}]"),
+            // WHATWG serialization: `[::ffff:102:304]`, not std's `::ffff:1.2.3.4`.
+            Host::Ipv6(ip) => url::Host::<&str>::Ipv6(*ip).to_string(),
             other => other.to_string(),
         }
     }
@@ -108,7 +109,10 @@ impl fmt::Display for Host {
         match self {
             Host::Domain(d) => f.write_str(d),
             Host::Ipv4(ip) => fmt::Display::fmt(ip, f),
-            Host::Ipv6(ip) => fmt::Display::fmt(ip, f),
+            Host::Ipv6(_) => {
+                let bracketed = self.to_uri_host();
+                f.write_str(&bracketed[1..bracketed.len() - 1])
+            }
         }
     }
 }
