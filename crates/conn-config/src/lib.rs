@@ -1,5 +1,71 @@
 //! Resolve what a user typed — arguments, `MILVUS_URI`, a `.env` file, defaults — into one
-//! validated, typed [`ConnectionSpec`] for a Milvus connection.
+//! validated, typed [`ConnectionSpec`] for a Milvus connection, with the origin of every
+//! value.
+//!
+//! The rules are pymilvus's `connections.connect()` on every well-formed input, with its bugs
+//! fixed on purpose (`docs/deviations.md`).
+//!
+//! # Precedence
+//!
+//! | field | first that is given wins |
+//! |---|---|
+//! | target | `address` > `uri` > `host`/`port` (missing half: `localhost` / `19530`) > stored alias config > `MILVUS_URI` > `MILVUS_DEFAULT_CONNECTION` > `http://localhost:19530` (default alias only) |
+//! | credentials | `token` > `user`+`password` > userinfo of the URI that supplied the target > `MILVUS_TOKEN` > none |
+//! | database | `db_name` > first path segment of the URI that supplied the target > `MILVUS_DB_NAME` > `default` |
+//! | timeout | `timeout` > `MILVUS_CONN_TIMEOUT` > 10 s |
+//! | alias | `alias` > `MILVUS_CONN_ALIAS` > `default` |
+//! | TLS | on with `https`, `secure=true` or any TLS path/`server_name`; `secure=false` with either is an error |
+//!
+//! Sources, highest first: explicit arguments > the alias's stored arguments (registry) >
+//! the process environment > `.env` (fills in variables absent from the environment) >
+//! built-in defaults. Within one source, a dedicated argument beats the part of a URI that
+//! carries the same thing. An empty value counts as not given; a value that a higher source
+//! overrides is not validated.
+//!
+//! # Example
+//!
+//! ```
+//! use conn_config::{ConnectArgs, DotEnv, Field, MapEnv, Resolver, TlsMode};
+//! # fn main() -> Result<(), conn_config::Errors> {
+//! // Tests and embedders pass their own environment; `Resolver::new()` reads the process's.
+//! let env = MapEnv::from_pairs([("MILVUS_URI", "https://db.example.com/analytics"), ("MILVUS_CONN_TIMEOUT", "3")]);
+//! let resolver = Resolver::with_env(env).dotenv(DotEnv::Disabled);
+//!
+//! let spec = resolver.resolve(&ConnectArgs::new().user("root").password("Milvus"))?;
+//! assert_eq!(spec.target().address(), "db.example.com:443");
+//! assert_eq!(spec.security().tls().map(|t| t.mode()), Some(TlsMode::PlatformRoots));
+//! assert_eq!(spec.db_name().as_str(), "analytics");
+//! assert_eq!(spec.timeout(), std::time::Duration::from_secs(3));
+//! assert_eq!(spec.origin(Field::Auth).to_string(), "user (argument)");
+//! assert_eq!(spec.origin(Field::Timeout).to_string(), "MILVUS_CONN_TIMEOUT (environment)");
+//! // Secrets stay out of Debug output.
+//! assert!(!format!("{spec:?}").contains("Milvus\""));
+//! # Ok(()) }
+//! ```
+//!
+//! Bad input is reported all at once, each problem naming its field and source:
+//!
+//! ```
+//! use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
+//! let env = MapEnv::from_pairs([("MILVUS_URI", "http://h:70000")]);
+//! let errors = Resolver::with_env(env)
+//!     .dotenv(DotEnv::Disabled)
+//!     .resolve(&ConnectArgs::new().user("root"))
+//!     .unwrap_err();
+//! assert_eq!(errors.len(), 2);
+//! assert_eq!(
+//!     errors.to_string(),
+//!     "2 problems: port 70000 in MILVUS_URI (environment) is out of range 1..=65535; \
+//!      user in user (argument) has no password; give both a user and a password, or neither"
+//! );
+//! ```
+//!
+//! # The environment seam
+//!
+//! Nothing reads the process environment until [`Resolver::resolve`] runs, and then only
+//! through [`Environment`]: [`ProcessEnv`] in production, [`MapEnv`] in tests. Nothing writes
+//! to it. `.env` is read with dotenvy's iterator into a map and never exported; note that
+//! dotenvy's `${VAR}` interpolation looks `VAR` up in the process environment first.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
