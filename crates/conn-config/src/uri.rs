@@ -309,10 +309,20 @@ fn parse_domain(d: &str, origin: &Origin) -> Result<Host, Error> {
         Err(e) => Err(Error::InvalidHost {
             origin: origin.clone(),
             host: d.to_owned(),
-            reason: host_reason(e),
+            // url reports a forbidden character as an IDNA failure; say what it is.
+            reason: if d.contains(FORBIDDEN_HOST_CHARS) {
+                host_reason(url::ParseError::InvalidDomainCharacter)
+            } else {
+                host_reason(e)
+            },
         }),
     }
 }
+
+/// Characters the WHATWG URL standard forbids in a domain.
+const FORBIDDEN_HOST_CHARS: [char; 13] = [
+    ' ', '#', '/', ':', '<', '>', '?', '@', '[', '\\', ']', '^', '|',
+];
 
 fn host_reason(e: url::ParseError) -> &'static str {
     match e {

@@ -1,0 +1,198 @@
+//! Every error variant, produced from a real input, and checked against the catalogue in
+//! `docs/resolution.md` so the documentation cannot drift from the messages.
+
+use conn_config::{ConnectArgs, DotEnv, Error, MapEnv, Resolver};
+
+/// One example: (variant, explicit args, environment, optional .env content) for one example of each
+/// variant.
+type Example = (
+    &'static str,
+    ConnectArgs,
+    Vec<(&'static str, &'static str)>,
+    DotEnv,
+);
+
+fn examples(dir: &std::path::Path) -> Vec<Example> {
+    let off = DotEnv::Disabled;
+    let bad_env = dir.join("bad.env");
+    std::fs::write(&bad_env, "MILVUS_URI=http://h:1\nnot an assignment\n").expect("write");
+    let missing = dir.join("missing.env");
+    vec![
+        (
+            "UnsupportedScheme",
+            ConnectArgs::new().uri("ftp://h:21"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "NotAUri",
+            ConnectArgs::new(),
+            vec![("MILVUS_URI", "localhost:19530")],
+            off.clone(),
+        ),
+        (
+            "InvalidUri",
+            ConnectArgs::new().uri("http://[::1"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "UnencodedUserinfo",
+            ConnectArgs::new().uri("http://root:pa#ss@h:19530"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "EmptyHost",
+            ConnectArgs::new().uri("http://:19530"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "InvalidHost",
+            ConnectArgs::new().host("milvus host"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "PortNotNumeric",
+            ConnectArgs::new().port("+19530"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "PortOutOfRange",
+            ConnectArgs::new(),
+            vec![("MILVUS_URI", "http://h:70000")],
+            off.clone(),
+        ),
+        (
+            "InvalidAddress",
+            ConnectArgs::new().address("::1:19530"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "EmptySocketPath",
+            ConnectArgs::new().uri("unix:"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "PercentEncoding",
+            ConnectArgs::new().uri("http://root:p%zz@h"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "ControlCharacter",
+            ConnectArgs::new().db_name("db\u{7}"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "InvalidTimeout",
+            ConnectArgs::new(),
+            vec![("MILVUS_CONN_TIMEOUT", "abc")],
+            off.clone(),
+        ),
+        (
+            "UserWithoutPassword",
+            ConnectArgs::new().uri("http://root@h"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "PasswordWithoutUser",
+            ConnectArgs::new().password("p"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "IncompleteClientIdentity",
+            ConnectArgs::new().client_pem_path("client.pem"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "HttpsWithSecureFalse",
+            ConnectArgs::new().uri("https://h").secure(false),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "TlsSettingWithSecureFalse",
+            ConnectArgs::new().ca_pem_path("ca.pem").secure(false),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "InvalidDbName",
+            ConnectArgs::new().db_name("données"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "InvalidServerName",
+            ConnectArgs::new().server_name("my host"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "NoTarget",
+            ConnectArgs::new().alias("prod"),
+            vec![],
+            off.clone(),
+        ),
+        (
+            "DotEnvRead",
+            ConnectArgs::new(),
+            vec![],
+            DotEnv::Path(missing),
+        ),
+        (
+            "DotEnvParse",
+            ConnectArgs::new(),
+            vec![],
+            DotEnv::Path(bad_env),
+        ),
+    ]
+}
+
+fn variant(e: &Error) -> String {
+    let dbg = format!("{e:?}");
+    dbg.split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn every_variant_has_an_example_in_docs_resolution_md() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/resolution.md");
+    let doc = std::fs::read_to_string(doc_path).expect("docs/resolution.md exists");
+    let mut missing = Vec::new();
+    for (name, args, env, dotenv) in examples(dir.path()) {
+        let errors = Resolver::with_env(MapEnv::from_pairs(env))
+            .dotenv(dotenv)
+            .resolve(&args)
+            .expect_err(name);
+        assert_eq!(errors.len(), 1, "{name}: {errors}");
+        let e = errors.first();
+        assert_eq!(variant(e), name, "{name}: {e:?}");
+        // Temporary paths vary: the catalogue writes them as /tmp/x.
+        let message = e
+            .to_string()
+            .replace(&dir.path().display().to_string(), "/tmp/x");
+        let line = format!("| `{name}` | `{message}` |");
+        if !doc.contains(&line) {
+            missing.push(line);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/resolution.md lacks these catalogue rows:\n{}",
+        missing.join("\n")
+    );
+}
