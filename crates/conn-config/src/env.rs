@@ -62,9 +62,14 @@ impl Environment for ProcessEnv {
 /// let env = MapEnv::from_pairs([("MILVUS_URI", "https://milvus.example.com")]);
 /// let spec = Resolver::with_env(env).dotenv(DotEnv::Disabled).resolve(&ConnectArgs::new())?;
 /// assert_eq!(spec.target().address(), "milvus.example.com:443");
+///
+/// let env = MapEnv::new().set("MILVUS_TOKEN", "s3cr3t");
+/// assert_eq!(format!("{env:?}"), r#"MapEnv { vars: ["MILVUS_TOKEN"], cwd: None }"#);
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` lists the variable names only: values may be secrets (`MILVUS_TOKEN`).
+#[derive(Clone, Default)]
 pub struct MapEnv {
     vars: BTreeMap<String, OsString>,
     cwd: Option<PathBuf>,
@@ -101,6 +106,15 @@ impl MapEnv {
     pub fn current_dir(mut self, dir: impl AsRef<Path>) -> MapEnv {
         self.cwd = Some(dir.as_ref().to_path_buf());
         self
+    }
+}
+
+impl std::fmt::Debug for MapEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MapEnv")
+            .field("vars", &self.vars.keys().collect::<Vec<_>>())
+            .field("cwd", &self.cwd)
+            .finish()
     }
 }
 
