@@ -1,0 +1,34 @@
+# shellcheck shell=bash
+# Shared settings for the real-Milvus test scripts; sourced, never run.
+#
+# Everything these scripts create lives under the cache dir (never in the git checkout):
+#   $MILVUS_CONN_CACHE               default $HOME/.cache/milvus-conn
+#     milvus-venv/                   python venv: milvus==2.3.5 (the server) + pymilvus (probe)
+#     milvus-2.3.5/bin/              the unpacked server binaries (about 250 MB), made by setup.sh
+#     run/                           $MILVUS_IT_RUN_DIR: the one running server
+#       server.env  milvus.pid  ports.txt  certs/  home/{configs,data,logs} (wiped at every start)
+#     harness.lock                   the Rust harness flocks it to serialize test processes
+MILVUS_CONN_CACHE=${MILVUS_CONN_CACHE:-${HOME:?HOME is not set}/.cache/milvus-conn}
+MILVUS_IT_VENV=${MILVUS_IT_VENV:-$MILVUS_CONN_CACHE/milvus-venv}
+MILVUS_IT_RUN_DIR=${MILVUS_IT_RUN_DIR:-$MILVUS_CONN_CACHE/run}
+MILVUS_IT_SERVER_HOME=$MILVUS_CONN_CACHE/milvus-2.3.5
+MILVUS_IT_PORT=${MILVUS_IT_PORT:-19530}
+MILVUS_IT_METRICS_PORT=${MILVUS_IT_METRICS_PORT:-9091}
+MILVUS_IT_START_TIMEOUT=${MILVUS_IT_START_TIMEOUT:-180}
+MILVUS_IT_STOP_TIMEOUT=${MILVUS_IT_STOP_TIMEOUT:-10}
+MILVUS_PKG_VERSION=2.3.5
+PYMILVUS_PKG_VERSION=2.5.18
+MILVUS_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+log() { echo "milvus-it: $*" >&2; }
+die() { echo "milvus-it: error: $*" >&2; exit 1; }
+
+# True when the venv has the pinned server and probe packages.
+venv_ready() {
+  [ -x "$MILVUS_IT_VENV/bin/python" ] && [ -f "$MILVUS_IT_VENV/.milvus-conn-setup-done" ]
+}
+
+# True when setup.sh has finished: the venv and the unpacked server binaries are there.
+setup_done() {
+  venv_ready && [ -f "$MILVUS_IT_SERVER_HOME/.unpacked" ] && [ -x "$MILVUS_IT_SERVER_HOME/bin/milvus" ]
+}
