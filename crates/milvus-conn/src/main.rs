@@ -1,1 +1,211 @@
-fn main() {}
+//! `milvus-conn`: resolve Milvus connection settings exactly as the library does, show where
+//! every value came from, and check that the server answers.
+//!
+//! ```text
+//! milvus-conn resolve [FLAGS] [--format table|json] [--show-secrets]
+//! milvus-conn ping    [FLAGS] [--format table|json] [--count N]
+//! ```
+//!
+//! Exit statuses are listed in [`Exit`] and in `docs/cli.md`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod flags;
+mod out;
+mod problem;
+mod resolve_cmd;
+
+use std::io::{self, IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::flags::ConnFlags;
+use crate::out::Painter;
+
+/// Two lines on precedence, shown under every `--help`.
+const PRECEDENCE: &str = "\
+Precedence: flags > environment (MILVUS_URI, MILVUS_TOKEN, MILVUS_DB_NAME, ...) > .env file > defaults.
+Target: --address > --uri > --host/--port > MILVUS_URI > MILVUS_DEFAULT_CONNECTION > http://localhost:19530.";
+
+/// Resolve Milvus connection settings and show where each value came from.
+#[derive(Parser)]
+#[command(name = "milvus-conn", version, about, after_help = PRECEDENCE)]
+struct Cli {
+    /// Log what happens to stderr: -v info, -vv debug, -vvv trace (warnings are always shown).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    /// When to colour the output: auto colours on a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN")]
+    color: ColorWhen,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Resolve flags, MILVUS_* variables, .env and defaults into one connection spec, and show
+    /// every value with its origin.
+    #[command(after_help = PRECEDENCE)]
+    Resolve {
+        #[command(flatten)]
+        conn: ConnFlags,
+
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+
+        /// Show the `authorization` header value (base64 of the token or user:password)
+        /// instead of `<redacted>`.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A table for people.
+    Table,
+    /// One JSON object for scripts (schema in docs/cli.md).
+    Json,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set to a non-empty value.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The exit statuses of `milvus-conn`; scripts can act on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Exit {
+    /// Success.
+    Ok = 0,
+    /// Something outside the user's input failed (writing the output, starting the runtime).
+    Internal = 1,
+    /// Bad input: a bad flag, variable or `.env` line; nothing was sent.
+    BadInput = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    let stdout_colour = colour(cli.color, io::stdout().is_terminal());
+    let stderr_colour = colour(cli.color, io::stderr().is_terminal());
+    init_tracing(cli.verbose, stderr_colour);
+    let out = Painter::new(stdout_colour);
+    let err = Painter::new(stderr_colour);
+    let exit = match cli.command {
+        Command::Resolve {
+            conn,
+            format,
+            show_secrets,
+        } => resolve_cmd::run(&conn, format, show_secrets, out, err),
+    };
+    match exit {
+        Ok(exit) => exit.into(),
+        // A reader that went away (`milvus-conn resolve | head -1`) is not a failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Ok.into(),
+        Err(e) => {
+            let _ = writeln!(io::stderr().lock(), "milvus-conn: cannot write output: {e}");
+            Exit::Internal.into()
+        }
+    }
+}
+
+/// Whether to colour a stream: `--color`, else a terminal without a non-empty `NO_COLOR`.
+fn colour(when: ColorWhen, is_terminal: bool) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => is_terminal && !no_color(),
+    }
+}
+
+/// `NO_COLOR` set to a non-empty value (<https://no-color.org>), read through conn-config's
+/// [`ProcessEnv`](conn_config::ProcessEnv), the workspace's one reader of the environment.
+fn no_color() -> bool {
+    use conn_config::Environment as _;
+    conn_config::ProcessEnv
+        .var("NO_COLOR")
+        .is_some_and(|v| !v.is_empty())
+}
+
+/// Warnings always; `-v` info, `-vv` debug, `-vvv` trace; to stderr.
+fn init_tracing(verbose: u8, ansi: bool) {
+    let level = match verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_max_level(level)
+        .with_ansi(ansi)
+        .with_target(verbose >= 2)
+        .without_time()
+        .init();
+}
+
+/// A command line clap cannot parse: clap's message on stderr (help and version on stdout),
+/// and with `--format json` an errors object on stdout.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || matches!(
+            e.kind(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        let _ = e.print();
+        return if e.exit_code() == 0 {
+            Exit::Ok.into()
+        } else {
+            Exit::BadInput.into()
+        };
+    }
+    if wants_json(std::env::args_os()) {
+        let first_line = e
+            .render()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_owned();
+        let problem = problem::Problem {
+            field: "arguments".to_owned(),
+            origin: Some("command line".to_owned()),
+            message: first_line,
+        };
+        let _ = problem::write_json(&mut io::stdout().lock(), &[problem]);
+    }
+    let _ = e.print();
+    Exit::BadInput.into()
+}
+
+/// Whether the raw command line asks for `--format json` (used only when clap cannot parse it).
+fn wants_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<_> = args.collect();
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--format=json" || (a == "--format" && args.get(i + 1).is_some_and(|n| n == "json"))
+    })
+}

@@ -1,0 +1,80 @@
+//! Problems with the input, as the CLI reports them: one line each on stderr, and
+//! `{"errors": [...]}` on stdout with `--format json`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::out::Painter;
+
+/// One problem: the argument or variable at fault, where its value came from, and what is
+/// wrong. Never holds a secret value (conn-config's errors never do, and the CLI's own
+/// messages only quote `--secure`/`--keep-alive` values).
+#[derive(Debug, Serialize)]
+pub(crate) struct Problem {
+    /// The argument or variable at fault (`port`, `MILVUS_URI`, `.env`, `target`, …).
+    pub(crate) field: String,
+    /// Where the value came from (`port (argument)`, `MILVUS_URI (.env /p/.env:3)`), when one
+    /// place is at fault.
+    pub(crate) origin: Option<String>,
+    /// The full message, with its causes.
+    pub(crate) message: String,
+}
+
+impl From<&conn_config::Error> for Problem {
+    fn from(e: &conn_config::Error) -> Problem {
+        use conn_config::Error;
+        let origin = match e {
+            Error::DotEnvParse { path, line, .. } => {
+                Some(format!(".env {}:{line}", path.display()))
+            }
+            Error::DotEnvRead { path, .. } => Some(format!(".env {}", path.display())),
+            other => other.origin().map(ToString::to_string),
+        };
+        Problem {
+            field: e.field().to_owned(),
+            origin,
+            message: with_causes(e),
+        }
+    }
+}
+
+/// An error's message followed by its sources, `: `-separated.
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+/// `{"errors": [...]}` and a newline.
+pub(crate) fn write_json(w: &mut impl Write, problems: &[Problem]) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct Errors<'a> {
+        errors: &'a [Problem],
+    }
+    serde_json::to_writer_pretty(&mut *w, &Errors { errors: problems })?;
+    writeln!(w)
+}
+
+/// `milvus-conn: cannot resolve the connection (N problems):` then one line per problem.
+pub(crate) fn write_text(
+    w: &mut impl Write,
+    p: Painter,
+    what: &str,
+    problems: &[Problem],
+) -> io::Result<()> {
+    let count = match problems.len() {
+        1 => String::new(),
+        n => format!(" ({n} problems)"),
+    };
+    writeln!(w, "{}: {what}{count}", p.error("error"))?;
+    for problem in problems {
+        writeln!(w, "  - {}", problem.message)?;
+    }
+    Ok(())
+}
