@@ -82,7 +82,7 @@ mod vars;
 pub use args::{ConnectArgs, PortArg, TimeoutArg};
 pub use env::{Environment, MapEnv, ProcessEnv};
 pub use error::{Error, Errors, Hint};
-pub use origin::{Field, Origin};
+pub use origin::{Field, Origin, Overridden};
 pub use resolve::{DotEnv, Resolver};
 pub use spec::{
     Alias, Auth, ClientIdentity, ConnectionSpec, DbName, Host, Port, Security, Target, TlsMode,

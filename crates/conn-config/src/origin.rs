@@ -145,6 +145,54 @@ impl fmt::Display for Origin {
     }
 }
 
+/// A value some source gave that the resolved spec does not use, because a higher source
+/// (or a dedicated argument of the same source) supplied its field.
+///
+/// Nothing the user gives is dropped silently: [`ConnectionSpec::overridden`](crate::ConnectionSpec::overridden)
+/// lists these, and resolution logs each at debug level.
+///
+/// ```
+/// # fn main() -> Result<(), conn_config::Errors> {
+/// use conn_config::ConnectArgs;
+/// let spec = ConnectArgs::new().address("a:1").uri("http://b:2").resolve_isolated()?;
+/// let notes: Vec<String> = spec.overridden().iter().map(|o| o.to_string()).collect();
+/// assert_eq!(notes, ["uri (argument) is not used: target comes from address (argument)"]);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overridden {
+    pub(crate) origin: Origin,
+    pub(crate) field: Field,
+    pub(crate) by: Origin,
+}
+
+impl Overridden {
+    /// Where the unused value came from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The field it would have fed.
+    pub fn field(&self) -> Field {
+        self.field
+    }
+
+    /// Where the field's value came from instead.
+    pub fn by(&self) -> &Origin {
+        &self.by
+    }
+}
+
+impl fmt::Display for Overridden {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is not used: {} comes from {}",
+            self.origin, self.field, self.by
+        )
+    }
+}
+
 /// The origin of every [`Field`] of a spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Origins([Origin; 7]);

@@ -13,7 +13,7 @@ use crate::args::ConnectArgs;
 use crate::dotenv::{self, DotEnvFile};
 use crate::env::{Environment, MapEnv, ProcessEnv};
 use crate::error::{Error, Errors};
-use crate::origin::{Field, Origin, Origins};
+use crate::origin::{Field, Origin, Origins, Overridden};
 use crate::spec::{
     Alias, Auth, ClientIdentity, ConnectionSpec, DbName, Host, Port, Security, Target, TlsSpec,
 };
@@ -473,6 +473,125 @@ fn arg_or_var(
 }
 
 // ---------------------------------------------------------------------------------------
+// What was given but not used.
+
+/// The field an argument or variable feeds.
+fn field_of(key: &str) -> Field {
+    match key {
+        "alias" | vars::MILVUS_CONN_ALIAS => Field::Alias,
+        "user" | "password" | "token" | vars::MILVUS_TOKEN => Field::Auth,
+        "db_name" | vars::MILVUS_DB_NAME => Field::DbName,
+        "timeout" | vars::MILVUS_CONN_TIMEOUT => Field::Timeout,
+        "keep_alive" => Field::KeepAlive,
+        "secure" | "server_pem_path" | "ca_pem_path" | "client_pem_path" | "client_key_path"
+        | "server_name" => Field::Security,
+        _ => Field::Target,
+    }
+}
+
+/// Every value some source gave (non-empty), with its origin.
+fn given_values(view: &View<'_>) -> Vec<Origin> {
+    let src = view.sources;
+    let mut out = Vec::new();
+    let mut from_args = |args: &ConnectArgs, make: &dyn Fn(&'static str) -> Origin| {
+        let dict = args_dict(args);
+        for key in ARG_KEYS.into_iter().filter(|k| dict.contains_key(*k)) {
+            out.push(make(key));
+        }
+    };
+    from_args(src.explicit, &|arg| Origin::Explicit { arg });
+    if let Some(stored) = src.stored {
+        from_args(stored, &|arg| Origin::Stored {
+            alias: src.stored_alias.clone(),
+            arg,
+        });
+    }
+    for (var, value) in &src.env {
+        if value
+            .as_ref()
+            .is_some_and(|v| !uri::trim(&v.to_string_lossy()).is_empty())
+        {
+            out.push(Origin::Env { var });
+        }
+    }
+    if let Some(file) = src.dotenv {
+        for (var, v) in &file.vars {
+            if !uri::trim(&v.value).is_empty() {
+                out.push(Origin::DotEnv {
+                    var,
+                    path: file.path.clone(),
+                    line: v.line,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The argument keys, as `&'static str`.
+const ARG_KEYS: [&str; 17] = [
+    "alias",
+    "uri",
+    "address",
+    "host",
+    "port",
+    "user",
+    "password",
+    "token",
+    "db_name",
+    "secure",
+    "server_pem_path",
+    "ca_pem_path",
+    "client_pem_path",
+    "client_key_path",
+    "server_name",
+    "timeout",
+    "keep_alive",
+];
+
+/// The values some source gave that the spec does not use, and what beat each.
+fn overridden(view: &View<'_>, spec: &ConnectionSpec) -> Vec<Overridden> {
+    let same_source =
+        |a: &Origin, b: &Origin| a.rank() == b.rank() && a.source_kind() == b.source_kind();
+    given_values(view)
+        .into_iter()
+        .filter_map(|origin| {
+            let key = origin.key()?;
+            let field = field_of(key);
+            let by = spec.origin(field);
+            let used = match field {
+                _ if &origin == by => true,
+                // host and port together supply one target.
+                Field::Target => {
+                    matches!(key, "host" | "port")
+                        && matches!(by.key(), Some("host" | "port"))
+                        && same_source(&origin, by)
+                }
+                // user and password together; the URI's userinfo fills a missing half.
+                Field::Auth => {
+                    matches!(key, "user" | "password")
+                        && matches!(spec.auth(), Auth::UserPassword { .. })
+                        && same_source(&origin, by)
+                }
+                // Each TLS setting that won its key is used while TLS is on.
+                Field::Security => {
+                    key != "secure"
+                        && spec.is_secure()
+                        && view.origin(key).as_ref() == Some(&origin)
+                        || key == "secure" && view.origin(key).as_ref() == Some(&origin)
+                }
+                _ => false,
+            };
+            (!used).then(|| Overridden {
+                origin,
+                field,
+                by: by.clone(),
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
 // The rules.
 
 /// The target, as the source that supplied it wrote it.
@@ -528,7 +647,7 @@ fn build(view: &View<'_>, errors: &mut Vec<Error>) -> Option<ConnectionSpec> {
         None => false,
     };
 
-    Some(ConnectionSpec {
+    let mut spec = ConnectionSpec {
         alias: alias?,
         target: target?.target,
         security: security?,
@@ -537,7 +656,13 @@ fn build(view: &View<'_>, errors: &mut Vec<Error>) -> Option<ConnectionSpec> {
         timeout: timeout?,
         keep_alive,
         origins,
-    })
+        overridden: Vec::new(),
+    };
+    spec.overridden = overridden(view, &spec);
+    for o in &spec.overridden {
+        tracing::debug!(given = %o.origin(), by = %o.by(), "value not used: {o}");
+    }
+    Some(spec)
 }
 
 fn resolve_target(view: &View<'_>, errors: &mut Vec<Error>) -> Option<ResolvedTarget> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::origin::{Field, Origin, Origins};
+use crate::origin::{Field, Origin, Origins, Overridden};
 
 /// A TCP port, 1..=65535.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -525,6 +525,7 @@ pub struct ConnectionSpec {
     pub(crate) timeout: Duration,
     pub(crate) keep_alive: bool,
     pub(crate) origins: Origins,
+    pub(crate) overridden: Vec<Overridden>,
 }
 
 impl ConnectionSpec {
@@ -572,6 +573,12 @@ impl ConnectionSpec {
     /// Where a field's value came from.
     pub fn origin(&self, field: Field) -> &Origin {
         self.origins.get(field)
+    }
+
+    /// The values some source gave that this spec does not use, each with what beat it
+    /// (see [`Overridden`]).
+    pub fn overridden(&self) -> &[Overridden] {
+        &self.overridden
     }
 
     /// The value of the `authorization` header, if there are credentials. See

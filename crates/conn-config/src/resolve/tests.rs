@@ -979,3 +979,78 @@ mod dotenv_files {
         assert_eq!(spec.target().address(), "localhost:19530");
     }
 }
+
+#[test]
+fn values_that_are_not_used_are_listed_with_what_beat_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join(".env"),
+        "MILVUS_URI=http://dotenv:1\nMILVUS_CONN_TIMEOUT=4\n",
+    )
+    .expect("write");
+    let env = MapEnv::from_pairs([
+        ("MILVUS_URI", "http://env:1"),
+        ("MILVUS_DB_NAME", "envdb"),
+        ("MILVUS_CONN_ALIAS", "prod"),
+    ])
+    .current_dir(dir.path());
+    let r = Resolver::with_env(env);
+    let rows: Vec<(&str, ConnectArgs, Vec<String>)> = vec![
+        (
+            "address beats uri; explicit target beats MILVUS_URI",
+            ConnectArgs::new()
+                .alias("a")
+                .address("a:1")
+                .uri("http://b:2"),
+            vec![
+                "uri (argument) is not used: target comes from address (argument)".into(),
+                "MILVUS_URI (environment) is not used: target comes from address (argument)".into(),
+                "MILVUS_CONN_ALIAS (environment) is not used: alias comes from alias (argument)"
+                    .into(),
+                format!(
+                    "MILVUS_URI (.env {}:1) is not used: target comes from address (argument)",
+                    dir.path().join(".env").display()
+                ),
+            ],
+        ),
+        (
+            "token beats user/password; db_name beats MILVUS_DB_NAME",
+            ConnectArgs::new()
+                .token("t")
+                .user("u")
+                .password("p")
+                .db_name("d")
+                .host("h")
+                .port(1),
+            vec![
+                "user (argument) is not used: auth comes from token (argument)".into(),
+                "password (argument) is not used: auth comes from token (argument)".into(),
+                "MILVUS_URI (environment) is not used: target comes from host (argument)".into(),
+                "MILVUS_DB_NAME (environment) is not used: db_name comes from db_name (argument)"
+                    .into(),
+                format!(
+                    "MILVUS_URI (.env {}:1) is not used: target comes from host (argument)",
+                    dir.path().join(".env").display()
+                ),
+            ],
+        ),
+        (
+            "everything used",
+            ConnectArgs::new()
+                .secure(true)
+                .ca_pem_path("ca.pem")
+                .server_name("sn")
+                .user("u")
+                .password("p"),
+            vec![format!(
+                "MILVUS_URI (.env {}:1) is not used: target comes from MILVUS_URI (environment)",
+                dir.path().join(".env").display()
+            )],
+        ),
+    ];
+    for (row, args, expected) in rows {
+        let spec = r.resolve(&args).unwrap_or_else(|e| panic!("{row}: {e}"));
+        let got: Vec<String> = spec.overridden().iter().map(ToString::to_string).collect();
+        assert_eq!(got, expected, "{row}");
+    }
+}
