@@ -157,6 +157,38 @@ impl ConnFlags {
         }
     }
 
+    /// The names of the connection flags that are given (values are never logged).
+    fn given(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        macro_rules! given {
+            ($($name:ident),*) => {$(
+                if self.$name.is_some() {
+                    names.push(stringify!($name));
+                }
+            )*};
+        }
+        given!(
+            alias,
+            uri,
+            address,
+            host,
+            port,
+            user,
+            password,
+            token,
+            db_name,
+            secure,
+            server_pem_path,
+            ca_pem_path,
+            client_pem_path,
+            client_key_path,
+            server_name,
+            timeout,
+            keep_alive
+        );
+        names
+    }
+
     /// The flags as `ConnectArgs`, and the problems of the flags the library does not check
     /// (`--secure`, `--keep-alive` values other than true/false).
     fn to_connect_args(&self) -> (ConnectArgs, Vec<Problem>) {
@@ -208,7 +240,8 @@ impl ConnFlags {
     pub(crate) fn resolve(&self) -> Result<ConnectionSpec, Vec<Problem>> {
         let (args, mut problems) = self.to_connect_args();
         let dotenv = self.dotenv();
-        tracing::debug!(?args, ?dotenv, "resolving");
+        // Names only: `ConnectArgs`'s Debug shows a URI whole, userinfo password included.
+        tracing::debug!(flags = ?self.given(), ?dotenv, "resolving");
         match Resolver::new().dotenv(dotenv).resolve(&args) {
             Ok(spec) if problems.is_empty() => {
                 tracing::debug!(?spec, "resolved");
