@@ -1,3 +1,4 @@
 //! Shared helpers for the cross-crate integration tests.
 
+pub mod conformance;
 pub mod milvus;
