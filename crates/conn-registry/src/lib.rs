@@ -1,1 +1,35 @@
-//! Placeholder; see the issue that builds this crate.
+//! Named Milvus connections with the operations of pymilvus's `connections` object,
+//! over any [`Transport`].
+//!
+//! | operation | what it does |
+//! |---|---|
+//! | [`add_connection`](Registry::add_connection) | checks that the arguments resolve, stores them for the alias |
+//! | [`connect`](Registry::connect) | resolves `explicit > stored > environment > .env > defaults`, connects once, returns the connection |
+//! | [`disconnect`](Registry::disconnect) | closes the connection, keeps the configuration |
+//! | [`remove_connection`](Registry::remove_connection) | closes the connection, forgets the configuration |
+//! | [`has_connection`](Registry::has_connection) | connected (not merely configured) |
+//! | [`list_connections`](Registry::list_connections) | aliases in insertion order, each with its connection or `None` |
+//! | [`get_connection_addr`](Registry::get_connection_addr) | a [`ConnectionAddr`]: address, user, database, TLS; no secret |
+//! | [`get`](Registry::get) / [`fetch`](Registry::fetch) | the live connection, lock-free |
+//!
+//! Where this differs from pymilvus, on purpose (numbers from the project's
+//! `docs/deviations.md`): arguments stored with `add_connection` beat `MILVUS_URI` (6); a
+//! failed connect keeps the stored arguments (13); reconnecting a connected alias compares
+//! the whole resolved spec, secrets included but never shown, and returns the same
+//! connection when nothing differs (14). `docs/registry.md` has the full table.
+//!
+//! A [`Registry`] is a value you create, over a transport and a
+//! [`Resolver`](conn_config::Resolver).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod addr;
+mod error;
+mod pinned;
+mod registry;
+mod transport;
+
+pub use addr::ConnectionAddr;
+pub use error::Error;
+pub use registry::Registry;
+pub use transport::Transport;

@@ -1,0 +1,110 @@
+//! The registry's errors.
+
+use std::fmt;
+
+use conn_config::Field;
+
+/// What went wrong in a registry operation. Every variant names the alias (except
+/// [`Error::DefaultAlias`], which is about finding it), and none shows a secret: a
+/// configuration mismatch names the differing fields, never their values.
+///
+/// `E` is the transport's error ([`Transport::Error`](crate::Transport::Error)).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// An alias name holding a control character.
+    #[error("invalid alias {alias:?}: an alias cannot hold control characters")]
+    InvalidAlias {
+        /// The name, as given.
+        alias: String,
+    },
+
+    /// The alias parameter and the arguments' own `alias` name different aliases.
+    #[error("alias {alias:?} is given, but the arguments name alias {in_args:?}")]
+    AliasMismatch {
+        /// The alias parameter.
+        alias: String,
+        /// The alias in the arguments.
+        in_args: String,
+    },
+
+    /// The default alias (`MILVUS_CONN_ALIAS`, else `default`) could not be determined:
+    /// the variable is invalid, or the `.env` file cannot be read.
+    #[error("cannot determine the default alias")]
+    DefaultAlias {
+        /// What the resolver found.
+        #[source]
+        source: conn_config::Errors,
+    },
+
+    /// The alias's configuration (explicit arguments over its stored arguments over the
+    /// environment) does not resolve.
+    #[error("cannot resolve the configuration of alias {alias:?}")]
+    Resolve {
+        /// The alias.
+        alias: String,
+        /// Every problem the resolver found.
+        #[source]
+        source: conn_config::Errors,
+    },
+
+    /// The alias is connected, and the configuration now given resolves to a different
+    /// spec. Disconnect the alias first to connect it elsewhere.
+    #[error(
+        "alias {alias:?} is already connected with a different configuration (differing: {}); disconnect it first",
+        FieldList(fields)
+    )]
+    ConfigMismatch {
+        /// The alias.
+        alias: String,
+        /// The fields that differ (secrets are compared, never shown).
+        fields: Vec<Field>,
+    },
+
+    /// The transport could not connect.
+    #[error("cannot connect alias {alias:?}")]
+    Connect {
+        /// The alias.
+        alias: String,
+        /// The transport's error.
+        #[source]
+        source: E,
+    },
+
+    /// The alias is not connected (pymilvus: "should create connection first").
+    #[error("alias {alias:?} is not connected; connect it first")]
+    NotConnected {
+        /// The alias.
+        alias: String,
+    },
+}
+
+impl<E> Error<E> {
+    /// The alias the error is about; `None` for [`Error::DefaultAlias`].
+    pub fn alias(&self) -> Option<&str> {
+        match self {
+            Error::InvalidAlias { alias }
+            | Error::AliasMismatch { alias, .. }
+            | Error::Resolve { alias, .. }
+            | Error::ConfigMismatch { alias, .. }
+            | Error::Connect { alias, .. }
+            | Error::NotConnected { alias } => Some(alias),
+            Error::DefaultAlias { .. } => None,
+        }
+    }
+}
+
+/// `target, auth`.
+struct FieldList<'a>(&'a [Field]);
+
+impl fmt::Display for FieldList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, field) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            fmt::Display::fmt(field, f)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,179 @@
+//! What the registry stores for an alias after it connects: the arguments that were given
+//! (explicitly, or stored before), not what the environment supplied.
+
+use conn_config::{Auth, ConnectArgs, ConnectionSpec, Field, Security, Target};
+
+/// The rank of stored arguments ([`conn_config::Origin::rank`]); explicit arguments rank
+/// above it, the environment, `.env` and the defaults below.
+const STORED_RANK: u8 = 3;
+
+/// Arguments that resolve, as the alias's stored arguments, to the same values `spec` got
+/// from explicit or stored arguments, and that leave every other field to the environment,
+/// `.env` and the defaults, read again at the next resolution.
+///
+/// Per field: the target as `address` (TCP) or `uri` (`unix:`, `.db`); the credentials; the
+/// database; `secure` when an argument set it; the TLS settings (only arguments can give
+/// them); the timeout; `keep_alive`.
+pub(crate) fn pinned_args(spec: &ConnectionSpec) -> ConnectArgs {
+    let given = |field: Field| spec.origin(field).rank() >= STORED_RANK;
+    let mut args = ConnectArgs::new().alias(spec.alias().as_str());
+    if given(Field::Target) {
+        args = match spec.target() {
+            Target::Tcp { .. } => args.address(spec.target().address()),
+            Target::Unix(_) | Target::Lite(_) => args.uri(spec.target().address()),
+        };
+    }
+    if given(Field::Auth) {
+        args = match spec.auth() {
+            Auth::Token(token) => args.token(token.clone()),
+            Auth::UserPassword { user, password } => {
+                args.user(user.clone()).password(password.clone())
+            }
+            Auth::None => args,
+        };
+    }
+    if given(Field::DbName) {
+        args = args.db_name(spec.db_name().as_str());
+    }
+    if given(Field::Security) {
+        args = args.secure(spec.is_secure());
+    }
+    if let Security::Tls(tls) = spec.security() {
+        // Only arguments give TLS settings, whichever source turned TLS on; each of them
+        // turns TLS on again when resolved.
+        let mut files = tls.ca_files().iter();
+        if let Some(first) = files.next() {
+            args = args.server_pem_path(first.clone());
+        }
+        if let Some(second) = files.next() {
+            args = args.ca_pem_path(second.clone());
+        }
+        if let Some(id) = tls.client_identity() {
+            args = args
+                .client_pem_path(id.cert_path().to_path_buf())
+                .client_key_path(id.key_path().to_path_buf());
+        }
+        if let Some(name) = tls.server_name() {
+            args = args.server_name(name);
+        }
+    }
+    if given(Field::Timeout) {
+        args = args.timeout(spec.timeout());
+    }
+    if given(Field::KeepAlive) {
+        args = args.keep_alive(spec.keep_alive());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conn_config::{DotEnv, MapEnv, Resolver};
+
+    fn resolver(env: &[(&str, &str)]) -> Resolver<MapEnv> {
+        Resolver::with_env(MapEnv::from_pairs(env.iter().copied())).dotenv(DotEnv::Disabled)
+    }
+
+    /// Resolving the pinned arguments as stored arguments gives back the same spec, in the
+    /// same environment, and keeps following the environment for what it supplied.
+    #[test]
+    fn pinned_arguments_resolve_to_the_same_spec() {
+        let env: &[(&str, &str)] = &[
+            ("MILVUS_URI", "https://env-user:env-pw@env-host:1234/envdb"),
+            ("MILVUS_CONN_TIMEOUT", "7"),
+        ];
+        let rows: Vec<(&str, ConnectArgs)> = vec![
+            ("nothing explicit", ConnectArgs::new()),
+            ("uri", ConnectArgs::new().uri("http://Host-A:1/db1")),
+            ("uri with userinfo", ConnectArgs::new().uri("https://u:p%40ss@h/d")),
+            ("address", ConnectArgs::new().address("[::1]:19530")),
+            ("host only", ConnectArgs::new().host("h")),
+            ("token only", ConnectArgs::new().token("t0k3n")),
+            ("user+password", ConnectArgs::new().user("u").password("p")),
+            ("db only", ConnectArgs::new().db_name("other")),
+            ("timeout", ConnectArgs::new().timeout(2.5)),
+            ("keep_alive", ConnectArgs::new().keep_alive(true)),
+            ("unix", ConnectArgs::new().uri("unix:/tmp/milvus.sock")),
+            ("lite", ConnectArgs::new().uri("./local.db")),
+            (
+                "secure=false with an explicit target",
+                ConnectArgs::new().host("h").secure(false),
+            ),
+            (
+                "CA file over an https env URI",
+                ConnectArgs::new().ca_pem_path("/ca.pem"),
+            ),
+            (
+                "full mutual TLS",
+                ConnectArgs::new()
+                    .uri("http://h:1")
+                    .server_pem_path("/server.pem")
+                    .ca_pem_path("/ca.pem")
+                    .client_pem_path("/client.pem")
+                    .client_key_path("/client.key")
+                    .server_name("milvus.local"),
+            ),
+        ];
+        for (env_name, env) in [("with env", env), ("empty env", &[][..])] {
+            let r = resolver(env);
+            for (row, args) in &rows {
+                let args = args.clone().alias("a");
+                let Ok(spec) = r.resolve(&args) else {
+                    // Without MILVUS_URI a non-default alias needs a target; such rows
+                    // resolve only with the environment.
+                    assert_eq!(env_name, "empty env", "{row}: did not resolve");
+                    continue;
+                };
+                let pinned = pinned_args(&spec);
+                let again = r
+                    .resolve_with_stored(&ConnectArgs::new().alias("a"), Some(&pinned))
+                    .unwrap_or_else(|e| panic!("{row} ({env_name}): pinned args fail: {e}"));
+                assert_eq!(
+                    spec.differences(&again),
+                    vec![],
+                    "{row} ({env_name}): {pinned:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fields_the_environment_supplied_are_not_pinned() {
+        let r = resolver(&[
+            ("MILVUS_URI", "http://env-host:1/envdb"),
+            ("MILVUS_TOKEN", "env-token"),
+            ("MILVUS_CONN_TIMEOUT", "3"),
+        ]);
+        let spec = r
+            .resolve(&ConnectArgs::new().alias("a"))
+            .expect("resolves from the environment");
+        let pinned = pinned_args(&spec);
+        assert_eq!(format!("{pinned:?}"), r#"ConnectArgs { alias: "a" }"#);
+
+        // A changed environment shows through.
+        let r2 = resolver(&[("MILVUS_URI", "http://moved:2")]);
+        let again = r2
+            .resolve_with_stored(&ConnectArgs::new().alias("a"), Some(&pinned))
+            .expect("resolves");
+        assert_eq!(again.target().address(), "moved:2");
+        assert_eq!(again.auth().kind(), "none");
+    }
+
+    #[test]
+    fn explicit_fields_are_pinned_and_redacted() {
+        let spec = resolver(&[])
+            .resolve(
+                &ConnectArgs::new()
+                    .alias("a")
+                    .uri("http://u:secret-pw@h:1/db1")
+                    .timeout(4u64),
+            )
+            .expect("resolves");
+        let pinned = pinned_args(&spec);
+        assert_eq!(
+            format!("{pinned:?}"),
+            r#"ConnectArgs { alias: "a", address: "h:1", user: "u", password: "<redacted>", db_name: "db1", timeout: "4" }"#
+        );
+    }
+}

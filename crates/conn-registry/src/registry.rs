@@ -1,0 +1,498 @@
+//! [`Registry`]: aliases, their stored arguments and their live connections.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use arc_swap::ArcSwap;
+use conn_config::{Alias, ConnectArgs, ConnectionSpec, Environment, ProcessEnv, Resolver};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+
+use crate::addr::ConnectionAddr;
+use crate::error::Error;
+use crate::pinned::pinned_args;
+use crate::transport::Transport;
+
+/// The registry's result type for transport `T`.
+type Result<V, T> = std::result::Result<V, Error<<T as Transport>::Error>>;
+
+/// Named connections, as pymilvus's `connections` object, over any [`Transport`].
+///
+/// An alias has stored arguments (from [`add_connection`](Registry::add_connection) or from
+/// its last successful [`connect`](Registry::connect)) and, while connected, one live
+/// connection. Resolution follows `explicit arguments > the alias's stored arguments >
+/// environment > .env > defaults`, and runs at every `connect`, so a later change of the
+/// environment applies to whatever the stored arguments leave open.
+///
+/// The registry is `Send + Sync` and meant to be shared (`Arc`, or a `static`).
+/// [`get`](Registry::get) reads an immutable snapshot and takes no lock; operations that
+/// change an alias are serialized per alias, never across aliases, and no registry-wide lock
+/// is held while the transport connects or closes.
+///
+/// ```
+/// use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, MapEnv, Resolver};
+/// use conn_registry::{Registry, Transport};
+///
+/// # struct Echo;
+/// # impl Transport for Echo {
+/// #     type Connection = std::sync::Arc<str>;
+/// #     type Error = std::io::Error;
+/// #     async fn connect(&self, spec: &ConnectionSpec) -> Result<Self::Connection, Self::Error> {
+/// #         Ok(spec.target().address().into())
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let env = MapEnv::from_pairs([("MILVUS_URI", "http://env-host:19530")]);
+/// let registry = Registry::with_resolver(Echo, Resolver::with_env(env).dotenv(DotEnv::Disabled));
+///
+/// registry.add_connection("analytics", ConnectArgs::new().uri("http://analytics:19530")).await?;
+/// let conn = registry.connect("analytics", ConnectArgs::new()).await?;
+/// assert_eq!(&*conn, "analytics:19530"); // the stored arguments beat MILVUS_URI
+/// assert!(registry.has_connection("analytics"));
+/// assert_eq!(registry.get("analytics").as_deref(), Some("analytics:19530"));
+///
+/// registry.disconnect("analytics").await; // keeps the configuration
+/// assert!(!registry.has_connection("analytics"));
+/// assert_eq!(registry.list_connections().len(), 1);
+/// # Ok(()) }
+/// ```
+pub struct Registry<T: Transport, E: Environment = ProcessEnv> {
+    transport: T,
+    resolver: Resolver<E>,
+    /// The live connections by alias, replaced as a whole on every change: what
+    /// [`Registry::get`] reads.
+    live: ArcSwap<HashMap<String, T::Connection>>,
+    /// Stored arguments, live connections and their specs; never held across an await.
+    state: Mutex<State<T::Connection>>,
+    /// One async lock per alias that an operation is using, serializing the operations
+    /// on that alias; removed when the last user lets go.
+    locks: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
+}
+
+struct State<C> {
+    entries: HashMap<String, Entry<C>>,
+    next_seq: u64,
+}
+
+/// A configured alias.
+struct Entry<C> {
+    alias: Alias,
+    /// Insertion order, for `list_connections`.
+    seq: u64,
+    stored: ConnectArgs,
+    live: Option<Live<C>>,
+}
+
+#[derive(Clone)]
+struct Live<C> {
+    spec: Arc<ConnectionSpec>,
+    conn: C,
+}
+
+/// Trims an alias as conn-config does (spaces, tabs, CR, LF).
+fn trim(alias: &str) -> &str {
+    alias.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+}
+
+fn lock<S>(m: &Mutex<S>) -> MutexGuard<'_, S> {
+    // The guarded sections do not panic; should one ever, its state is still consistent
+    // (each section makes one change), so a poisoned lock is taken over.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<T: Transport> Registry<T, ProcessEnv> {
+    /// A registry over `transport` that resolves against the process environment and a
+    /// `.env` file searched from the current directory (read at each resolution, never
+    /// here).
+    pub fn new(transport: T) -> Self {
+        Self::with_resolver(transport, Resolver::new())
+    }
+}
+
+impl<T: Transport, E: Environment> Registry<T, E> {
+    /// A registry over `transport` that resolves with `resolver` (for example one over a
+    /// [`MapEnv`](conn_config::MapEnv), so nothing reads the process environment).
+    pub fn with_resolver(transport: T, resolver: Resolver<E>) -> Self {
+        Registry {
+            transport,
+            resolver,
+            live: ArcSwap::from_pointee(HashMap::new()),
+            state: Mutex::new(State {
+                entries: HashMap::new(),
+                next_seq: 0,
+            }),
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The resolver.
+    pub fn resolver(&self) -> &Resolver<E> {
+        &self.resolver
+    }
+
+    /// The default alias: `MILVUS_CONN_ALIAS` (from the environment or `.env`), else
+    /// `default`. Read now, as each resolution does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DefaultAlias`] when `MILVUS_CONN_ALIAS` is invalid (a control character, not
+    /// Unicode) or the `.env` file cannot be read or parsed.
+    pub fn default_alias(&self) -> Result<Alias, T> {
+        // Arguments that fix every field but the alias, so that nothing else in the
+        // environment is read or can fail.
+        let probe = ConnectArgs::new()
+            .address("localhost:19530")
+            .token("-")
+            .db_name("default")
+            .timeout(10u64);
+        self.resolver
+            .resolve(&probe)
+            .map(|spec| spec.alias().clone())
+            .map_err(|source| Error::DefaultAlias { source })
+    }
+
+    /// Stores `args` as the configuration of `alias` (pymilvus's
+    /// `add_connection(**{alias: args})`), replacing what was stored, after checking that
+    /// they resolve (as stored arguments, over the environment as it is now).
+    ///
+    /// The arguments themselves are stored, not their resolution, so what they leave open
+    /// follows the environment at each later `connect`. An empty `alias` means the alias
+    /// the arguments name, else the [default alias](Registry::default_alias).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Resolve`]: the arguments do not resolve (nothing is stored);
+    /// - [`Error::ConfigMismatch`]: the alias is connected and the arguments resolve to a
+    ///   different spec (disconnect first);
+    /// - [`Error::InvalidAlias`], [`Error::AliasMismatch`], [`Error::DefaultAlias`]: see
+    ///   [`Registry::connect`].
+    pub async fn add_connection(&self, alias: &str, args: ConnectArgs) -> Result<(), T> {
+        let alias = self.alias_for(alias, &args)?;
+        let key = alias.as_str();
+        let _op = self.lock_alias(key).await;
+        let stored = args.alias(key);
+        let spec = self
+            .resolver
+            .resolve_with_stored(&ConnectArgs::new().alias(key), Some(&stored))
+            .map_err(|source| Error::Resolve {
+                alias: key.to_owned(),
+                source,
+            })?;
+        let mut state = lock(&self.state);
+        let State { entries, next_seq } = &mut *state;
+        match entries.get_mut(key) {
+            Some(entry) => {
+                if let Some(live) = &entry.live {
+                    let fields = live.spec.differences(&spec);
+                    if !fields.is_empty() {
+                        return Err(Error::ConfigMismatch {
+                            alias: key.to_owned(),
+                            fields,
+                        });
+                    }
+                }
+                entry.stored = stored;
+            }
+            None => {
+                entries.insert(key.to_owned(), new_entry(alias.clone(), next_seq, stored));
+            }
+        }
+        tracing::debug!(alias = key, "configuration stored");
+        Ok(())
+    }
+
+    /// Connects `alias` (pymilvus's `connect(alias, **args)`) and returns its connection.
+    ///
+    /// The spec is resolved from `args` over the alias's stored arguments over the
+    /// environment, `.env` and the defaults. If the alias is already connected, an identical
+    /// spec returns the same connection (no new one is opened) and a different one is an
+    /// error. After a successful connect the alias's stored arguments are what the spec got
+    /// from arguments (explicit or stored), so a later `connect(alias, ConnectArgs::new())`
+    /// connects the same way; a failed connect leaves the stored arguments as they were.
+    ///
+    /// An empty `alias` means the alias the arguments name, else the
+    /// [default alias](Registry::default_alias). Concurrent calls for one alias open at most
+    /// one connection: they are served one at a time, and the later ones find it connected.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Resolve`]: the configuration does not resolve (every problem listed);
+    /// - [`Error::ConfigMismatch`]: connected with a different spec (the differing fields are
+    ///   named, secrets compared but never shown);
+    /// - [`Error::Connect`]: the transport failed;
+    /// - [`Error::InvalidAlias`]: the alias holds a control character;
+    /// - [`Error::AliasMismatch`]: `alias` and the arguments' alias differ;
+    /// - [`Error::DefaultAlias`]: no alias is given and `MILVUS_CONN_ALIAS` or `.env` is bad.
+    pub async fn connect(&self, alias: &str, args: ConnectArgs) -> Result<T::Connection, T> {
+        let alias = self.alias_for(alias, &args)?;
+        let key = alias.as_str();
+        let _op = self.lock_alias(key).await;
+        let (stored, live) = {
+            let state = lock(&self.state);
+            match state.entries.get(key) {
+                Some(e) => (Some(e.stored.clone()), e.live.clone()),
+                None => (None, None),
+            }
+        };
+        let spec = self
+            .resolver
+            .resolve_with_stored(&args.alias(key), stored.as_ref())
+            .map_err(|source| Error::Resolve {
+                alias: key.to_owned(),
+                source,
+            })?;
+        if let Some(live) = live {
+            let fields = live.spec.differences(&spec);
+            if fields.is_empty() {
+                return Ok(live.conn);
+            }
+            return Err(Error::ConfigMismatch {
+                alias: key.to_owned(),
+                fields,
+            });
+        }
+        tracing::debug!(alias = key, target = %spec.target(), "connecting");
+        let conn = match self.transport.connect(&spec).await {
+            Ok(conn) => conn,
+            Err(source) => {
+                tracing::debug!(alias = key, error = %source, "connect failed");
+                return Err(Error::Connect {
+                    alias: key.to_owned(),
+                    source,
+                });
+            }
+        };
+        let stored = pinned_args(&spec);
+        let live = Live {
+            spec: Arc::new(spec),
+            conn: conn.clone(),
+        };
+        let mut state = lock(&self.state);
+        let State { entries, next_seq } = &mut *state;
+        let entry = entries
+            .entry(key.to_owned())
+            .or_insert_with(|| new_entry(alias.clone(), next_seq, stored.clone()));
+        entry.stored = stored;
+        entry.live = Some(live);
+        self.publish(&state);
+        Ok(conn)
+    }
+
+    /// Closes the alias's connection and keeps its configuration (pymilvus's
+    /// `disconnect`). An alias that is not connected, or not known, is left alone.
+    pub async fn disconnect(&self, alias: &str) {
+        let key = trim(alias);
+        if key.is_empty() {
+            return;
+        }
+        let _op = self.lock_alias(key).await;
+        let live = {
+            let mut state = lock(&self.state);
+            let live = state.entries.get_mut(key).and_then(|e| e.live.take());
+            if live.is_some() {
+                self.publish(&state);
+            }
+            live
+        };
+        if let Some(live) = live {
+            tracing::debug!(alias = key, "disconnecting");
+            self.transport.close(live.conn).await;
+        }
+    }
+
+    /// Disconnects the alias and forgets its configuration (pymilvus's
+    /// `remove_connection`). An unknown alias is left alone.
+    pub async fn remove_connection(&self, alias: &str) {
+        let key = trim(alias);
+        if key.is_empty() {
+            return;
+        }
+        let _op = self.lock_alias(key).await;
+        let live = {
+            let mut state = lock(&self.state);
+            let live = state.entries.remove(key).and_then(|e| e.live);
+            if live.is_some() {
+                self.publish(&state);
+            }
+            live
+        };
+        if let Some(live) = live {
+            tracing::debug!(alias = key, "disconnecting");
+            self.transport.close(live.conn).await;
+        }
+    }
+
+    /// Whether the alias is connected (not merely configured), as in pymilvus.
+    pub fn has_connection(&self, alias: &str) -> bool {
+        self.live.load().contains_key(trim(alias))
+    }
+
+    /// Every configured alias in the order it was first added or connected, with its
+    /// connection when it is connected (pymilvus's `list_connections`).
+    pub fn list_connections(&self) -> Vec<(Alias, Option<T::Connection>)> {
+        let state = lock(&self.state);
+        let mut entries: Vec<&Entry<T::Connection>> = state.entries.values().collect();
+        entries.sort_by_key(|e| e.seq);
+        entries
+            .into_iter()
+            .map(|e| (e.alias.clone(), e.live.as_ref().map(|l| l.conn.clone())))
+            .collect()
+    }
+
+    /// A summary of the alias's configuration without secrets (pymilvus's
+    /// `get_connection_addr`): of its live connection's spec when connected, else of its
+    /// stored arguments resolved now. `None` for an unknown alias (pymilvus: `{}`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Resolve`] when the alias is not connected and its stored arguments no longer
+    /// resolve (the environment changed).
+    pub fn get_connection_addr(&self, alias: &str) -> Result<Option<ConnectionAddr>, T> {
+        let key = trim(alias);
+        let (stored, live) = {
+            let state = lock(&self.state);
+            match state.entries.get(key) {
+                Some(e) => (e.stored.clone(), e.live.as_ref().map(|l| l.spec.clone())),
+                None => return Ok(None),
+            }
+        };
+        if let Some(spec) = live {
+            return Ok(Some(ConnectionAddr::from_spec(&spec, true)));
+        }
+        let spec = self
+            .resolver
+            .resolve_with_stored(&ConnectArgs::new().alias(key), Some(&stored))
+            .map_err(|source| Error::Resolve {
+                alias: key.to_owned(),
+                source,
+            })?;
+        Ok(Some(ConnectionAddr::from_spec(&spec, false)))
+    }
+
+    /// The alias's live connection, `None` when it is not connected.
+    ///
+    /// This is the look-up on every call path: it reads an immutable snapshot without
+    /// taking a lock (see `docs/performance.md` for its cost) and clones the connection.
+    pub fn get(&self, alias: &str) -> Option<T::Connection> {
+        self.live.load().get(trim(alias)).cloned()
+    }
+
+    /// The alias's live connection, or an error naming it (pymilvus's `_fetch_handler`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotConnected`] when the alias is not connected.
+    pub fn fetch(&self, alias: &str) -> Result<T::Connection, T> {
+        self.get(alias).ok_or_else(|| Error::NotConnected {
+            alias: trim(alias).to_owned(),
+        })
+    }
+
+    /// The alias an operation is about: `alias` if given, else the arguments' alias, else
+    /// the default alias.
+    fn alias_for(&self, alias: &str, args: &ConnectArgs) -> Result<Alias, T> {
+        let given = trim(alias);
+        let in_args = args.alias_name().map(trim).filter(|a| !a.is_empty());
+        let name = match (given, in_args) {
+            ("", Some(a)) => a,
+            ("", None) => return self.default_alias(),
+            (g, Some(a)) if g != a => {
+                return Err(Error::AliasMismatch {
+                    alias: g.to_owned(),
+                    in_args: a.to_owned(),
+                });
+            }
+            (g, _) => g,
+        };
+        Alias::new(name).ok_or_else(|| Error::InvalidAlias {
+            alias: name.to_owned(),
+        })
+    }
+
+    /// Waits for the operation lock of one alias.
+    async fn lock_alias(&self, key: &str) -> AliasLock<'_> {
+        let mutex = lock(&self.locks)
+            .entry(key.to_owned())
+            .or_insert_with(|| Arc::new(AsyncMutex::new(())))
+            .clone();
+        let guard = mutex.clone().lock_owned().await;
+        AliasLock {
+            locks: &self.locks,
+            key: key.to_owned(),
+            mutex,
+            guard: Some(guard),
+        }
+    }
+
+    /// Replaces the snapshot [`Registry::get`] reads; called with the state locked, so
+    /// snapshots follow the state in order.
+    fn publish(&self, state: &State<T::Connection>) {
+        let snapshot = state
+            .entries
+            .iter()
+            .filter_map(|(k, e)| Some((k.clone(), e.live.as_ref()?.conn.clone())))
+            .collect();
+        self.live.store(Arc::new(snapshot));
+    }
+}
+
+fn new_entry<C>(alias: Alias, next_seq: &mut u64, stored: ConnectArgs) -> Entry<C> {
+    let seq = *next_seq;
+    *next_seq += 1;
+    Entry {
+        alias,
+        seq,
+        stored,
+        live: None,
+    }
+}
+
+/// An alias's operation lock; on release, its mutex is dropped from the map when nobody
+/// else holds or waits for it.
+struct AliasLock<'a> {
+    locks: &'a Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
+    key: String,
+    mutex: Arc<AsyncMutex<()>>,
+    guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Drop for AliasLock<'_> {
+    fn drop(&mut self) {
+        let mut locks = lock(self.locks);
+        drop(self.guard.take());
+        // The map's reference and ours: nobody else has cloned it (which needs the map
+        // locked, as it is now).
+        if Arc::strong_count(&self.mutex) == 2 {
+            locks.remove(&self.key);
+        }
+    }
+}
+
+impl<T: Transport, E: Environment> fmt::Debug for Registry<T, E> {
+    /// The aliases in order, each with whether it is connected; no configuration values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.state);
+        let mut entries: Vec<&Entry<T::Connection>> = state.entries.values().collect();
+        entries.sort_by_key(|e| e.seq);
+        let aliases: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| {
+                let status = if e.live.is_some() {
+                    "connected"
+                } else {
+                    "configured"
+                };
+                (e.alias.as_str(), status)
+            })
+            .collect();
+        f.debug_struct("Registry")
+            .field("aliases", &aliases)
+            .finish_non_exhaustive()
+    }
+}

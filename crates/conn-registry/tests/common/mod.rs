@@ -1,0 +1,183 @@
+//! Test doubles: a transport that counts what it opens and closes, and an environment that
+//! a test can change between calls.
+#![allow(dead_code, unreachable_pub)] // each test binary uses part of this
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use conn_config::{ConnectionSpec, DotEnv, Environment, MapEnv, Resolver};
+use conn_registry::{Registry, Transport};
+
+/// A connection of the [`Counting`] transport: which open it was, and for which spec.
+#[derive(Clone, Debug)]
+pub struct Conn(Arc<ConnInner>);
+
+#[derive(Debug)]
+pub struct ConnInner {
+    pub id: u64,
+    pub alias: String,
+    pub address: String,
+    pub spec: ConnectionSpec,
+}
+
+impl Conn {
+    pub fn id(&self) -> u64 {
+        self.0.id
+    }
+    pub fn alias(&self) -> &str {
+        &self.0.alias
+    }
+    pub fn address(&self) -> &str {
+        &self.0.address
+    }
+    pub fn spec(&self) -> &ConnectionSpec {
+        &self.0.spec
+    }
+}
+
+impl PartialEq for Conn {
+    fn eq(&self, other: &Conn) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+/// Counts opens and closes per alias, and notices two live connections of one alias.
+#[derive(Default)]
+pub struct Counting {
+    next_id: AtomicU64,
+    pub opens: AtomicUsize,
+    pub closes: AtomicUsize,
+    /// Connections open now, by alias.
+    open_now: Mutex<HashMap<String, usize>>,
+    /// Times a connect found another connection of the same alias still open.
+    pub overlaps: AtomicUsize,
+    /// Addresses whose connect fails.
+    failing: Mutex<HashSet<String>>,
+    /// How long connect and close take.
+    pub delay: Option<Duration>,
+}
+
+/// The error of [`Counting`]: the address it refused.
+#[derive(Debug, thiserror::Error)]
+#[error("refused to connect to {0}")]
+pub struct Refused(pub String);
+
+impl Counting {
+    pub fn slow(delay: Duration) -> Counting {
+        Counting {
+            delay: Some(delay),
+            ..Counting::default()
+        }
+    }
+
+    pub fn fail(&self, address: &str) {
+        self.failing.lock().unwrap().insert(address.to_owned());
+    }
+
+    pub fn open_now(&self, alias: &str) -> usize {
+        self.open_now
+            .lock()
+            .unwrap()
+            .get(alias)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn opens(&self) -> usize {
+        self.opens.load(Ordering::SeqCst)
+    }
+
+    pub fn closes(&self) -> usize {
+        self.closes.load(Ordering::SeqCst)
+    }
+
+    async fn pause(&self) {
+        match self.delay {
+            Some(d) => tokio::time::sleep(d).await,
+            None => tokio::task::yield_now().await,
+        }
+    }
+}
+
+impl Transport for Counting {
+    type Connection = Conn;
+    type Error = Refused;
+
+    async fn connect(&self, spec: &ConnectionSpec) -> Result<Conn, Refused> {
+        let address = spec.target().address();
+        self.pause().await;
+        if self.failing.lock().unwrap().contains(&address) {
+            return Err(Refused(address));
+        }
+        let alias = spec.alias().to_string();
+        {
+            let mut open = self.open_now.lock().unwrap();
+            let n = open.entry(alias.clone()).or_default();
+            if *n > 0 {
+                self.overlaps.fetch_add(1, Ordering::SeqCst);
+            }
+            *n += 1;
+        }
+        self.opens.fetch_add(1, Ordering::SeqCst);
+        Ok(Conn(Arc::new(ConnInner {
+            id: self.next_id.fetch_add(1, Ordering::SeqCst),
+            alias,
+            address,
+            spec: spec.clone(),
+        })))
+    }
+
+    async fn close(&self, conn: Conn) {
+        self.pause().await;
+        *self
+            .open_now
+            .lock()
+            .unwrap()
+            .get_mut(conn.alias())
+            .expect("closing a connection that was opened") -= 1;
+        self.closes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// An environment a test can change while a registry reads it.
+#[derive(Default)]
+pub struct SharedEnv(RwLock<MapEnv>);
+
+impl SharedEnv {
+    pub fn new(vars: &[(&str, &str)]) -> Arc<SharedEnv> {
+        Arc::new(SharedEnv(RwLock::new(MapEnv::from_pairs(
+            vars.iter().copied(),
+        ))))
+    }
+
+    pub fn set(&self, name: &str, value: &str) {
+        let mut env = self.0.write().unwrap();
+        *env = env.clone().set(name, value);
+    }
+}
+
+impl Environment for SharedEnv {
+    fn var(&self, name: &str) -> Option<OsString> {
+        self.0.read().unwrap().var(name)
+    }
+    fn current_dir(&self) -> Option<PathBuf> {
+        None
+    }
+}
+
+pub type TestRegistry = Registry<Counting, Arc<SharedEnv>>;
+
+/// A registry over a counting transport and a changeable environment, no `.env`.
+pub fn registry(vars: &[(&str, &str)]) -> (TestRegistry, Arc<SharedEnv>) {
+    registry_with(Counting::default(), vars)
+}
+
+pub fn registry_with(transport: Counting, vars: &[(&str, &str)]) -> (TestRegistry, Arc<SharedEnv>) {
+    let env = SharedEnv::new(vars);
+    let resolver = Resolver::with_env(env.clone()).dotenv(DotEnv::Disabled);
+    (Registry::with_resolver(transport, resolver), env)
+}
