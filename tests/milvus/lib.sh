@@ -7,7 +7,8 @@
 #     milvus-2.3.5/bin/              the unpacked server binaries (about 250 MB), made by setup.sh
 #     run/                           $MILVUS_IT_RUN_DIR: the one running server
 #       server.env  milvus.pid  ports.txt  certs/  home/{configs,data,logs} (wiped at every start)
-#     harness.lock                   the Rust harness flocks it to serialize test processes
+# The Rust harness (tests/src/milvus.rs) serializes test processes with a flock on
+# $TMPDIR/milvus-conn-real-milvus.lock (machine-wide, like Milvus itself).
 MILVUS_CONN_CACHE=${MILVUS_CONN_CACHE:-${HOME:?HOME is not set}/.cache/milvus-conn}
 MILVUS_IT_VENV=${MILVUS_IT_VENV:-$MILVUS_CONN_CACHE/milvus-venv}
 MILVUS_IT_RUN_DIR=${MILVUS_IT_RUN_DIR:-$MILVUS_CONN_CACHE/run}
@@ -16,16 +17,19 @@ MILVUS_IT_PORT=${MILVUS_IT_PORT:-19530}
 MILVUS_IT_METRICS_PORT=${MILVUS_IT_METRICS_PORT:-9091}
 MILVUS_IT_START_TIMEOUT=${MILVUS_IT_START_TIMEOUT:-180}
 MILVUS_IT_STOP_TIMEOUT=${MILVUS_IT_STOP_TIMEOUT:-10}
-MILVUS_PKG_VERSION=2.3.5
-PYMILVUS_PKG_VERSION=2.5.18
+# shellcheck disable=SC2034 # used by the scripts that source this file
+MILVUS_PKG_VERSION=2.3.5 # keep in step with requirements.txt
 MILVUS_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { echo "milvus-it: $*" >&2; }
 die() { echo "milvus-it: error: $*" >&2; exit 1; }
 
 # True when the venv has the pinned server and probe packages.
+# The marker holds the checksum of requirements.txt, so changing the pins reinstalls.
+requirements_sum() { sha256sum "$MILVUS_SCRIPTS/requirements.txt" | cut -d' ' -f1; }
 venv_ready() {
-  [ -x "$MILVUS_IT_VENV/bin/python" ] && [ -f "$MILVUS_IT_VENV/.milvus-conn-setup-done" ]
+  [ -x "$MILVUS_IT_VENV/bin/python" ] \
+    && [ "$(cat "$MILVUS_IT_VENV/.milvus-conn-setup-done" 2>/dev/null)" = "$(requirements_sum)" ]
 }
 
 # True when setup.sh has finished: the venv and the unpacked server binaries are there.

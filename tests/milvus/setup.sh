@@ -4,9 +4,10 @@
 #   tests/milvus/setup.sh
 #
 # Creates a python venv in $MILVUS_CONN_CACHE/milvus-venv (default ~/.cache/milvus-conn) and
-# pip-installs milvus==2.3.5 (a genuine Milvus standalone: Go + C++ binaries with embedded etcd,
-# local storage and rocksmq, shipped in a PyPI wheel) and pymilvus (for the gRPC readiness
-# probe). Installs openssl with apt-get when it is missing (gen-certs.sh needs it).
+# pip-installs the pinned requirements.txt: milvus==2.3.5 (a genuine Milvus standalone: Go + C++
+# binaries with embedded etcd, local storage and rocksmq, shipped in a PyPI wheel) and
+# pymilvus==2.5.18 (gRPC stubs for the readiness probe). Installs openssl with apt-get when it
+# is missing (gen-certs.sh needs it).
 # Then unpacks the Milvus binaries once (about 250 MB) so the first start is not slower.
 #
 #   tests/milvus/setup.sh --check
@@ -44,11 +45,11 @@ else
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
   fi
   rm -rf "$MILVUS_IT_VENV"
-  log "creating $MILVUS_IT_VENV and installing milvus==$MILVUS_PKG_VERSION pymilvus==$PYMILVUS_PKG_VERSION"
+  log "creating $MILVUS_IT_VENV and installing tests/milvus/requirements.txt (milvus==$MILVUS_PKG_VERSION)"
   python3 -m venv "$MILVUS_IT_VENV"
-  "$MILVUS_IT_VENV/bin/pip" install -q "milvus==$MILVUS_PKG_VERSION" "pymilvus==$PYMILVUS_PKG_VERSION"
+  "$MILVUS_IT_VENV/bin/pip" install -q -r "$MILVUS_SCRIPTS/requirements.txt"
   "$MILVUS_IT_VENV/bin/python" -c 'import milvus, pymilvus.grpc_gen.milvus_pb2_grpc, grpc'
-  touch "$MILVUS_IT_VENV/.milvus-conn-setup-done"
+  requirements_sum > "$MILVUS_IT_VENV/.milvus-conn-setup-done"
 fi
 
 # Unpack the server binaries once (first time about 4-20 s); start.sh reuses them.
