@@ -517,7 +517,7 @@ impl RealMilvus {
         self.var("MILVUS_IT_SERVER_VERSION")
     }
 
-    /// The directory of Milvus's logs (`stdout.log` holds everything the Go side logs).
+    /// The directory of Milvus's logs (`stdout.log` holds most of what the Go side logs).
     pub fn log_dir(&self) -> &Path {
         Path::new(self.var("MILVUS_IT_LOG_DIR"))
     }
