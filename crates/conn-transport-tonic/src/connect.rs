@@ -1,0 +1,683 @@
+//! From a [`ConnectionSpec`] to a [`MilvusConnection`]: endpoint, TLS, channel, handshake.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use conn_config::{ConnectionSpec, Security, Target};
+use tokio::time::{Instant, timeout_at};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint, Uri};
+use tracing::Instrument as _;
+
+use crate::error::{Ctx, Error};
+use crate::interceptor::MilvusInterceptor;
+use crate::proto::common::{ClientInfo, ServerInfo};
+use crate::proto::milvus::milvus_service_client::MilvusServiceClient;
+use crate::proto::milvus::{CheckHealthRequest, ConnectRequest, GetVersionRequest, QuotaState};
+
+/// The channel with [`MilvusInterceptor`] in front: every call through it carries
+/// `authorization`, `dbname` and (after the handshake) `identifier`.
+///
+/// This is the type a downstream SDK hands to its own generated client; see
+/// [`MilvusConnection::service`].
+pub type MilvusService = InterceptedService<Channel, MilvusInterceptor>;
+
+/// The HTTP/2 keepalive ping interval (pymilvus 3's `grpc.keepalive_time_ms`).
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// How long to wait for a keepalive ping's answer (pymilvus 3's `grpc.keepalive_timeout_ms`).
+pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The `sdk_type` sent in the handshake unless [`Connector::sdk_type`] says otherwise.
+pub const DEFAULT_SDK_TYPE: &str = "Rust";
+/// The `sdk_version` sent in the handshake unless [`Connector::sdk_version`] says otherwise:
+/// this crate's version.
+pub const DEFAULT_SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Makes connections; holds what the client tells the server about itself in the `Connect`
+/// handshake (`ClientInfo`), which a downstream SDK sets to its own name and version.
+///
+/// ```
+/// use conn_transport_tonic::Connector;
+/// let connector = Connector::new()
+///     .sdk_type("MyRustSdk")
+///     .sdk_version("1.2.3")
+///     .reserved("cluster_id", "c1");
+/// # let _ = connector;
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct Connector {
+    sdk_type: String,
+    sdk_version: String,
+    host: Option<String>,
+    reserved: BTreeMap<String, String>,
+}
+
+impl Default for Connector {
+    fn default() -> Self {
+        Connector::new()
+    }
+}
+
+impl Connector {
+    /// `sdk_type` "Rust", `sdk_version` this crate's version, `host` the machine's host
+    /// name, no reserved entries.
+    pub fn new() -> Connector {
+        Connector {
+            sdk_type: DEFAULT_SDK_TYPE.to_owned(),
+            sdk_version: DEFAULT_SDK_VERSION.to_owned(),
+            host: None,
+            reserved: BTreeMap::new(),
+        }
+    }
+
+    /// The `ClientInfo.sdk_type` to send (pymilvus sends "Python", the Go SDK "Golang").
+    pub fn sdk_type(self, sdk_type: impl Into<String>) -> Connector {
+        Connector {
+            sdk_type: sdk_type.into(),
+            ..self
+        }
+    }
+
+    /// The `ClientInfo.sdk_version` to send.
+    pub fn sdk_version(self, sdk_version: impl Into<String>) -> Connector {
+        Connector {
+            sdk_version: sdk_version.into(),
+            ..self
+        }
+    }
+
+    /// The `ClientInfo.host` to send instead of the machine's host name; `""` sends none.
+    pub fn host_name(self, host: impl Into<String>) -> Connector {
+        Connector {
+            host: Some(host.into()),
+            ..self
+        }
+    }
+
+    /// Adds an entry to `ClientInfo.reserved` (pymilvus 3 sends its `option` map there).
+    pub fn reserved(mut self, key: impl Into<String>, value: impl Into<String>) -> Connector {
+        self.reserved.insert(key.into(), value.into());
+        self
+    }
+
+    /// The `ClientInfo` this connector sends for a spec, with `local_time` now (RFC 3339,
+    /// UTC) and `user` the spec's user name when it authenticates with user and password.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = conn_config::ConnectArgs::new()
+    ///     .uri("http://localhost:19530")
+    ///     .user("alice")
+    ///     .password("secret")
+    ///     .resolve_isolated()?;
+    /// let info = conn_transport_tonic::Connector::new().client_info(&spec);
+    /// assert_eq!(info.sdk_type, "Rust");
+    /// assert_eq!(info.user, "alice");
+    /// assert!(info.local_time.ends_with('Z'));
+    /// # Ok(()) }
+    /// ```
+    pub fn client_info(&self, spec: &ConnectionSpec) -> ClientInfo {
+        self.client_info_for(spec.auth().user())
+    }
+
+    fn client_info_for(&self, user: Option<&str>) -> ClientInfo {
+        let host = match &self.host {
+            Some(h) => h.clone(),
+            None => gethostname::gethostname().to_string_lossy().into_owned(),
+        };
+        ClientInfo {
+            sdk_type: self.sdk_type.clone(),
+            sdk_version: self.sdk_version.clone(),
+            local_time: humantime::format_rfc3339_micros(SystemTime::now()).to_string(),
+            user: user.unwrap_or_default().to_owned(),
+            host,
+            reserved: self.reserved.clone().into_iter().collect(),
+        }
+    }
+
+    /// Connects now: TCP (or Unix socket), TLS, HTTP/2, then the `Connect` handshake, all
+    /// within the spec's timeout. The returned connection holds the server's `ServerInfo`
+    /// and identifier.
+    ///
+    /// Must run inside a Tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// Before any network I/O: [`Error::UnsupportedTarget`] (a milvus-lite `.db` path),
+    /// [`Error::FileUnreadable`], [`Error::FileNotPem`], [`Error::ClientIdentity`] (TLS
+    /// files), [`Error::TlsUnavailable`]. Then [`Error::Unreachable`], [`Error::TimedOut`],
+    /// [`Error::Tls`], [`Error::Authentication`], [`Error::Unimplemented`] (not a Milvus
+    /// gRPC port), [`Error::ServerStatus`] (for example an unknown database), or
+    /// [`Error::Rpc`].
+    pub async fn connect(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
+        let prepared = prepare(spec)?;
+        let span = prepared.span("milvus.connect");
+        let deadline = Instant::now() + spec.timeout();
+        async move {
+            let channel = match timeout_at(deadline, prepared.connect_channel()).await {
+                Err(_) => return Err(prepared.ctx.timed_out("connect")),
+                Ok(Err(e)) => return Err(prepared.ctx.transport(e, "connect")),
+                Ok(Ok(channel)) => channel,
+            };
+            let connection = prepared.into_connection(channel, self.clone());
+            connection.handshake_by(deadline).await?;
+            tracing::debug!("connected");
+            Ok(connection)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Makes a connection without network I/O: the channel connects on the first call,
+    /// and the `Connect` handshake runs on the first [`MilvusConnection::handshake`],
+    /// [`MilvusConnection::get_version`] or [`MilvusConnection::check_health`]. Calls made
+    /// through [`MilvusConnection::service`] before that carry no `identifier`.
+    ///
+    /// The TLS files are read and checked now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedTarget`], [`Error::FileUnreadable`], [`Error::FileNotPem`],
+    /// [`Error::ClientIdentity`], [`Error::TlsUnavailable`], and [`Error::NoRuntime`]
+    /// outside a Tokio runtime.
+    pub fn connect_lazy(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
+        let prepared = prepare(spec)?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::NoRuntime);
+        }
+        let _entered = prepared.span("milvus.connect_lazy").entered();
+        let channel = prepared.connect_channel_lazy();
+        Ok(prepared.into_connection(channel, self.clone()))
+    }
+}
+
+/// Connects with the default [`Connector`]; see [`Connector::connect`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let spec = conn_config::ConnectArgs::new()
+///     .uri("http://localhost:19530")
+///     .token("root:Milvus")
+///     .resolve()?;
+/// let connection = conn_transport_tonic::connect(&spec).await?;
+/// println!("{}", connection.get_version().await?);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+///
+/// As [`Connector::connect`].
+pub async fn connect(spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
+    Connector::new().connect(spec).await
+}
+
+/// Makes a lazy connection with the default [`Connector`]; see [`Connector::connect_lazy`].
+///
+/// # Errors
+///
+/// As [`Connector::connect_lazy`].
+pub fn connect_lazy(spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
+    Connector::new().connect_lazy(spec)
+}
+
+/// What the `Connect` handshake returned.
+#[derive(Clone, Debug)]
+pub struct Handshake {
+    server_info: ServerInfo,
+    identifier: i64,
+}
+
+impl Handshake {
+    /// The server's build information (`build_tags` such as `v2.3.5-lite`, `deploy_mode`).
+    pub fn server_info(&self) -> &ServerInfo {
+        &self.server_info
+    }
+
+    /// The identifier the server gave this connection, sent back as the `identifier` header.
+    pub fn identifier(&self) -> i64 {
+        self.identifier
+    }
+}
+
+/// What `CheckHealth` returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Health {
+    healthy: bool,
+    reasons: Vec<String>,
+    quota_states: Vec<QuotaState>,
+}
+
+impl Health {
+    /// Whether the server says it is healthy.
+    pub fn is_healthy(&self) -> bool {
+        self.healthy
+    }
+
+    /// Why it is not.
+    pub fn reasons(&self) -> &[String] {
+        &self.reasons
+    }
+
+    /// The quota limits in force (unknown values are left out).
+    pub fn quota_states(&self) -> &[QuotaState] {
+        &self.quota_states
+    }
+}
+
+/// A channel to one Milvus server, with its interceptor and (once done) its handshake.
+///
+/// Cheap to clone: clones share the channel, the interceptor's identifier and the
+/// handshake. `Debug` shows the address, alias, TLS mode, database and identifier, never a
+/// secret.
+#[derive(Clone)]
+pub struct MilvusConnection {
+    channel: Channel,
+    interceptor: MilvusInterceptor,
+    handshake: Arc<tokio::sync::OnceCell<Handshake>>,
+    connector: Connector,
+    info: Arc<Info>,
+}
+
+/// The non-secret facts of a connection, for `Debug`, spans and errors.
+struct Info {
+    ctx: Ctx,
+    alias: String,
+    tls: &'static str,
+    user: Option<String>,
+}
+
+impl MilvusConnection {
+    /// The intercepted channel, to hand to a generated Milvus client.
+    ///
+    /// A downstream SDK generates its own `MilvusServiceClient` from the full milvus-proto
+    /// and plugs this in. Raise tonic's default 4 MiB decode limit: search and query
+    /// results are often larger.
+    ///
+    /// ```no_run
+    /// # mod my_sdk { pub mod proto { pub mod milvus { pub mod milvus_service_client {
+    /// #   pub use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
+    /// # } } } }
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// // In the SDK: `tonic::include_proto!("milvus.proto.milvus")` generated this client.
+    /// use my_sdk::proto::milvus::milvus_service_client::MilvusServiceClient;
+    ///
+    /// let spec = conn_config::ConnectArgs::new().uri("http://localhost:19530").resolve()?;
+    /// let connection = conn_transport_tonic::Connector::new()
+    ///     .sdk_type("MyRustSdk")
+    ///     .sdk_version("1.2.3")
+    ///     .connect(&spec)
+    ///     .await?;
+    ///
+    /// // Either from the intercepted service ...
+    /// let client = MilvusServiceClient::new(connection.service())
+    ///     .max_decoding_message_size(256 * 1024 * 1024)
+    ///     .max_encoding_message_size(256 * 1024 * 1024);
+    /// // ... or from the bare channel and the interceptor.
+    /// let same = MilvusServiceClient::with_interceptor(
+    ///     connection.channel().clone(),
+    ///     connection.interceptor().clone(),
+    /// )
+    /// .max_decoding_message_size(usize::MAX);
+    /// # let _ = (client, same);
+    /// # Ok(()) }
+    /// ```
+    pub fn service(&self) -> MilvusService {
+        InterceptedService::new(self.channel.clone(), self.interceptor.clone())
+    }
+
+    /// The bare channel (no Milvus metadata on its calls).
+    pub fn channel(&self) -> &Channel {
+        &self.channel
+    }
+
+    /// The interceptor this connection's [`service`](MilvusConnection::service) uses.
+    pub fn interceptor(&self) -> &MilvusInterceptor {
+        &self.interceptor
+    }
+
+    /// The target address (`host:port` or `unix:PATH`).
+    pub fn address(&self) -> &str {
+        &self.info.ctx.address
+    }
+
+    /// The alias of the spec this connection was made from.
+    pub fn alias(&self) -> &str {
+        &self.info.alias
+    }
+
+    /// The timeout of the spec (connect and handshake bound).
+    pub fn timeout(&self) -> Duration {
+        self.info.ctx.timeout
+    }
+
+    /// The handshake's result, once it has run.
+    pub fn handshake_result(&self) -> Option<&Handshake> {
+        self.handshake.get()
+    }
+
+    /// The server's build information, once the handshake has run.
+    pub fn server_info(&self) -> Option<&ServerInfo> {
+        self.handshake.get().map(Handshake::server_info)
+    }
+
+    /// The server-given identifier, once the handshake has run.
+    pub fn identifier(&self) -> Option<i64> {
+        self.handshake.get().map(Handshake::identifier)
+    }
+
+    /// Runs the `Connect` handshake if it has not run yet (lazy connections), within the
+    /// spec's timeout, and returns its result. Concurrent callers share one handshake; a
+    /// failed one is tried again on the next call.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connector::connect`], from [`Error::Unreachable`] on.
+    pub async fn handshake(&self) -> Result<&Handshake, Error> {
+        self.handshake_by(Instant::now() + self.info.ctx.timeout)
+            .await
+    }
+
+    async fn handshake_by(&self, deadline: Instant) -> Result<&Handshake, Error> {
+        self.handshake
+            .get_or_try_init(|| self.run_handshake(deadline))
+            .await
+    }
+
+    async fn run_handshake(&self, deadline: Instant) -> Result<Handshake, Error> {
+        let ctx = &self.info.ctx;
+        let info = self.connector.client_info_for(self.info.user.as_deref());
+        let span = tracing::info_span!(
+            "milvus.handshake",
+            address = %ctx.address,
+            alias = %self.info.alias,
+            sdk_type = %info.sdk_type,
+            sdk_version = %info.sdk_version,
+            user = self.info.user.as_deref().unwrap_or(""),
+        );
+        async move {
+            let mut client = MilvusServiceClient::new(self.service());
+            let mut request = tonic::Request::new(ConnectRequest {
+                client_info: Some(info),
+            });
+            request.set_timeout(deadline.saturating_duration_since(Instant::now()));
+            let response = match timeout_at(deadline, client.connect(request)).await {
+                Err(_) => return Err(ctx.timed_out("Connect")),
+                Ok(Err(status)) => return Err(ctx.status(status, "Connect")),
+                Ok(Ok(response)) => response.into_inner(),
+            };
+            ctx.check(response.status.as_ref(), "Connect")?;
+            self.interceptor.set_identifier(response.identifier);
+            let server_info = response.server_info.unwrap_or_default();
+            tracing::debug!(
+                identifier = response.identifier,
+                build_tags = %server_info.build_tags,
+                deploy_mode = %server_info.deploy_mode,
+                "handshake done"
+            );
+            Ok(Handshake {
+                server_info,
+                identifier: response.identifier,
+            })
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The server's version (`GetVersion`), for example `v2.3.5-lite`; runs the handshake
+    /// first if it has not run. Bounded by the spec's timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`MilvusConnection::handshake`], then the same classes for `GetVersion`.
+    pub async fn get_version(&self) -> Result<String, Error> {
+        self.handshake().await?;
+        let ctx = &self.info.ctx;
+        let deadline = Instant::now() + ctx.timeout;
+        let mut client = MilvusServiceClient::new(self.service());
+        let mut request = tonic::Request::new(GetVersionRequest {});
+        request.set_timeout(ctx.timeout);
+        let response = match timeout_at(deadline, client.get_version(request)).await {
+            Err(_) => return Err(ctx.timed_out("GetVersion")),
+            Ok(Err(status)) => return Err(ctx.status(status, "GetVersion")),
+            Ok(Ok(response)) => response.into_inner(),
+        };
+        ctx.check(response.status.as_ref(), "GetVersion")?;
+        Ok(response.version)
+    }
+
+    /// The server's health (`CheckHealth`); runs the handshake first if it has not run.
+    /// Bounded by the spec's timeout. An unhealthy server is an `Ok` with
+    /// [`Health::is_healthy`] false.
+    ///
+    /// # Errors
+    ///
+    /// As [`MilvusConnection::handshake`], then the same classes for `CheckHealth`.
+    pub async fn check_health(&self) -> Result<Health, Error> {
+        self.handshake().await?;
+        let ctx = &self.info.ctx;
+        let deadline = Instant::now() + ctx.timeout;
+        let mut client = MilvusServiceClient::new(self.service());
+        let mut request = tonic::Request::new(CheckHealthRequest {});
+        request.set_timeout(ctx.timeout);
+        let response = match timeout_at(deadline, client.check_health(request)).await {
+            Err(_) => return Err(ctx.timed_out("CheckHealth")),
+            Ok(Err(status)) => return Err(ctx.status(status, "CheckHealth")),
+            Ok(Ok(response)) => response.into_inner(),
+        };
+        ctx.check(response.status.as_ref(), "CheckHealth")?;
+        Ok(Health {
+            healthy: response.is_healthy,
+            quota_states: response
+                .quota_states
+                .iter()
+                .filter_map(|&q| QuotaState::try_from(q).ok())
+                .collect(),
+            reasons: response.reasons,
+        })
+    }
+}
+
+impl fmt::Debug for MilvusConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MilvusConnection")
+            .field("address", &self.info.ctx.address)
+            .field("alias", &self.info.alias)
+            .field("tls", &self.info.tls)
+            .field("interceptor", &self.interceptor)
+            .field("server", &self.server_info().map(|s| s.build_tags.as_str()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// How to reach the target.
+enum Route {
+    Tcp,
+    #[cfg(unix)]
+    Unix(PathBuf),
+}
+
+/// Everything checked and built before any network I/O.
+struct Prepared {
+    endpoint: Endpoint,
+    route: Route,
+    ctx: Ctx,
+    interceptor: MilvusInterceptor,
+    alias: String,
+    tls: &'static str,
+    db: String,
+    auth: &'static str,
+    user: Option<String>,
+}
+
+fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
+    let address = spec.target().address();
+    let timeout = spec.timeout();
+    let tls_spec = spec.security().tls();
+    let scheme = if tls_spec.is_some() { "https" } else { "http" };
+    let (authority, route) = match spec.target() {
+        Target::Lite(_) => return Err(Error::UnsupportedTarget { target: address }),
+        Target::Tcp { host, port } => (format!("{}:{port}", host.to_uri_host()), Route::Tcp),
+        // gRPC's authority for a Unix socket is "localhost"; with TLS it is also the name
+        // checked unless server_name says otherwise.
+        #[cfg(unix)]
+        Target::Unix(path) => ("localhost".to_owned(), Route::Unix(path.clone())),
+        // Target is exhaustive today; a new kind of target is not connectable until this
+        // crate learns it.
+        #[allow(unreachable_patterns)]
+        _ => return Err(Error::UnsupportedTarget { target: address }),
+    };
+    let ctx = Ctx {
+        address: address.clone(),
+        timeout,
+        tls: tls_spec.is_some(),
+        client_cert: tls_spec.is_some_and(|t| t.client_identity().is_some()),
+    };
+    let uri = Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query("/")
+        .build()
+        .map_err(|e| Error::InvalidAddress {
+            address: address.clone(),
+            source: Box::new(e),
+        })?;
+    let mut endpoint = Endpoint::from(uri)
+        .connect_timeout(timeout)
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+        .keep_alive_timeout(KEEPALIVE_TIMEOUT)
+        .keep_alive_while_idle(true);
+
+    let tls_mode = match spec.security() {
+        Security::Plaintext => "plaintext",
+        Security::Tls(t) => t.mode().as_str(),
+    };
+    if let Some(tls) = tls_spec {
+        let material = crate::tls::load(tls)?;
+        #[cfg(feature = "_tls")]
+        {
+            endpoint = crate::tls::apply(endpoint, tls, material, &address, timeout)?;
+        }
+        #[cfg(not(feature = "_tls"))]
+        {
+            let _ = (material, &mut endpoint);
+            return Err(Error::TlsUnavailable {
+                address,
+                reason:
+                    "this build has no tls support: enable the tls-ring (or tls-aws-lc) feature"
+                        .to_owned(),
+                source: None,
+            });
+        }
+    }
+
+    if spec.auth().authorization().is_some()
+        && tls_spec.is_none()
+        && spec.target().host().is_some_and(|h| !h.is_loopback())
+    {
+        tracing::warn!(
+            address = %address,
+            alias = %spec.alias(),
+            "credentials are sent in plaintext to a non-loopback host; use https:// or secure=true"
+        );
+    }
+
+    Ok(Prepared {
+        endpoint,
+        route,
+        ctx,
+        interceptor: MilvusInterceptor::new(spec),
+        alias: spec.alias().to_string(),
+        tls: tls_mode,
+        db: spec.db_name().to_string(),
+        auth: spec.auth().kind(),
+        user: spec.auth().user().map(str::to_owned),
+    })
+}
+
+impl Prepared {
+    fn span(&self, name: &'static str) -> tracing::Span {
+        match name {
+            "milvus.connect_lazy" => tracing::info_span!(
+                "milvus.connect_lazy",
+                address = %self.ctx.address,
+                alias = %self.alias,
+                tls = self.tls,
+                db = %self.db,
+                auth = self.auth,
+            ),
+            _ => tracing::info_span!(
+                "milvus.connect",
+                address = %self.ctx.address,
+                alias = %self.alias,
+                tls = self.tls,
+                db = %self.db,
+                auth = self.auth,
+                timeout = ?self.ctx.timeout,
+            ),
+        }
+    }
+
+    async fn connect_channel(&self) -> Result<Channel, tonic::transport::Error> {
+        match &self.route {
+            Route::Tcp => self.endpoint.connect().await,
+            #[cfg(unix)]
+            Route::Unix(path) => {
+                self.endpoint
+                    .connect_with_connector(unix_connector(path.clone()))
+                    .await
+            }
+        }
+    }
+
+    fn connect_channel_lazy(&self) -> Channel {
+        match &self.route {
+            Route::Tcp => self.endpoint.connect_lazy(),
+            #[cfg(unix)]
+            Route::Unix(path) => self
+                .endpoint
+                .connect_with_connector_lazy(unix_connector(path.clone())),
+        }
+    }
+
+    fn into_connection(self, channel: Channel, connector: Connector) -> MilvusConnection {
+        MilvusConnection {
+            channel,
+            interceptor: self.interceptor.detached(),
+            handshake: Arc::new(tokio::sync::OnceCell::new()),
+            connector,
+            info: Arc::new(Info {
+                ctx: self.ctx,
+                alias: self.alias,
+                tls: self.tls,
+                user: self.user,
+            }),
+        }
+    }
+}
+
+/// Connects to a Unix domain socket, whatever the URI says.
+#[cfg(unix)]
+fn unix_connector(
+    path: PathBuf,
+) -> impl tower::Service<
+    Uri,
+    Response = hyper_util::rt::TokioIo<tokio::net::UnixStream>,
+    Error = std::io::Error,
+    Future = impl Send,
+> + Send
++ Clone
++ 'static {
+    tower::service_fn(move |_: Uri| {
+        let path = path.clone();
+        async move {
+            tokio::net::UnixStream::connect(path)
+                .await
+                .map(hyper_util::rt::TokioIo::new)
+        }
+    })
+}

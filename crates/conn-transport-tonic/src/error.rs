@@ -1,0 +1,620 @@
+//! The one error type of this crate, and the classification of what tonic, hyper and rustls
+//! report into it.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A boxed error from below (tonic, hyper, rustls, the OS), kept as the `source`.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Why connecting to Milvus, or a call on a connection, failed.
+///
+/// Every variant is one class of failure ([`Error::kind`]); messages are lower-case, name
+/// the address (and the timeout where one applies) and never contain a password, token,
+/// `authorization` value or key material. The cause from below, when there is one, is the
+/// [`source`](std::error::Error::source) and is not repeated in the message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The target is a milvus-lite database file (`./milvus.db`), which needs a milvus-lite
+    /// server that this crate does not start.
+    #[error(
+        "{target} is a milvus-lite database file; this transport connects only to a Milvus gRPC server (tcp or unix socket)"
+    )]
+    UnsupportedTarget {
+        /// The `.db` path, as the spec holds it.
+        target: String,
+    },
+
+    /// A TLS file named in the spec cannot be read. Found before any network I/O.
+    #[error("cannot read {field} file {}", path.display())]
+    FileUnreadable {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A TLS file named in the spec holds no PEM certificate or private key. Found before any
+    /// network I/O. The file's contents are never shown.
+    #[error("{field} file {} holds no valid PEM {expected}", path.display())]
+    FileNotPem {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// `"certificate"` or `"private key"`.
+        expected: &'static str,
+    },
+
+    /// The client certificate and private key were each readable but rustls refused them
+    /// together (a key that does not belong to the certificate, an unsupported key type).
+    /// Found before any network I/O.
+    #[error(
+        "client certificate {} and private key {} cannot be used together",
+        cert.display(),
+        key.display()
+    )]
+    ClientIdentity {
+        /// The `client_pem_path` file.
+        cert: PathBuf,
+        /// The `client_key_path` file.
+        key: PathBuf,
+        /// What rustls said (it never includes key material).
+        #[source]
+        source: BoxError,
+    },
+
+    /// The spec asks for TLS in a way this build cannot do (no TLS backend or no platform
+    /// root store compiled in), or tonic refused the TLS set-up.
+    #[error("tls is not available for {address}: {reason}")]
+    TlsUnavailable {
+        /// The target address.
+        address: String,
+        /// What is missing, naming the cargo feature to turn on.
+        reason: String,
+        /// What tonic said, if it refused the set-up.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The target could not be written as an HTTP/2 URI authority (should not happen for a
+    /// resolved spec).
+    #[error("cannot make a grpc uri for {address}")]
+    InvalidAddress {
+        /// The target address.
+        address: String,
+        /// What the `http` crate said.
+        #[source]
+        source: BoxError,
+    },
+
+    /// No Tokio runtime is running; connecting (even lazily) needs one.
+    #[error("no tokio runtime is running; connect from within a tokio runtime")]
+    NoRuntime,
+
+    /// Nothing answered at the address: connection refused, no route, name not resolved,
+    /// socket file missing, connection reset, or the peer closed the connection (for
+    /// example a plaintext client at a TLS-only port).
+    #[error("cannot reach milvus at {address} (timeout {})", humantime::format_duration(*timeout))]
+    Unreachable {
+        /// The target address.
+        address: String,
+        /// The connect timeout in force.
+        timeout: Duration,
+        /// What the network stack said.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The server did not complete a step (TCP/TLS connect, the `Connect` handshake, a call)
+    /// within the timeout.
+    #[error(
+        "milvus at {address} did not complete {step} within {}",
+        humantime::format_duration(*timeout)
+    )]
+    TimedOut {
+        /// The target address.
+        address: String,
+        /// The step: `"connect"`, `"Connect"`, `"GetVersion"`, `"CheckHealth"`.
+        step: &'static str,
+        /// The timeout that ran out.
+        timeout: Duration,
+    },
+
+    /// The TLS handshake failed; [`TlsProblem`] says why, read from the rustls error.
+    #[error("tls with {address} failed: {problem}")]
+    Tls {
+        /// The target address.
+        address: String,
+        /// What went wrong.
+        problem: TlsProblem,
+        /// The rustls (or hyper) error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The server refused the credentials (gRPC `UNAUTHENTICATED`): a wrong user, password
+    /// or token, or none given to a server that requires one.
+    #[error("milvus at {address} rejected the credentials on {rpc}: {message}")]
+    Authentication {
+        /// The target address.
+        address: String,
+        /// The call that was refused.
+        rpc: &'static str,
+        /// The server's message, e.g. `auth check failure, please check username and
+        /// password are correct`.
+        message: String,
+    },
+
+    /// The call reached Milvus, which answered with a non-zero `common.Status` (for example
+    /// code 800 `database not found[database=nope]` on `Connect`).
+    #[error("milvus at {address} refused {rpc} with status code {code}: {reason}")]
+    ServerStatus {
+        /// The target address.
+        address: String,
+        /// The call.
+        rpc: &'static str,
+        /// `Status.code` (or the legacy `Status.error_code` when `code` is 0).
+        code: i32,
+        /// The legacy `Status.error_code`.
+        error_code: i32,
+        /// `Status.reason`.
+        reason: String,
+        /// `Status.retriable`.
+        retriable: bool,
+    },
+
+    /// The server does not implement the call (gRPC `UNIMPLEMENTED`, or an HTTP/2 404): the
+    /// address is not a Milvus gRPC port (an HTTP/REST port, another gRPC service), or the
+    /// server is too old for this call.
+    #[error(
+        "{address} does not implement {rpc}: not a milvus grpc port (default 19530), or a server too old for this client"
+    )]
+    Unimplemented {
+        /// The target address.
+        address: String,
+        /// The call.
+        rpc: &'static str,
+        /// The server's message.
+        message: String,
+    },
+
+    /// Any other gRPC failure of a call.
+    #[error("{rpc} to {address} failed with grpc status {code:?}")]
+    Rpc {
+        /// The target address.
+        address: String,
+        /// The call.
+        rpc: &'static str,
+        /// The gRPC status code.
+        code: tonic::Code,
+        /// The status, with its message and its own source.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// The class of an [`Error`], for matching and for exit codes; one per variant group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::UnsupportedTarget`].
+    UnsupportedTarget,
+    /// [`Error::FileUnreadable`], [`Error::FileNotPem`], [`Error::ClientIdentity`]: a local
+    /// file is missing or wrong; nothing was sent.
+    LocalFile,
+    /// [`Error::TlsUnavailable`], [`Error::InvalidAddress`] and [`Error::NoRuntime`]: this build or process cannot do
+    /// what the spec asks.
+    Setup,
+    /// [`Error::Unreachable`].
+    Unreachable,
+    /// [`Error::TimedOut`].
+    TimedOut,
+    /// [`Error::Tls`].
+    Tls,
+    /// [`Error::Authentication`].
+    Authentication,
+    /// [`Error::ServerStatus`].
+    ServerStatus,
+    /// [`Error::Unimplemented`].
+    Unimplemented,
+    /// [`Error::Rpc`].
+    Rpc,
+}
+
+impl ErrorKind {
+    /// A short snake_case name: `unreachable`, `timed_out`, `tls`, `authentication`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::UnsupportedTarget => "unsupported_target",
+            ErrorKind::LocalFile => "local_file",
+            ErrorKind::Setup => "setup",
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::TimedOut => "timed_out",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::ServerStatus => "server_status",
+            ErrorKind::Unimplemented => "unimplemented",
+            ErrorKind::Rpc => "rpc",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// The class of this error.
+    ///
+    /// ```
+    /// use conn_transport_tonic::{Error, ErrorKind};
+    /// let e = Error::UnsupportedTarget { target: "./milvus.db".into() };
+    /// assert_eq!(e.kind(), ErrorKind::UnsupportedTarget);
+    /// assert_eq!(e.kind().as_str(), "unsupported_target");
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::UnsupportedTarget { .. } => ErrorKind::UnsupportedTarget,
+            Error::FileUnreadable { .. }
+            | Error::FileNotPem { .. }
+            | Error::ClientIdentity { .. } => ErrorKind::LocalFile,
+            Error::TlsUnavailable { .. } | Error::InvalidAddress { .. } | Error::NoRuntime => {
+                ErrorKind::Setup
+            }
+            Error::Unreachable { .. } => ErrorKind::Unreachable,
+            Error::TimedOut { .. } => ErrorKind::TimedOut,
+            Error::Tls { .. } => ErrorKind::Tls,
+            Error::Authentication { .. } => ErrorKind::Authentication,
+            Error::ServerStatus { .. } => ErrorKind::ServerStatus,
+            Error::Unimplemented { .. } => ErrorKind::Unimplemented,
+            Error::Rpc { .. } => ErrorKind::Rpc,
+        }
+    }
+
+    /// Whether trying again later may help: unreachable, timed out, or a server status
+    /// the server marked retriable.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Unreachable { .. } | Error::TimedOut { .. } => true,
+            Error::ServerStatus { retriable, .. } => *retriable,
+            Error::Rpc { code, .. } => matches!(
+                code,
+                tonic::Code::Unavailable | tonic::Code::ResourceExhausted | tonic::Code::Aborted
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// The setting that names a TLS file, as pymilvus names the argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsFileField {
+    /// `server_pem_path`: the server's certificate (or its CA), trusted for one-way TLS.
+    ServerPemPath,
+    /// `ca_pem_path`: the CA that signed the server's certificate.
+    CaPemPath,
+    /// A CA file given as `server_pem_path` or `ca_pem_path`: the spec keeps the trusted
+    /// files in one list, so when only one is given it cannot say which setting named it.
+    ServerOrCaPemPath,
+    /// `client_pem_path`: the client certificate (chain), for mutual TLS.
+    ClientPemPath,
+    /// `client_key_path`: the client's private key, for mutual TLS.
+    ClientKeyPath,
+}
+
+impl TlsFileField {
+    /// The setting's name: `server_pem_path`, `ca_pem_path`, `client_pem_path`,
+    /// `client_key_path`, or `server_pem_path/ca_pem_path`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsFileField::ServerPemPath => "server_pem_path",
+            TlsFileField::CaPemPath => "ca_pem_path",
+            TlsFileField::ServerOrCaPemPath => "server_pem_path/ca_pem_path",
+            TlsFileField::ClientPemPath => "client_pem_path",
+            TlsFileField::ClientKeyPath => "client_key_path",
+        }
+    }
+}
+
+impl fmt::Display for TlsFileField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a TLS handshake failed, read from the rustls error (and, for alerts the server
+/// sent, from whether this client offered a certificate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsProblem {
+    /// The server's certificate does not chain to a trusted root: wrong or missing
+    /// `server_pem_path`/`ca_pem_path`, or a self-signed server.
+    UntrustedCertificate,
+    /// The server's certificate is valid but not for the name checked (the host, or
+    /// `server_name`).
+    NameMismatch,
+    /// The server's certificate has expired or is not yet valid.
+    CertificateExpired,
+    /// The server requires a client certificate and none was given (mutual TLS needs
+    /// `client_pem_path` and `client_key_path`).
+    ClientCertificateRequired,
+    /// The server refused the client certificate that was sent (not signed by a CA it
+    /// trusts, expired, revoked).
+    ClientCertificateRejected,
+    /// The server does not speak TLS (for example a plaintext Milvus port).
+    NotTls,
+    /// The server accepted TLS but did not agree on HTTP/2 (ALPN `h2`).
+    NoHttp2,
+    /// Another TLS failure; the source says which.
+    Other,
+}
+
+impl TlsProblem {
+    /// A short snake_case name: `untrusted_certificate`, `name_mismatch`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsProblem::UntrustedCertificate => "untrusted_certificate",
+            TlsProblem::NameMismatch => "name_mismatch",
+            TlsProblem::CertificateExpired => "certificate_expired",
+            TlsProblem::ClientCertificateRequired => "client_certificate_required",
+            TlsProblem::ClientCertificateRejected => "client_certificate_rejected",
+            TlsProblem::NotTls => "not_tls",
+            TlsProblem::NoHttp2 => "no_http2",
+            TlsProblem::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for TlsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TlsProblem::UntrustedCertificate => {
+                "the server's certificate is not trusted; give the CA that signed it as ca_pem_path (or server_pem_path)"
+            }
+            TlsProblem::NameMismatch => {
+                "the server's certificate is not valid for the name checked; connect by a name the certificate lists, or set server_name"
+            }
+            TlsProblem::CertificateExpired => {
+                "the server's certificate has expired or is not yet valid"
+            }
+            TlsProblem::ClientCertificateRequired => {
+                "the server requires a client certificate; give client_pem_path and client_key_path"
+            }
+            TlsProblem::ClientCertificateRejected => "the server rejected the client certificate",
+            TlsProblem::NotTls => "the server does not speak tls at this address",
+            TlsProblem::NoHttp2 => "the server did not negotiate http/2 (alpn h2)",
+            TlsProblem::Other => "handshake failed",
+        })
+    }
+}
+
+/// What the classifier needs to know about the connection being made.
+#[derive(Clone, Debug)]
+pub(crate) struct Ctx {
+    pub(crate) address: String,
+    pub(crate) timeout: Duration,
+    /// Whether TLS is on (so a closed connection can be told from a TLS failure).
+    pub(crate) tls: bool,
+    /// Whether a client certificate is offered (to read the server's alerts).
+    pub(crate) client_cert: bool,
+}
+
+impl Ctx {
+    pub(crate) fn timed_out(&self, step: &'static str) -> Error {
+        Error::TimedOut {
+            address: self.address.clone(),
+            step,
+            timeout: self.timeout,
+        }
+    }
+
+    /// Classifies a failure to set up the channel (TCP, TLS, HTTP/2).
+    pub(crate) fn transport(&self, err: tonic::transport::Error, step: &'static str) -> Error {
+        self.network(Box::new(err), step)
+    }
+
+    /// Classifies an error below gRPC: TLS, time-out, or unreachable.
+    fn network(&self, err: BoxError, step: &'static str) -> Error {
+        if let Some(problem) = tls_problem(&*err, self.client_cert) {
+            return Error::Tls {
+                address: self.address.clone(),
+                problem,
+                source: err,
+            };
+        }
+        // tokio-rustls's words for a peer that closed the connection during the handshake:
+        // what a plaintext server does when it reads a TLS ClientHello.
+        if self.tls
+            && chain(&*err).any(|e| {
+                e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                    io.kind() == std::io::ErrorKind::UnexpectedEof
+                        && io.to_string().contains("tls handshake eof")
+                })
+            })
+        {
+            return Error::Tls {
+                address: self.address.clone(),
+                problem: TlsProblem::NotTls,
+                source: err,
+            };
+        }
+        if chain(&*err).any(|e| {
+            e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+                || e.downcast_ref::<tonic::TimeoutExpired>().is_some()
+                // tonic's (private) TLS handshake time-out.
+                || e.to_string() == "TLS handshake timeout"
+        }) {
+            return self.timed_out(step);
+        }
+        Error::Unreachable {
+            address: self.address.clone(),
+            timeout: self.timeout,
+            source: err,
+        }
+    }
+
+    /// Classifies a failed gRPC call.
+    pub(crate) fn status(&self, status: tonic::Status, rpc: &'static str) -> Error {
+        use tonic::Code;
+        match status.code() {
+            Code::Unauthenticated => Error::Authentication {
+                address: self.address.clone(),
+                rpc,
+                message: status.message().to_owned(),
+            },
+            Code::Unimplemented => Error::Unimplemented {
+                address: self.address.clone(),
+                rpc,
+                message: status.message().to_owned(),
+            },
+            Code::DeadlineExceeded => self.timed_out(rpc),
+            // tonic enforces the request's own timeout (grpc-timeout) on the client side too.
+            Code::Cancelled if chain(&status).any(|e| e.is::<tonic::TimeoutExpired>()) => {
+                self.timed_out(rpc)
+            }
+            code => {
+                let below = status_has_transport_source(&status);
+                let tls = tls_problem(&status, self.client_cert);
+                // A status tonic made from an error below gRPC (it has a source) means no
+                // gRPC answer came back: the connection failed, whatever code tonic chose.
+                if tls.is_some() || below {
+                    self.network(Box::new(status), rpc)
+                } else {
+                    Error::Rpc {
+                        address: self.address.clone(),
+                        rpc,
+                        code,
+                        source: Box::new(status),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Turns a non-zero `common.Status` into [`Error::ServerStatus`].
+    pub(crate) fn check(
+        &self,
+        status: Option<&crate::proto::common::Status>,
+        rpc: &'static str,
+    ) -> Result<(), Error> {
+        match status {
+            Some(s) if s.code != 0 || s.error_code != 0 => Err(Error::ServerStatus {
+                address: self.address.clone(),
+                rpc,
+                code: if s.code != 0 { s.code } else { s.error_code },
+                error_code: s.error_code,
+                reason: s.reason.clone(),
+                retriable: s.retriable,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether a status was made by tonic from an error below gRPC (it then has a source),
+/// rather than sent by the server.
+fn status_has_transport_source(status: &tonic::Status) -> bool {
+    StdError::source(status).is_some()
+}
+
+/// Every error in the chain, looking inside `io::Error`s (whose `source()` skips the error
+/// they wrap).
+fn chain<'a>(
+    err: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> + 'a {
+    let mut next = Some(err);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn StdError + 'static)),
+                None => None,
+            },
+            None => current.source(),
+        };
+        Some(current)
+    })
+}
+
+/// Reads the TLS failure out of an error chain, if it is one.
+fn tls_problem(err: &(dyn StdError + 'static), client_cert: bool) -> Option<TlsProblem> {
+    for e in chain(err) {
+        #[cfg(feature = "_tls")]
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(rustls_problem(r, client_cert));
+        }
+        // After the handshake (a TLS 1.3 server checks the client certificate then), the
+        // rustls error reaches us through h2, which keeps only its text:
+        // "received fatal alert: CertificateRequired". tonic's own TLS errors are private
+        // and also known only by their text.
+        let text = e.to_string();
+        if let Some(alert) = text.strip_prefix("received fatal alert: ") {
+            return Some(alert_problem(alert.trim(), client_cert));
+        }
+        if text.contains("HTTP/2 was not negotiated") {
+            return Some(TlsProblem::NoHttp2);
+        }
+    }
+    None
+}
+
+/// What an alert from the server means, by the alert's name (rustls's `AlertDescription`
+/// variant names).
+fn alert_problem(alert: &str, client_cert: bool) -> TlsProblem {
+    match alert {
+        "CertificateRequired" => TlsProblem::ClientCertificateRequired,
+        "BadCertificate"
+        | "UnsupportedCertificate"
+        | "CertificateUnknown"
+        | "UnknownCA"
+        | "CertificateExpired"
+        | "CertificateRevoked"
+        | "HandshakeFailure"
+        | "AccessDenied" => {
+            if client_cert {
+                TlsProblem::ClientCertificateRejected
+            } else {
+                TlsProblem::ClientCertificateRequired
+            }
+        }
+        _ => TlsProblem::Other,
+    }
+}
+
+#[cfg(feature = "_tls")]
+fn rustls_problem(err: &rustls::Error, client_cert: bool) -> TlsProblem {
+    use rustls::{CertificateError as C, Error as E};
+    match err {
+        E::InvalidCertificate(c) => match c {
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::NameMismatch,
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => TlsProblem::CertificateExpired,
+            _ => TlsProblem::UntrustedCertificate,
+        },
+        E::AlertReceived(alert) => alert_problem(&format!("{alert:?}"), client_cert),
+        E::InvalidMessage(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => TlsProblem::NotTls,
+        E::NoApplicationProtocol => TlsProblem::NoHttp2,
+        _ => TlsProblem::Other,
+    }
+}
+
+/// The rustls error in a chain, if there is one.
+#[cfg(feature = "_tls")]
+pub(crate) fn find_rustls<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
+    chain(err).find_map(|e| e.downcast_ref::<rustls::Error>())
+}
