@@ -159,15 +159,34 @@ impl<E: Environment> Resolver<E> {
     }
 
     fn read_dotenv(&self, errors: &mut Vec<Error>) -> Option<DotEnvFile> {
+        // `${VAR}` in the file is answered by the environment seam.
+        let lookup = |name: &str| self.env.var(name).and_then(|v| v.into_string().ok());
         match &self.dotenv {
             DotEnv::Disabled => None,
-            DotEnv::Path(p) => dotenv::read(p, errors),
+            DotEnv::Path(p) => dotenv::read(p, &lookup, errors),
             DotEnv::Search => {
+                if self.search_disabled() {
+                    return None;
+                }
                 let start = self.env.current_dir()?;
                 let found = dotenv::find(&start)?;
-                dotenv::read(&found, errors)
+                dotenv::read(&found, &lookup, errors)
             }
         }
+    }
+
+    /// python-dotenv's switch, honoured as pymilvus 3 does: `PYTHON_DOTENV_DISABLED` set to
+    /// `1`, `true`, `t`, `yes` or `y` (any case) turns the `.env` search off.
+    fn search_disabled(&self) -> bool {
+        self.env
+            .var(vars::PYTHON_DOTENV_DISABLED)
+            .and_then(|v| v.into_string().ok())
+            .is_some_and(|v| {
+                matches!(
+                    uri::trim(&v).to_ascii_lowercase().as_str(),
+                    "1" | "true" | "t" | "yes" | "y"
+                )
+            })
     }
 }
 

@@ -102,8 +102,11 @@ fn looks_like_host_port(s: &str) -> bool {
 
 /// Parses a trimmed, control-free URI value.
 pub(crate) fn parse_uri(s: &str, origin: &Origin) -> Result<ParsedUri, Error> {
-    if s.len() >= 5 && s[..5].eq_ignore_ascii_case("unix:") {
-        let rest = &s[5..];
+    if let Some(rest) = s
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("unix:"))
+        .map(|_| &s[5..])
+    {
         // gRPC's forms: unix:path and unix:///absolute_path.
         let path = match rest.strip_prefix("//") {
             Some(abs) if abs.starts_with('/') => abs,

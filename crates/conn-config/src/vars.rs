@@ -22,3 +22,6 @@ pub(crate) const VARS: [&str; 6] = [
     MILVUS_TOKEN,
     MILVUS_DB_NAME,
 ];
+
+/// python-dotenv's off switch for the `.env` search (honoured as pymilvus 3 does).
+pub(crate) const PYTHON_DOTENV_DISABLED: &str = "PYTHON_DOTENV_DISABLED";
