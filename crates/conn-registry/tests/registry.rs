@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{registry, Conn};
+use common::{Conn, registry};
 use conn_config::{ConnectArgs, Field, Origin};
 use conn_registry::Error;
 
@@ -44,7 +44,10 @@ async fn connect_uses_the_stored_configuration() {
     reg.add_connection("a", ConnectArgs::new().uri("http://h1:1/db1").token("t"))
         .await
         .expect("valid");
-    let conn = reg.connect("a", ConnectArgs::new()).await.expect("connects");
+    let conn = reg
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect("connects");
     assert_eq!(conn.address(), "h1:1");
     assert_eq!(conn.spec().db_name().as_str(), "db1");
     assert_eq!(conn.spec().auth().kind(), "token");
@@ -66,7 +69,9 @@ async fn explicit_arguments_beat_the_stored_ones() {
     let (reg, _) = registry(&[]);
     reg.add_connection(
         "a",
-        ConnectArgs::new().uri("http://stored:1/storeddb").token("t"),
+        ConnectArgs::new()
+            .uri("http://stored:1/storeddb")
+            .token("t"),
     )
     .await
     .expect("valid");
@@ -86,7 +91,13 @@ async fn explicit_arguments_beat_the_stored_ones() {
 async fn disconnect_keeps_the_configuration_and_reconnect_by_name_works() {
     let (reg, _) = registry(&[]);
     let first = reg
-        .connect("a", ConnectArgs::new().uri("http://h1:1/db1").user("u").password("p"))
+        .connect(
+            "a",
+            ConnectArgs::new()
+                .uri("http://h1:1/db1")
+                .user("u")
+                .password("p"),
+        )
         .await
         .expect("connects");
     reg.disconnect("a").await;
@@ -95,7 +106,10 @@ async fn disconnect_keeps_the_configuration_and_reconnect_by_name_works() {
     assert_eq!(reg.transport().open_now("a"), 0);
     assert_eq!(aliases(&reg.list_connections()), [("a".to_owned(), None)]);
 
-    let again = reg.connect("a", ConnectArgs::new()).await.expect("reconnects");
+    let again = reg
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect("reconnects");
     assert_ne!(again.id(), first.id(), "a new connection");
     assert!(first.spec().same_as(again.spec()), "{:?}", again.spec());
     assert_eq!(reg.transport().opens(), 2);
@@ -121,7 +135,10 @@ async fn remove_connection_disconnects_and_forgets() {
         matches!(&err, Error::Resolve { alias, .. } if alias == "a"),
         "{err:?}"
     );
-    let text = format!("{err}: {}", std::error::Error::source(&err).expect("source"));
+    let text = format!(
+        "{err}: {}",
+        std::error::Error::source(&err).expect("source")
+    );
     assert!(text.contains("no target for alias \"a\""), "{text}");
 }
 
@@ -224,10 +241,16 @@ async fn get_connection_addr_summarises_without_secrets() {
     let debug = format!("{addr:?}");
     assert!(!debug.contains("pw-SECRET-1"), "{debug}");
 
-    reg.add_connection("t", ConnectArgs::new().uri("http://h:1").token("tok-SECRET-2"))
-        .await
-        .expect("valid");
-    let addr = reg.get_connection_addr("t").expect("resolves").expect("known");
+    reg.add_connection(
+        "t",
+        ConnectArgs::new().uri("http://h:1").token("tok-SECRET-2"),
+    )
+    .await
+    .expect("valid");
+    let addr = reg
+        .get_connection_addr("t")
+        .expect("resolves")
+        .expect("known");
     assert_eq!(
         addr.to_string(),
         "h:1 (alias t, token, database default, tls off, not connected)"
@@ -242,7 +265,10 @@ async fn get_connection_addr_summarises_without_secrets() {
 async fn same_configuration_returns_the_same_connection() {
     let (reg, _) = registry(&[]);
     let first = reg
-        .connect("default", ConnectArgs::new().host("localhost").port("19530"))
+        .connect(
+            "default",
+            ConnectArgs::new().host("localhost").port("19530"),
+        )
         .await
         .expect("connects");
     let second = reg
@@ -299,7 +325,10 @@ async fn fetch_names_the_alias_that_is_not_connected() {
     let (reg, _) = registry(&[]);
     let err = reg.fetch("a").expect_err("not connected");
     assert!(matches!(&err, Error::NotConnected { alias } if alias == "a"));
-    assert_eq!(err.to_string(), "alias \"a\" is not connected; connect it first");
+    assert_eq!(
+        err.to_string(),
+        "alias \"a\" is not connected; connect it first"
+    );
     assert_eq!(err.alias(), Some("a"));
 }
 
@@ -371,14 +400,20 @@ async fn stored_arguments_leave_the_rest_to_the_environment() {
     reg.add_connection("a", ConnectArgs::new().host("h"))
         .await
         .expect("valid");
-    let conn = reg.connect("a", ConnectArgs::new()).await.expect("connects");
+    let conn = reg
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect("connects");
     assert_eq!(conn.spec().db_name().as_str(), "db_then");
     assert_eq!(conn.spec().auth().kind(), "none");
     reg.disconnect("a").await;
 
     env.set("MILVUS_DB_NAME", "db_now");
     env.set("MILVUS_TOKEN", "env-token");
-    let conn = reg.connect("a", ConnectArgs::new()).await.expect("connects");
+    let conn = reg
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect("connects");
     assert_eq!(conn.address(), "h:19530");
     assert_eq!(conn.spec().db_name().as_str(), "db_now");
     assert_eq!(conn.spec().auth().kind(), "token");
@@ -395,7 +430,10 @@ async fn a_successful_connect_replaces_the_stored_arguments() {
         .await
         .expect("connects");
     reg.disconnect("a").await;
-    let conn = reg.connect("a", ConnectArgs::new()).await.expect("connects");
+    let conn = reg
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect("connects");
     assert_eq!(conn.address(), "new:2");
     assert_eq!(conn.spec().db_name().as_str(), "db2");
 }
@@ -407,9 +445,12 @@ async fn registry_debug_and_errors_show_no_secret() {
     reg.connect("a", ConnectArgs::new().uri("http://u:pw-SECRET-3@h:1"))
         .await
         .expect("connects");
-    reg.add_connection("b", ConnectArgs::new().uri("http://h:2").token("tok-SECRET-4"))
-        .await
-        .expect("valid");
+    reg.add_connection(
+        "b",
+        ConnectArgs::new().uri("http://h:2").token("tok-SECRET-4"),
+    )
+    .await
+    .expect("valid");
     let debug = format!("{reg:?}");
     assert_eq!(
         debug,
@@ -437,10 +478,16 @@ async fn deviation_6_stored_alias_beats_milvus_uri() {
     reg.add_connection("a", ConnectArgs::new().uri("http://stored-host:1"))
         .await
         .expect("valid");
-    let conn = reg.connect("a", ConnectArgs::new()).await.expect("connects");
+    let conn = reg
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect("connects");
     assert_eq!(conn.address(), "stored-host:1");
     // An alias nobody configured still takes MILVUS_URI.
-    let conn = reg.connect("b", ConnectArgs::new()).await.expect("connects");
+    let conn = reg
+        .connect("b", ConnectArgs::new())
+        .await
+        .expect("connects");
     assert_eq!(conn.address(), "env-host:19530");
 }
 
@@ -457,7 +504,9 @@ async fn deviation_12_add_connection_validates() {
             .add_connection("a", args)
             .await
             .expect_err("invalid arguments");
-        let source = std::error::Error::source(&err).expect("resolver errors").to_string();
+        let source = std::error::Error::source(&err)
+            .expect("resolver errors")
+            .to_string();
         assert!(source.contains(needle), "{source}");
         assert!(
             source.contains("(stored for alias \"a\")"),
@@ -486,7 +535,10 @@ async fn deviation_13_failed_connect_keeps_the_configuration() {
     );
     assert_eq!(err.to_string(), "cannot connect alias \"a\"");
     assert_eq!(aliases(&reg.list_connections()), [("a".to_owned(), None)]);
-    let addr = reg.get_connection_addr("a").expect("ok").expect("still configured");
+    let addr = reg
+        .get_connection_addr("a")
+        .expect("ok")
+        .expect("still configured");
     assert_eq!(addr.address(), "down:1");
     assert_eq!(addr.auth_kind(), "token");
 
@@ -495,7 +547,10 @@ async fn deviation_13_failed_connect_keeps_the_configuration() {
     reg.connect("a", ConnectArgs::new().uri("http://also-down:2"))
         .await
         .expect_err("transport refuses");
-    let addr = reg.get_connection_addr("a").expect("ok").expect("still configured");
+    let addr = reg
+        .get_connection_addr("a")
+        .expect("ok")
+        .expect("still configured");
     assert_eq!(addr.address(), "down:1");
     assert_eq!(reg.transport().opens(), 0);
 }
@@ -507,17 +562,26 @@ async fn deviation_13_failed_connect_keeps_the_configuration() {
 async fn deviation_14_reconnect_compares_the_whole_spec() {
     let (reg, _) = registry(&[]);
     let live = reg
-        .connect("a", ConnectArgs::new().uri("http://h:1").token("tok-SECRET-A"))
+        .connect(
+            "a",
+            ConnectArgs::new().uri("http://h:1").token("tok-SECRET-A"),
+        )
         .await
         .expect("connects");
     let same = reg
-        .connect("a", ConnectArgs::new().uri("http://h:1").token("tok-SECRET-A"))
+        .connect(
+            "a",
+            ConnectArgs::new().uri("http://h:1").token("tok-SECRET-A"),
+        )
         .await
         .expect("identical");
     assert_eq!(same, live);
 
     let err = reg
-        .connect("a", ConnectArgs::new().uri("http://h:1").token("tok-SECRET-B"))
+        .connect(
+            "a",
+            ConnectArgs::new().uri("http://h:1").token("tok-SECRET-B"),
+        )
         .await
         .expect_err("same address, other token");
     assert!(

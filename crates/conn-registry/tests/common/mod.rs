@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use conn_config::{ConnectionSpec, DotEnv, Environment, MapEnv, Resolver};
 use conn_registry::{Registry, Transport};
+use tokio::sync::Notify;
 
 /// A connection of the [`Counting`] transport: which open it was, and for which spec.
 #[derive(Clone, Debug)]
@@ -59,6 +60,14 @@ pub struct Counting {
     failing: Mutex<HashSet<String>>,
     /// How long connect and close take.
     pub delay: Option<Duration>,
+    /// A connect to this address signals `entered` and waits for `release`.
+    gate: Mutex<Option<Gate>>,
+}
+
+struct Gate {
+    address: String,
+    entered: Arc<Notify>,
+    release: Arc<Notify>,
 }
 
 /// The error of [`Counting`]: the address it refused.
@@ -76,6 +85,19 @@ impl Counting {
 
     pub fn fail(&self, address: &str) {
         self.failing.lock().unwrap().insert(address.to_owned());
+    }
+
+    /// Makes the next connects to `address` wait inside the transport: the first
+    /// notifier says one has entered, the second lets them go on.
+    pub fn hold(&self, address: &str) -> (Arc<Notify>, Arc<Notify>) {
+        let entered = Arc::new(Notify::new());
+        let release = Arc::new(Notify::new());
+        *self.gate.lock().unwrap() = Some(Gate {
+            address: address.to_owned(),
+            entered: entered.clone(),
+            release: release.clone(),
+        });
+        (entered, release)
     }
 
     pub fn open_now(&self, alias: &str) -> usize {
@@ -110,6 +132,17 @@ impl Transport for Counting {
     async fn connect(&self, spec: &ConnectionSpec) -> Result<Conn, Refused> {
         let address = spec.target().address();
         self.pause().await;
+        let gate = self
+            .gate
+            .lock()
+            .unwrap()
+            .as_ref()
+            .filter(|g| g.address == address)
+            .map(|g| (g.entered.clone(), g.release.clone()));
+        if let Some((entered, release)) = gate {
+            entered.notify_one();
+            release.notified().await;
+        }
         if self.failing.lock().unwrap().contains(&address) {
             return Err(Refused(address));
         }
