@@ -12,6 +12,7 @@
 
 mod flags;
 mod out;
+mod ping;
 mod problem;
 mod resolve_cmd;
 
@@ -62,7 +63,32 @@ enum Command {
         #[arg(long)]
         show_secrets: bool,
     },
+
+    /// Connect (TCP or Unix socket, TLS, the Connect handshake), then GetVersion and
+    /// CheckHealth; print the server version, deploy mode, health and each step's time.
+    #[command(after_help = PING_AFTER_HELP)]
+    Ping {
+        #[command(flatten)]
+        conn: ConnFlags,
+
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+
+        /// Call GetVersion N times and print the min/median/max round trip.
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        count: u32,
+    },
 }
+
+/// `ping --help`: precedence, then the exit statuses.
+const PING_AFTER_HELP: &str = "\
+Precedence: flags > environment (MILVUS_URI, MILVUS_TOKEN, MILVUS_DB_NAME, ...) > .env file > defaults.
+Target: --address > --uri > --host/--port > MILVUS_URI > MILVUS_DEFAULT_CONNECTION > http://localhost:19530.
+
+Exit status: 0 ok, 1 internal error, 2 bad input, 3 unreachable or timed out, 4 TLS,
+5 authentication, 6 server error, 7 not a Milvus gRPC port, 8 server not healthy.";
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -92,8 +118,24 @@ enum Exit {
     Ok = 0,
     /// Something outside the user's input failed (writing the output, starting the runtime).
     Internal = 1,
-    /// Bad input: a bad flag, variable or `.env` line; nothing was sent.
+    /// Bad input: a bad flag, variable or `.env` line, an unreadable TLS file, a milvus-lite
+    /// `.db` target for `ping`; nothing was sent.
     BadInput = 2,
+    /// `ping`: nothing answered at the address, or a step did not finish within the timeout.
+    Unreachable = 3,
+    /// `ping`: the TLS handshake failed (untrusted or mismatched certificate, client
+    /// certificate required or rejected, not a TLS port), or this build cannot do TLS.
+    Tls = 4,
+    /// `ping`: the server rejected the credentials (gRPC `UNAUTHENTICATED`).
+    Authentication = 5,
+    /// `ping`: the server answered with an error status (an unknown database, say) or
+    /// another gRPC error.
+    Server = 6,
+    /// `ping`: the address does not implement Milvus's calls (gRPC `UNIMPLEMENTED`): not a
+    /// Milvus gRPC port.
+    NotMilvus = 7,
+    /// `ping`: every call worked but `CheckHealth` says the server is not healthy.
+    Unhealthy = 8,
 }
 
 impl From<Exit> for ExitCode {
@@ -118,6 +160,11 @@ fn main() -> ExitCode {
             format,
             show_secrets,
         } => resolve_cmd::run(&conn, format, show_secrets, out, err),
+        Command::Ping {
+            conn,
+            format,
+            count,
+        } => ping::run(&conn, format, count, out, err),
     };
     match exit {
         Ok(exit) => exit.into(),
