@@ -17,7 +17,7 @@ pub(crate) struct ConnFlags {
     #[arg(long, value_name = "NAME", help_heading = "Connection")]
     alias: Option<String>,
 
-    /// Target URI: http://, https://, tcp://, grpc://HOST[:PORT][/DB], unix:PATH, or a .db path.
+    /// Target URI: http://, https://, tcp:// or grpc://HOST:PORT/DB (port and database optional), unix:PATH, or a .db path.
     #[arg(
         long,
         value_name = "URI",
@@ -26,7 +26,7 @@ pub(crate) struct ConnFlags {
     )]
     uri: Option<String>,
 
-    /// Target as HOST:PORT ([V6]:PORT for IPv6); beats --uri and --host/--port.
+    /// Target as HOST:PORT (an IPv6 host in brackets); beats --uri and --host/--port.
     #[arg(long, value_name = "HOST:PORT", help_heading = "Connection")]
     address: Option<String>,
 
