@@ -147,8 +147,14 @@ impl<E: Environment> Resolver<E> {
             env: VARS.map(|name| (name, self.env.var(name))),
         };
         let figment = sources.figment();
+        // The merged values, taken once: figment's `find_value` re-merges on every call.
+        let merged = Provider::data(&figment)
+            .ok()
+            .and_then(|mut profiles| profiles.remove(&Profile::Default))
+            .unwrap_or_default();
         let view = View {
             figment: &figment,
+            merged: &merged,
             sources: &sources,
         };
         let spec = build(&view, &mut errors);
@@ -377,12 +383,13 @@ impl Given {
 
 struct View<'a> {
     figment: &'a Figment,
+    merged: &'a Dict,
     sources: &'a Sources<'a>,
 }
 
 impl View<'_> {
     fn origin(&self, key: &'static str) -> Option<Origin> {
-        let meta = self.figment.find_metadata(key)?;
+        let meta = self.figment.get_metadata(self.merged.get(key)?.tag())?;
         Some(match meta.name.as_ref() {
             EXPLICIT => Origin::Explicit { arg: key },
             STORED => Origin::Stored {
@@ -404,9 +411,9 @@ impl View<'_> {
 
     /// The winning value of a key, trimmed; `None` when absent or empty.
     fn get(&self, key: &'static str, errors: &mut Vec<Error>) -> Option<Given> {
-        let value = self.figment.find_value(key).ok()?;
+        let value = self.merged.get(key)?;
         let origin = self.origin(key)?;
-        let raw = match &value {
+        let raw = match value {
             Value::String(_, s) => s.clone(),
             Value::Bool(_, b) => b.to_string(),
             _ => return None,
@@ -429,15 +436,15 @@ impl View<'_> {
     }
 
     fn get_bool(&self, key: &'static str) -> Option<(bool, Origin)> {
-        match self.figment.find_value(key).ok()? {
-            Value::Bool(_, b) => Some((b, self.origin(key)?)),
+        match self.merged.get(key)? {
+            Value::Bool(_, b) => Some((*b, self.origin(key)?)),
             _ => None,
         }
     }
 
     /// Whether a secret key is present, and where its winning value is.
     fn secret_origin(&self, key: &'static str) -> Option<Origin> {
-        match self.figment.find_value(key).ok()? {
+        match self.merged.get(key)? {
             Value::Bool(_, true) => self.origin(key),
             _ => None,
         }
