@@ -538,3 +538,166 @@ fn ping_help_lists_the_exit_statuses() {
         run.stdout
     );
 }
+
+/// A hand-written Milvus look-alike for what the shared test server does not do: an
+/// unhealthy server, and a call that fails after the handshake.
+mod custom {
+    use conn_transport_tonic::proto::common::{ServerInfo, Status as MilvusStatus};
+    use conn_transport_tonic::proto::milvus::{
+        CheckHealthRequest, CheckHealthResponse, ConnectRequest, ConnectResponse,
+        GetVersionRequest, GetVersionResponse,
+    };
+    use conn_transport_tonic::test_server::server::milvus_service_server::{
+        MilvusService, MilvusServiceServer,
+    };
+    use tonic::{Request, Response, Status};
+
+    pub(crate) struct Fake {
+        pub(crate) healthy: bool,
+        pub(crate) get_version_fails: bool,
+    }
+
+    #[tonic::async_trait]
+    impl MilvusService for Fake {
+        async fn connect(
+            &self,
+            _: Request<ConnectRequest>,
+        ) -> Result<Response<ConnectResponse>, Status> {
+            Ok(Response::new(ConnectResponse {
+                status: Some(MilvusStatus::default()),
+                server_info: Some(ServerInfo {
+                    build_tags: "v9.9.9-custom".to_owned(),
+                    deploy_mode: "CLUSTER".to_owned(),
+                    ..ServerInfo::default()
+                }),
+                identifier: 5,
+            }))
+        }
+
+        async fn get_version(
+            &self,
+            _: Request<GetVersionRequest>,
+        ) -> Result<Response<GetVersionResponse>, Status> {
+            if self.get_version_fails {
+                return Err(Status::permission_denied("no GetVersion for you"));
+            }
+            Ok(Response::new(GetVersionResponse {
+                status: Some(MilvusStatus::default()),
+                version: "v9.9.9".to_owned(),
+            }))
+        }
+
+        async fn check_health(
+            &self,
+            _: Request<CheckHealthRequest>,
+        ) -> Result<Response<CheckHealthResponse>, Status> {
+            Ok(Response::new(CheckHealthResponse {
+                status: Some(MilvusStatus::default()),
+                is_healthy: self.healthy,
+                reasons: if self.healthy {
+                    Vec::new()
+                } else {
+                    vec!["querynode 3 is down".to_owned(), "disk quota".to_owned()]
+                },
+                quota_states: Vec::new(),
+            }))
+        }
+    }
+
+    /// Serves `fake` on 127.0.0.1:0 until the runtime is dropped; returns `http://addr`.
+    pub(crate) fn serve(rt: &tokio::runtime::Runtime, fake: Fake) -> String {
+        let _guard = rt.enter();
+        let incoming =
+            tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], 0).into()).expect("bind");
+        let addr = incoming.local_addr().expect("addr");
+        rt.spawn(
+            tonic::transport::Server::builder()
+                .add_service(MilvusServiceServer::new(fake))
+                .serve_with_incoming(incoming),
+        );
+        format!("http://{addr}")
+    }
+}
+
+#[test]
+fn an_unhealthy_server_exits_8_with_its_reasons() {
+    let rt = runtime();
+    let uri = custom::serve(
+        &rt,
+        custom::Fake {
+            healthy: false,
+            get_version_fails: false,
+        },
+    );
+    let dir = Dir::new();
+    let run = ping(&dir, &[], &["--uri", &uri]);
+    run.expect_code(8);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("CheckHealth  NOT healthy: querynode 3 is down; disk quota")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("v9.9.9-custom, deploy mode CLUSTER, identifier 5"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .ends_with("is not healthy: querynode 3 is down; disk quota\n"),
+        "{}",
+        run.stderr
+    );
+    let v = ping(&dir, &[], &["--uri", &uri, "--format", "json"])
+        .expect_code(8)
+        .json();
+    assert_eq!(v["healthy"], false);
+    assert_eq!(
+        v["health_reasons"],
+        serde_json::json!(["querynode 3 is down", "disk quota"])
+    );
+    assert_eq!(v["server"]["version"], "v9.9.9");
+    assert_eq!(v["server"]["deploy_mode"], "CLUSTER");
+
+    // The same server, healthy: 0.
+    let uri = custom::serve(
+        &rt,
+        custom::Fake {
+            healthy: true,
+            get_version_fails: false,
+        },
+    );
+    ping(&dir, &[], &["--uri", &uri]).expect_code(0);
+}
+
+#[test]
+fn a_failure_after_the_handshake_names_its_step() {
+    let rt = runtime();
+    let uri = custom::serve(
+        &rt,
+        custom::Fake {
+            healthy: true,
+            get_version_fails: true,
+        },
+    );
+    let dir = Dir::new();
+    let run = ping(&dir, &[], &["--uri", &uri, "--format", "json"]);
+    run.expect_code(6);
+    let v = run.json();
+    assert_eq!(v["error"]["step"], "GetVersion");
+    assert_eq!(v["error"]["kind"], "rpc");
+    assert!(
+        run.stderr
+            .starts_with("error: ping failed at GetVersion: GetVersion to 127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("no GetVersion for you"),
+        "{}",
+        run.stderr
+    );
+}
