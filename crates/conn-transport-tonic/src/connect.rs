@@ -495,9 +495,62 @@ impl fmt::Debug for MilvusConnection {
 
 /// How to reach the target.
 enum Route {
+    /// Plaintext TCP: tonic's own HTTP connector.
     Tcp,
+    /// A Unix socket, or TLS: this crate's dialer.
+    Dial(Arc<Dialer>),
+}
+
+/// Opens the byte stream under HTTP/2: TCP or a Unix socket, then TLS when the spec asks.
+struct Dialer {
+    target: DialTarget,
+    #[cfg(feature = "_tls")]
+    tls: Option<crate::tls::TlsConnector>,
+}
+
+enum DialTarget {
+    /// `http://host:port`, for hyper's TCP connector (name resolution, TCP_NODELAY).
+    Tcp(Uri),
     #[cfg(unix)]
     Unix(PathBuf),
+}
+
+impl Dialer {
+    async fn dial(&self) -> Result<Box<dyn crate::tls::Io>, crate::BoxError> {
+        use tower::ServiceExt as _;
+        let io: Box<dyn crate::tls::Io> = match &self.target {
+            DialTarget::Tcp(uri) => {
+                let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+                http.enforce_http(false);
+                http.set_nodelay(true);
+                let stream = http.oneshot(uri.clone()).await?;
+                Box::new(stream.into_inner())
+            }
+            #[cfg(unix)]
+            DialTarget::Unix(path) => Box::new(tokio::net::UnixStream::connect(path).await?),
+        };
+        #[cfg(feature = "_tls")]
+        if let Some(tls) = &self.tls {
+            return Ok(tls.handshake(io).await?);
+        }
+        Ok(io)
+    }
+}
+
+/// The dialer as the connector tonic calls for every (re)connection.
+fn dial_service(
+    dialer: Arc<Dialer>,
+) -> impl tower::Service<
+    Uri,
+    Response = hyper_util::rt::TokioIo<Box<dyn crate::tls::Io>>,
+    Error = crate::BoxError,
+    Future = impl Send,
+> + Send
++ 'static {
+    tower::service_fn(move |_: Uri| {
+        let dialer = dialer.clone();
+        async move { dialer.dial().await.map(hyper_util::rt::TokioIo::new) }
+    })
 }
 
 /// Everything checked and built before any network I/O.
@@ -513,20 +566,38 @@ struct Prepared {
     user: Option<String>,
 }
 
+fn uri(scheme: &str, authority: &str, address: &str) -> Result<Uri, Error> {
+    Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query("/")
+        .build()
+        .map_err(|e| Error::InvalidAddress {
+            address: address.to_owned(),
+            source: Box::new(e),
+        })
+}
+
 fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
     let address = spec.target().address();
     let timeout = spec.timeout();
     let tls_spec = spec.security().tls();
-    let scheme = if tls_spec.is_some() { "https" } else { "http" };
-    let (authority, route) = match spec.target() {
+    // The authority of the requests, and the name TLS checks unless server_name is set.
+    // gRPC's authority for a Unix socket is "localhost".
+    let (authority, tls_host, target) = match spec.target() {
         Target::Lite(_) => return Err(Error::UnsupportedTarget { target: address }),
-        Target::Tcp { host, port } => (format!("{}:{port}", host.to_uri_host()), Route::Tcp),
-        // gRPC's authority for a Unix socket is "localhost"; with TLS it is also the name
-        // checked unless server_name says otherwise.
+        Target::Tcp { host, port } => {
+            let authority = format!("{}:{port}", host.to_uri_host());
+            let dial = DialTarget::Tcp(uri("http", &authority, &address)?);
+            (authority, host.to_string(), dial)
+        }
         #[cfg(unix)]
-        Target::Unix(path) => ("localhost".to_owned(), Route::Unix(path.clone())),
-        // Target is exhaustive today; a new kind of target is not connectable until this
-        // crate learns it.
+        Target::Unix(path) => (
+            "localhost".to_owned(),
+            "localhost".to_owned(),
+            DialTarget::Unix(path.clone()),
+        ),
+        // A kind of target this crate does not know (or a Unix socket off Unix).
         #[allow(unreachable_patterns)]
         _ => return Err(Error::UnsupportedTarget { target: address }),
     };
@@ -536,16 +607,7 @@ fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
         tls: tls_spec.is_some(),
         client_cert: tls_spec.is_some_and(|t| t.client_identity().is_some()),
     };
-    let uri = Uri::builder()
-        .scheme(scheme)
-        .authority(authority)
-        .path_and_query("/")
-        .build()
-        .map_err(|e| Error::InvalidAddress {
-            address: address.clone(),
-            source: Box::new(e),
-        })?;
-    let mut endpoint = Endpoint::from(uri)
+    let endpoint = Endpoint::from(uri("http", &authority, &address)?)
         .connect_timeout(timeout)
         .tcp_nodelay(true)
         .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
@@ -556,24 +618,47 @@ fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
         Security::Plaintext => "plaintext",
         Security::Tls(t) => t.mode().as_str(),
     };
-    if let Some(tls) = tls_spec {
-        let material = crate::tls::load(tls)?;
-        #[cfg(feature = "_tls")]
-        {
-            endpoint = crate::tls::apply(endpoint, tls, material, &address, timeout)?;
+    let (endpoint, route) = match tls_spec {
+        None => match target {
+            DialTarget::Tcp(_) => (endpoint, Route::Tcp),
+            #[cfg(unix)]
+            unix @ DialTarget::Unix(_) => (
+                endpoint,
+                Route::Dial(Arc::new(Dialer {
+                    target: unix,
+                    #[cfg(feature = "_tls")]
+                    tls: None,
+                })),
+            ),
+        },
+        Some(tls) => {
+            let material = crate::tls::load(tls)?;
+            #[cfg(feature = "_tls")]
+            {
+                let connector =
+                    crate::tls::TlsConnector::new(tls, material, &tls_host, &address, timeout)?;
+                // The connector dials http:// (so tonic adds no TLS of its own); the
+                // requests say https.
+                let endpoint = endpoint.origin(uri("https", &authority, &address)?);
+                let dialer = Dialer {
+                    target,
+                    tls: Some(connector),
+                };
+                (endpoint, Route::Dial(Arc::new(dialer)))
+            }
+            #[cfg(not(feature = "_tls"))]
+            {
+                let _ = (material, tls_host, target);
+                return Err(Error::TlsUnavailable {
+                    address,
+                    reason:
+                        "this build has no tls support: enable the tls-ring (or tls-aws-lc) feature"
+                            .to_owned(),
+                    source: None,
+                });
+            }
         }
-        #[cfg(not(feature = "_tls"))]
-        {
-            let _ = (material, &mut endpoint);
-            return Err(Error::TlsUnavailable {
-                address,
-                reason:
-                    "this build has no tls support: enable the tls-ring (or tls-aws-lc) feature"
-                        .to_owned(),
-                source: None,
-            });
-        }
-    }
+    };
 
     if spec.auth().authorization().is_some()
         && tls_spec.is_none()
@@ -625,10 +710,9 @@ impl Prepared {
     async fn connect_channel(&self) -> Result<Channel, tonic::transport::Error> {
         match &self.route {
             Route::Tcp => self.endpoint.connect().await,
-            #[cfg(unix)]
-            Route::Unix(path) => {
+            Route::Dial(dialer) => {
                 self.endpoint
-                    .connect_with_connector(unix_connector(path.clone()))
+                    .connect_with_connector(dial_service(dialer.clone()))
                     .await
             }
         }
@@ -637,10 +721,9 @@ impl Prepared {
     fn connect_channel_lazy(&self) -> Channel {
         match &self.route {
             Route::Tcp => self.endpoint.connect_lazy(),
-            #[cfg(unix)]
-            Route::Unix(path) => self
+            Route::Dial(dialer) => self
                 .endpoint
-                .connect_with_connector_lazy(unix_connector(path.clone())),
+                .connect_with_connector_lazy(dial_service(dialer.clone())),
         }
     }
 
@@ -660,24 +743,60 @@ impl Prepared {
     }
 }
 
-/// Connects to a Unix domain socket, whatever the URI says.
-#[cfg(unix)]
-fn unix_connector(
-    path: PathBuf,
-) -> impl tower::Service<
-    Uri,
-    Response = hyper_util::rt::TokioIo<tokio::net::UnixStream>,
-    Error = std::io::Error,
-    Future = impl Send,
-> + Send
-+ Clone
-+ 'static {
-    tower::service_fn(move |_: Uri| {
-        let path = path.clone();
-        async move {
-            tokio::net::UnixStream::connect(path)
-                .await
-                .map(hyper_util::rt::TokioIo::new)
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::time::Duration;
+
+    use conn_config::ConnectArgs;
+
+    use super::prepare;
+
+    fn prepared(args: ConnectArgs) -> super::Prepared {
+        prepare(&args.resolve_isolated().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn endpoints_are_built_from_the_specs_parts() {
+        let cases = [
+            ("http://127.0.0.1:1234", "http://127.0.0.1:1234/"),
+            ("http://LocalHost:19530", "http://localhost:19530/"),
+            ("http://[::1]:19530", "http://[::1]:19530/"),
+            (
+                "tcp://milvus.example.com",
+                "http://milvus.example.com:19530/",
+            ),
+            ("unix:/tmp/milvus.sock", "http://localhost/"),
+            ("https://127.0.0.1:1234", "http://127.0.0.1:1234/"),
+        ];
+        for (uri, expected) in cases {
+            let p = prepared(
+                ConnectArgs::new()
+                    .uri(uri)
+                    .timeout(Duration::from_millis(2500)),
+            );
+            assert_eq!(p.endpoint.uri().to_string(), expected, "{uri}");
+            assert!(p.endpoint.get_tcp_nodelay(), "{uri}");
+            assert_eq!(
+                p.endpoint.get_connect_timeout(),
+                Some(Duration::from_millis(2500)),
+                "{uri}"
+            );
         }
-    })
+    }
+
+    #[cfg(feature = "tls-native-roots")]
+    #[test]
+    fn tls_endpoints_dial_through_this_crates_tls() {
+        let p = prepared(ConnectArgs::new().uri("https://milvus.example.com"));
+        // The dialer runs TLS; tonic sees http and adds none of its own.
+        assert_eq!(
+            p.endpoint.uri().to_string(),
+            "http://milvus.example.com:443/"
+        );
+        assert!(matches!(p.route, super::Route::Dial(_)));
+        assert_eq!(p.tls, "platform_roots");
+        assert_eq!(p.ctx.address, "milvus.example.com:443");
+    }
 }

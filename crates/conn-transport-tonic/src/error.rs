@@ -489,13 +489,13 @@ impl Ctx {
                 // A status tonic made from an error below gRPC (it has a source) means no
                 // gRPC answer came back: the connection failed, whatever code tonic chose.
                 if tls.is_some() || below {
-                    self.network(Box::new(status), rpc)
+                    self.network(Box::new(StatusError(status)), rpc)
                 } else {
                     Error::Rpc {
                         address: self.address.clone(),
                         rpc,
                         code,
-                        source: Box::new(status),
+                        source: Box::new(StatusError(status)),
                     }
                 }
             }
@@ -519,6 +519,27 @@ impl Ctx {
             }),
             _ => Ok(()),
         }
+    }
+}
+
+/// A gRPC status as an error in a chain: shown as its message (tonic's own `Display`
+/// repeats the code and prints the source's `Debug`), with the status's source as its source.
+#[derive(Debug)]
+struct StatusError(tonic::Status);
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.message().is_empty() {
+            write!(f, "grpc status {:?}", self.0.code())
+        } else {
+            f.write_str(self.0.message())
+        }
+    }
+}
+
+impl StdError for StatusError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        StdError::source(&self.0)
     }
 }
 
@@ -562,8 +583,13 @@ fn tls_problem(err: &(dyn StdError + 'static), client_cert: bool) -> Option<TlsP
         if let Some(alert) = text.strip_prefix("received fatal alert: ") {
             return Some(alert_problem(alert.trim(), client_cert));
         }
-        if text.contains("HTTP/2 was not negotiated") {
+        if text == crate::tls::NO_H2 {
             return Some(TlsProblem::NoHttp2);
+        }
+        // The server asked for a client certificate, then hung up without a word: it did not
+        // like the certificate (or its absence).
+        if text == crate::tls::CLOSED_AFTER_HANDSHAKE {
+            return Some(alert_problem("BadCertificate", client_cert));
         }
     }
     None
@@ -611,10 +637,4 @@ fn rustls_problem(err: &rustls::Error, client_cert: bool) -> TlsProblem {
         E::NoApplicationProtocol => TlsProblem::NoHttp2,
         _ => TlsProblem::Other,
     }
-}
-
-/// The rustls error in a chain, if there is one.
-#[cfg(feature = "_tls")]
-pub(crate) fn find_rustls<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    chain(err).find_map(|e| e.downcast_ref::<rustls::Error>())
 }
