@@ -73,6 +73,8 @@ mod args;
 mod dotenv;
 mod env;
 mod error;
+#[cfg(feature = "invariants")]
+pub mod invariants;
 mod origin;
 mod resolve;
 mod spec;
