@@ -53,7 +53,11 @@ pub(crate) struct CaFile {
 #[cfg(feature = "_tls")]
 type Certificate = rustls::pki_types::CertificateDer<'static>;
 #[cfg(not(feature = "_tls"))]
-type Certificate = ();
+type Certificate = Unparsed;
+
+/// Without a TLS backend the files are checked for their PEM armour only.
+#[cfg(not(feature = "_tls"))]
+pub(crate) struct Unparsed;
 
 /// The material of a [`TlsSpec`], read and checked.
 pub(crate) struct TlsMaterial {
@@ -67,7 +71,7 @@ pub(crate) struct TlsMaterial {
 #[cfg(feature = "_tls")]
 type PrivateKey = rustls::pki_types::PrivateKeyDer<'static>;
 #[cfg(not(feature = "_tls"))]
-type PrivateKey = ();
+type PrivateKey = Unparsed;
 
 impl std::fmt::Debug for TlsMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -130,12 +134,12 @@ fn private_key(pem: &[u8]) -> Option<PrivateKey> {
 /// and their PEM armour checked by hand; the spec then fails with `TlsUnavailable`.
 #[cfg(not(feature = "_tls"))]
 fn certificates(pem: &[u8]) -> Option<Vec<Certificate>> {
-    contains(pem, b"-----BEGIN CERTIFICATE-----").then(|| vec![()])
+    contains(pem, b"-----BEGIN CERTIFICATE-----").then(|| vec![Unparsed])
 }
 
 #[cfg(not(feature = "_tls"))]
 fn private_key(pem: &[u8]) -> Option<PrivateKey> {
-    contains(pem, b"PRIVATE KEY-----").then_some(())
+    contains(pem, b"PRIVATE KEY-----").then_some(Unparsed)
 }
 
 #[cfg(not(feature = "_tls"))]

@@ -499,3 +499,19 @@ async fn a_key_that_does_not_belong_to_the_certificate_fails_before_network_io()
     assert_eq!(err.kind(), ErrorKind::LocalFile);
     listener.assert_untouched();
 }
+
+#[cfg(feature = "tls-native-roots")]
+#[tokio::test]
+async fn platform_roots_do_not_trust_a_private_ca() {
+    // https:// without CA files trusts the OS store, which does not hold the test CA.
+    let pki = Pki::new();
+    let server = pki.server().serve_tcp().await.unwrap();
+    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
+    assert_eq!(
+        tls_problem(&err),
+        TlsProblem::UntrustedCertificate,
+        "{err:?}"
+    );
+    assert!(server.calls().is_empty());
+}
