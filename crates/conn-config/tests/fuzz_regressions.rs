@@ -1,0 +1,146 @@
+//! Regression tests for the bugs the fuzz targets (`fuzz/`) and the property tests
+//! (`tests/properties.rs`) found, one test per bug, numbered as in `fuzz/README.md`.
+//! A test marked `#[ignore]` is a bug reported and not fixed yet: remove the `ignore` (and
+//! the matching guard in `fuzz/src/lib.rs` and `tests/properties.rs`) with the fix.
+
+use conn_config::invariants::{DotEnvLineKind, check_dotenv_lines, check_resolution};
+use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
+
+fn dotenvy_kind(text: &str) -> DotEnvLineKind {
+    match dotenvy::from_read_iter(text.as_bytes()).next() {
+        None => DotEnvLineKind::Skipped,
+        Some(Ok((key, _))) => DotEnvLineKind::Assignment(key),
+        Some(Err(_)) => DotEnvLineKind::Error,
+    }
+}
+
+/// Resolves a `.env` file holding `content` (and nothing else) and checks its line numbers.
+fn resolve_dotenv(content: &str) -> Result<conn_config::ConnectionSpec, conn_config::Errors> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join(".env");
+    std::fs::write(&path, content).expect("write .env");
+    let result = Resolver::with_env(MapEnv::new())
+        .dotenv(DotEnv::Path(path.clone()))
+        .resolve(&ConnectArgs::new());
+    check_resolution(&result, &[]);
+    check_dotenv_lines(content, &path, &result, &dotenvy_kind);
+    result
+}
+
+/// Bug 1 (fixed by 03385c5): `uri::parse_uri` tested `s[..5]` for `unix:` and panicked
+/// ("byte index 5 is not a char boundary") when byte 5 of a URI fell inside a multi-byte
+/// character. Found by proptest (`arbitrary_arguments_and_variables_never_panic`, shrunk to
+/// `"0 𞋀"`).
+#[test]
+fn bug_1_a_multibyte_character_at_byte_5_is_no_panic() {
+    for uri in [
+        "xxxx\u{e9}",
+        "0 \u{1e2c0}",
+        "abcd\u{20ac}://h",
+        "unix\u{e9}",
+        "http\u{e9}://h",
+    ] {
+        let result = ConnectArgs::new().uri(uri).resolve_isolated();
+        check_resolution(&result, &[]);
+        let from_env = Resolver::with_env(MapEnv::new().set("MILVUS_URI", uri))
+            .dotenv(DotEnv::Disabled)
+            .resolve(&ConnectArgs::new());
+        check_resolution(&from_env, &[]);
+    }
+}
+
+/// Bug 2: `Debug` of `ConnectArgs` printed the `uri` argument as given, so a password in
+/// its userinfo showed; and `ConnectionSpec::to_connect_args` puts user and password in
+/// that URI. Found by proptest (`debug_of_arguments_hides_secrets`).
+#[test]
+#[ignore = "bug 2, not fixed yet: Debug of ConnectArgs prints the uri's password"]
+fn bug_2_debug_of_arguments_hides_the_uri_password() {
+    let args = ConnectArgs::new().uri("http://root:S3cr3tPw@milvus.example.com:19530/db1");
+    let debug = format!("{args:?}");
+    assert!(!debug.contains("S3cr3tPw"), "{debug}");
+    let spec = args.resolve_isolated().expect("resolves");
+    let rendered = format!("{:?}", spec.to_connect_args());
+    assert!(!rendered.contains("S3cr3tPw"), "{rendered}");
+}
+
+/// Bug 3: a database taken from a URI path kept surrounding whitespace (`http://h/%20x`
+/// gave `" x"`), while the same name given as `db_name` is trimmed, so the spec did not
+/// round-trip. Found by proptest (`well_formed_inputs_resolve_and_round_trip`, shrunk to
+/// the database `" A"`).
+#[test]
+#[ignore = "bug 3, not fixed yet: a URI-path database keeps surrounding whitespace"]
+fn bug_3_a_database_from_a_uri_path_round_trips() {
+    for uri in [
+        "http://h/%20x",
+        "http://h/x%20",
+        "http://h/%09x",
+        "http://A:/QzX #@h",
+    ] {
+        let result = ConnectArgs::new().uri(uri).resolve_isolated();
+        // check_resolution round-trips a success through to_connect_args.
+        check_resolution(&result, &[]);
+    }
+}
+
+/// Bug 4 (in the first `.env` reader, `dotenv.rs` of e127c82; fixed by the parser of
+/// 03385c5): a variable's line was the last physical line that looked like `KEY =`, which
+/// could be a later line that failed to parse, or none at all (line 0) after
+/// `export<NBSP>`. Found by proptest (`arbitrary_dotenv_files_never_panic`).
+#[test]
+fn bug_4_a_dotenv_variable_names_the_line_of_its_last_assignment() {
+    let spec = resolve_dotenv("export\u{a0}MILVUS_URI=http://nbsp:1\n").expect("resolves");
+    assert_eq!(spec.target().address(), "nbsp:1");
+    // Line 2 does not parse (the `"` after `$` is taken as text), so line 1 supplies the
+    // alias; check_dotenv_lines checks the error names line 1.
+    let errors = resolve_dotenv("MILVUS_CONN_ALIAS='\u{1b}'\nMILVUS_CONN_ALIAS=\"$\"")
+        .expect_err("a control character and a bad line");
+    assert!(!errors.is_empty());
+}
+
+/// Bug 5 (same reader, same fix): a parse error was placed on the first line, from the
+/// previous error on, that contained the text dotenvy reported, which could be an earlier
+/// line (a comment, or another value) holding the same text. Found by proptest, shrunk to
+/// `"MILVUS_URI=\nMILVUS_URI=\u{1b}\nMILVUS_URI=\n\u{1b}"` (reported line 2, not 4).
+#[test]
+fn bug_5_a_dotenv_parse_error_names_its_own_line() {
+    for content in [
+        "# a b\nMILVUS_URI=a b\n",
+        "MILVUS_URI=\nMILVUS_URI=\u{1b}\nMILVUS_URI=\n\u{1b}",
+    ] {
+        let errors = resolve_dotenv(content).expect_err("a bad line");
+        assert!(
+            errors
+                .iter()
+                .any(|e| matches!(e, conn_config::Error::DotEnvParse { .. }))
+        );
+    }
+}
+
+/// Bug 6 (same reader, same fix): dotenvy's iterator keeps a UTF-8 byte order mark, so a
+/// `.env` saved with one failed on line 1, while dotenvy's own loaders skip it.
+#[test]
+fn bug_6_a_dotenv_byte_order_mark_is_skipped() {
+    let spec = resolve_dotenv("\u{feff}MILVUS_URI=http://bom:1\n").expect("resolves");
+    assert_eq!(spec.target().address(), "bom:1");
+}
+
+/// Bug 7 (same reader, same fix): dotenvy resolves `${VAR}` with `std::env::var`, so a
+/// `.env` read through a `MapEnv` still saw the process environment (`${HOME}`). Now
+/// interpolation asks the resolver's environment, then the file's earlier keys.
+#[test]
+fn bug_7_dotenv_interpolation_asks_the_resolver_environment() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join(".env");
+    std::fs::write(&path, "MILVUS_URI=http://x${HOME}y:1\n").expect("write .env");
+    let resolve = |env: MapEnv| {
+        Resolver::with_env(env)
+            .dotenv(DotEnv::Path(path.clone()))
+            .resolve(&ConnectArgs::new())
+            .map(|s| s.target().address())
+    };
+    assert_eq!(resolve(MapEnv::new()).expect("resolves"), "xy:1");
+    assert_eq!(
+        resolve(MapEnv::new().set("HOME", "home")).expect("resolves"),
+        "xhomey:1"
+    );
+}
