@@ -1,0 +1,4 @@
+#![no_main]
+//! See fuzz/README.md.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| conn_config_fuzz::parse_uri(data));
