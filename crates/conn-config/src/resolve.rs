@@ -211,10 +211,23 @@ const DEFAULTS: &str = "built-in defaults";
 const SECRET_MARKER: bool = true;
 
 /// One source, as a figment provider.
+///
+/// Figment asks a provider for its data once, when it is merged; the dict is handed over
+/// then instead of cloned (a second call would see an empty source).
 struct Layer {
     name: &'static str,
     source: Option<PathBuf>,
-    dict: Dict,
+    dict: std::cell::Cell<Dict>,
+}
+
+impl Layer {
+    fn new(name: &'static str, source: Option<PathBuf>, dict: Dict) -> Layer {
+        Layer {
+            name,
+            source,
+            dict: std::cell::Cell::new(dict),
+        }
+    }
 }
 
 impl Provider for Layer {
@@ -227,7 +240,7 @@ impl Provider for Layer {
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
-        Ok(Profile::Default.collect(self.dict.clone()))
+        Ok(Profile::Default.collect(self.dict.take()))
     }
 }
 
@@ -303,22 +316,14 @@ impl Sources<'_> {
         defaults.insert("uri".into(), Value::from("http://localhost:19530"));
         defaults.insert("db_name".into(), Value::from("default"));
         defaults.insert("timeout".into(), Value::from("10"));
-        let mut figment = Figment::new().merge(Layer {
-            name: DEFAULTS,
-            source: None,
-            dict: defaults,
-        });
+        let mut figment = Figment::new().merge(Layer::new(DEFAULTS, None, defaults));
         if let Some(file) = self.dotenv {
             let dict = file
                 .vars
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), dotenv_value(k, &v.value)))
                 .collect();
-            figment = figment.merge(Layer {
-                name: DOTENV,
-                source: Some(file.path.clone()),
-                dict,
-            });
+            figment = figment.merge(Layer::new(DOTENV, Some(file.path.clone()), dict));
         }
         let mut env = Dict::new();
         for (name, value) in &self.env {
@@ -331,23 +336,13 @@ impl Sources<'_> {
                 env.insert((*name).to_owned(), dotenv_value(name, &v));
             }
         }
-        figment = figment.merge(Layer {
-            name: ENVIRONMENT,
-            source: None,
-            dict: env,
-        });
-        if let Some(stored) = self.stored {
-            figment = figment.merge(Layer {
-                name: STORED,
-                source: None,
-                dict: args_dict(stored),
-            });
+        if !env.is_empty() {
+            figment = figment.merge(Layer::new(ENVIRONMENT, None, env));
         }
-        figment.merge(Layer {
-            name: EXPLICIT,
-            source: None,
-            dict: args_dict(self.explicit),
-        })
+        if let Some(stored) = self.stored {
+            figment = figment.merge(Layer::new(STORED, None, args_dict(stored)));
+        }
+        figment.merge(Layer::new(EXPLICIT, None, args_dict(self.explicit)))
     }
 }
 
@@ -520,10 +515,7 @@ fn given_values(view: &View<'_>) -> Vec<Origin> {
     let src = view.sources;
     let mut out = Vec::new();
     let mut from_args = |args: &ConnectArgs, make: &dyn Fn(&'static str) -> Origin| {
-        let dict = args_dict(args);
-        for key in ARG_KEYS.into_iter().filter(|k| dict.contains_key(*k)) {
-            out.push(make(key));
-        }
+        out.extend(present_keys(args).map(make));
     };
     from_args(src.explicit, &|arg| Origin::Explicit { arg });
     if let Some(stored) = src.stored {
@@ -552,6 +544,39 @@ fn given_values(view: &View<'_>) -> Vec<Origin> {
         }
     }
     out
+}
+
+/// The keys of the arguments that are given (non-empty after trimming), in pymilvus's
+/// argument order.
+fn present_keys(args: &ConnectArgs) -> impl Iterator<Item = &'static str> + '_ {
+    let text = |v: &Option<String>| v.as_deref().is_some_and(|v| !uri::trim(v).is_empty());
+    let secret = |v: &Option<SecretString>| {
+        v.as_ref()
+            .is_some_and(|s| !uri::trim(s.expose_secret()).is_empty())
+    };
+    let present = [
+        text(&args.alias),
+        text(&args.uri),
+        text(&args.address),
+        text(&args.host),
+        text(&args.port),
+        text(&args.user),
+        secret(&args.password),
+        secret(&args.token),
+        text(&args.db_name),
+        args.secure.is_some(),
+        args.server_pem_path.is_some(),
+        args.ca_pem_path.is_some(),
+        args.client_pem_path.is_some(),
+        args.client_key_path.is_some(),
+        text(&args.server_name),
+        text(&args.timeout),
+        args.keep_alive.is_some(),
+    ];
+    ARG_KEYS
+        .into_iter()
+        .zip(present)
+        .filter_map(|(k, p)| p.then_some(k))
 }
 
 /// The argument keys, as `&'static str`.
