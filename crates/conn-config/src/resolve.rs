@@ -1044,6 +1044,7 @@ fn resolve_security(
         .collect();
     ok.then_some(Security::Tls(TlsSpec {
         ca_files,
+        has_server_pem: server_pem.is_some(),
         client,
         server_name,
     }))

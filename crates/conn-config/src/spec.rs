@@ -284,11 +284,27 @@ impl ClientIdentity {
 pub struct TlsSpec {
     /// `server_pem_path` then `ca_pem_path`, whichever are given; empty for platform roots.
     pub(crate) ca_files: Vec<PathBuf>,
+    /// Whether `ca_files` starts with `server_pem_path`.
+    pub(crate) has_server_pem: bool,
     pub(crate) client: Option<ClientIdentity>,
     pub(crate) server_name: Option<String>,
 }
 
 impl TlsSpec {
+    /// The file given as `server_pem_path`, if any.
+    pub fn server_pem_path(&self) -> Option<&Path> {
+        self.has_server_pem
+            .then(|| self.ca_files.first())
+            .flatten()
+            .map(PathBuf::as_path)
+    }
+
+    /// The file given as `ca_pem_path`, if any.
+    pub fn ca_pem_path(&self) -> Option<&Path> {
+        let skip = usize::from(self.has_server_pem);
+        self.ca_files.get(skip).map(PathBuf::as_path)
+    }
+
     /// The certificates to trust instead of the platform's roots (`server_pem_path`, then
     /// `ca_pem_path`). Empty means the platform's root store.
     pub fn ca_files(&self) -> &[PathBuf] {

@@ -3,6 +3,7 @@
 use super::*;
 use crate::{MapEnv, TlsMode};
 use secrecy::ExposeSecret;
+use std::path::Path;
 
 /// An environment as name/value pairs.
 type Vars = &'static [(&'static str, &'static str)];
@@ -489,6 +490,20 @@ fn security_rules() {
         t.ca_files(),
         [PathBuf::from("s.pem"), PathBuf::from("ca.pem")]
     );
+    assert_eq!(t.server_pem_path(), Some(Path::new("s.pem")));
+    assert_eq!(t.ca_pem_path(), Some(Path::new("ca.pem")));
+    let only_ca = tls(ConnectArgs::new().ca_pem_path("ca.pem"));
+    let only_ca = only_ca.security().tls().expect("tls on");
+    assert_eq!(
+        (only_ca.server_pem_path(), only_ca.ca_pem_path()),
+        (None, Some(Path::new("ca.pem")))
+    );
+    let only_server = tls(ConnectArgs::new().server_pem_path("s.pem"));
+    let only_server = only_server.security().tls().expect("tls on");
+    assert_eq!(
+        (only_server.server_pem_path(), only_server.ca_pem_path()),
+        (Some(Path::new("s.pem")), None)
+    );
     assert_eq!(t.server_name(), Some("sn"));
     let s = tls(ConnectArgs::new()
         .client_pem_path("c.pem")
@@ -787,7 +802,7 @@ fn debug_output_is_pinned_and_redacted() {
     assert_eq!(
         format!("{spec:?}"),
         "ConnectionSpec { alias: \"default\", target: Tcp { host: \"h\", port: 1 }, \
-         security: Tls(TlsSpec { ca_files: [], client: None, server_name: None }), \
+         security: Tls(TlsSpec { ca_files: [], has_server_pem: false, client: None, server_name: None }), \
          auth: UserPassword { user: \"root\", password: \"<redacted>\" }, db_name: \"db\", \
          timeout: 10s, keep_alive: false, .. }"
     );
