@@ -303,9 +303,6 @@ pub enum TlsFileField {
     ServerPemPath,
     /// `ca_pem_path`: the CA that signed the server's certificate.
     CaPemPath,
-    /// A CA file given as `server_pem_path` or `ca_pem_path`: the spec keeps the trusted
-    /// files in one list, so when only one is given it cannot say which setting named it.
-    ServerOrCaPemPath,
     /// `client_pem_path`: the client certificate (chain), for mutual TLS.
     ClientPemPath,
     /// `client_key_path`: the client's private key, for mutual TLS.
@@ -313,13 +310,12 @@ pub enum TlsFileField {
 }
 
 impl TlsFileField {
-    /// The setting's name: `server_pem_path`, `ca_pem_path`, `client_pem_path`,
-    /// `client_key_path`, or `server_pem_path/ca_pem_path`.
+    /// The setting's name: `server_pem_path`, `ca_pem_path`, `client_pem_path` or
+    /// `client_key_path`.
     pub fn as_str(self) -> &'static str {
         match self {
             TlsFileField::ServerPemPath => "server_pem_path",
             TlsFileField::CaPemPath => "ca_pem_path",
-            TlsFileField::ServerOrCaPemPath => "server_pem_path/ca_pem_path",
             TlsFileField::ClientPemPath => "client_pem_path",
             TlsFileField::ClientKeyPath => "client_key_path",
         }

@@ -15,14 +15,11 @@ use conn_config::TlsSpec;
 use crate::error::{Error, TlsFileField};
 
 /// The field that named the `index`-th CA file of the spec.
-///
-/// The spec lists `server_pem_path` then `ca_pem_path`, whichever are given, without saying
-/// which is which; with two files the order tells, with one it cannot.
 fn ca_field(tls: &TlsSpec, index: usize) -> TlsFileField {
-    match (tls.ca_files().len(), index) {
-        (2, 0) => TlsFileField::ServerPemPath,
-        (2, _) => TlsFileField::CaPemPath,
-        _ => TlsFileField::ServerOrCaPemPath,
+    if index == 0 && tls.server_pem_path().is_some() {
+        TlsFileField::ServerPemPath
+    } else {
+        TlsFileField::CaPemPath
     }
 }
 

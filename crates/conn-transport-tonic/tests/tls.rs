@@ -363,7 +363,7 @@ async fn a_missing_ca_file_fails_before_any_network_io_naming_path_and_field() {
     assert_eq!(err.kind(), ErrorKind::LocalFile, "{err:?}");
     match &err {
         Error::FileUnreadable { field, path, .. } => {
-            assert_eq!(*field, TlsFileField::ServerOrCaPemPath);
+            assert_eq!(*field, TlsFileField::CaPemPath);
             assert_eq!(path, &missing);
         }
         other => panic!("{other:?}"),
