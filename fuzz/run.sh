@@ -33,6 +33,15 @@ mkdir -p "$here/work/$target"
 cd "$here/.."
 # CARGO_TARGET_DIR would move the build away from where cargo-fuzz looks for it.
 unset CARGO_TARGET_DIR
-exec cargo +nightly fuzz run --fuzz-dir "$here" --sanitizer none --debug-assertions \
+status=0
+cargo +nightly fuzz run --fuzz-dir "$here" --sanitizer none --debug-assertions \
     "$target" "$here/work/$target" "$here/corpus/$target" -- \
-    -dict="$here/uri.dict" -max_total_time="$seconds" -print_final_stats=1 "$@"
+    -dict="$here/uri.dict" -max_total_time="$seconds" -print_final_stats=1 "$@" || status=$?
+
+# The targets write their .env files under /dev/shm/conn-config-fuzz-PID (see
+# fuzz/src/lib.rs); remove those of processes that are gone.
+for d in /dev/shm/conn-config-fuzz-* "${TMPDIR:-/tmp}"/conn-config-fuzz-*; do
+    [ -d "$d" ] || continue
+    kill -0 "${d##*-}" 2>/dev/null || rm -rf "$d"
+done
+exit "$status"

@@ -128,11 +128,18 @@ pub fn parse_uri(data: &[u8]) {
 // ---------------------------------------------------------------------------------------
 // dotenv
 
-/// A directory of this process for the `.env` files the targets write.
+/// A directory of this process for the `.env` files the targets write: in `/dev/shm` when
+/// there is one (rewriting a file on a disk file system costs more than the resolution).
 fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("conn-config-fuzz-{}", std::process::id()));
+        let shm = Path::new("/dev/shm");
+        let base = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!("conn-config-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("a").join("b")).expect("scratch directory");
         dir
     })
