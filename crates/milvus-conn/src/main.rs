@@ -171,7 +171,7 @@ fn main() -> ExitCode {
         // A reader that went away (`milvus-conn resolve | head -1`) is not a failure.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Ok.into(),
         Err(e) => {
-            let _ = writeln!(io::stderr().lock(), "milvus-conn: cannot write output: {e}");
+            let _ = writeln!(io::stderr().lock(), "error: cannot write output: {e}");
             Exit::Internal.into()
         }
     }

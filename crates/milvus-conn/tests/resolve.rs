@@ -784,3 +784,27 @@ fn verbose_traces_to_stderr_only() {
         warned.stderr
     );
 }
+
+/// Output that cannot be written is an internal error (1), said on stderr.
+#[cfg(target_os = "linux")]
+#[test]
+fn unwritable_output_exits_1() {
+    let dir = Dir::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_milvus-conn"))
+        .args(["resolve", "--no-dotenv"])
+        .current_dir(&dir.path)
+        .env_clear()
+        .stdout(full)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        stderr.starts_with("error: cannot write output: "),
+        "{stderr}"
+    );
+}
