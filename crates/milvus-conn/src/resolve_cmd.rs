@@ -149,7 +149,9 @@ impl<'a> SpecJson<'a> {
             secure: spec.is_secure(),
             tls: TlsJson {
                 mode: tls.map_or("none", |t| t.mode().as_str()),
-                ca: ca_files.last().cloned(),
+                ca: tls
+                    .and_then(|t| t.ca_pem_path().or(t.server_pem_path()))
+                    .map(path_string),
                 ca_files,
                 client_cert: client.map(|c| path_string(c.cert_path())),
                 client_key: client.map(|c| path_string(c.key_path())),
