@@ -24,6 +24,9 @@ use crate::spec::{Auth, ConnectionSpec, Security, Target};
 ///     format!("{args:?}"),
 ///     r#"ConnectArgs { uri: "https://milvus.example.com:19530/analytics", user: "root", password: "<redacted>" }"#
 /// );
+/// // A password inside the URI is hidden too.
+/// let args = ConnectArgs::new().uri("http://root:Milvus@h:19530");
+/// assert_eq!(format!("{args:?}"), r#"ConnectArgs { uri: "http://root:<redacted>@h:19530" }"#);
 /// ```
 #[derive(Clone, Default)]
 pub struct ConnectArgs {
@@ -355,7 +358,11 @@ impl fmt::Debug for ConnectArgs {
                 if let Some(v) = &self.$name { d.field(stringify!($name), v); }
             )*};
         }
-        show!(alias, uri, address, host, port, user);
+        show!(alias);
+        if let Some(uri) = &self.uri {
+            d.field("uri", &redact_uri_password(uri));
+        }
+        show!(address, host, port, user);
         if self.password.is_some() {
             d.field("password", &"<redacted>");
         }
@@ -374,6 +381,24 @@ impl fmt::Debug for ConnectArgs {
             keep_alive
         );
         d.finish()
+    }
+}
+
+/// A URI with the password of its userinfo replaced by `<redacted>`, for `Debug`.
+///
+/// Errs on the safe side: everything between `://` and the last `@` after it, past the
+/// user name's `:`, is hidden, even when an unencoded `/`, `?` or `#` in the password
+/// would make a URI parser end the userinfo earlier.
+pub(crate) fn redact_uri_password(uri: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = uri.find("://").map(|i| i + 3) else {
+        return uri.into();
+    };
+    let Some(at) = uri[start..].rfind('@').map(|i| i + start) else {
+        return uri.into();
+    };
+    match uri[start..at].find(':').map(|i| i + start) {
+        Some(colon) => format!("{}<redacted>{}", &uri[..=colon], &uri[at..]).into(),
+        None => uri.into(),
     }
 }
 
@@ -471,4 +496,27 @@ pub(crate) fn render(spec: &ConnectionSpec) -> ConnectArgs {
         }
     }
     args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_uri_password;
+
+    #[test]
+    fn uri_passwords_are_redacted_in_debug() {
+        let rows = [
+            ("http://h:1/db", "http://h:1/db"),
+            ("http://root@h", "http://root@h"),
+            ("http://root:pw@h:1/db", "http://root:<redacted>@h:1/db"),
+            ("http://root:p@ss:w@h", "http://root:<redacted>@h"),
+            ("http://root:p#ss@h", "http://root:<redacted>@h"),
+            ("http://root:p/ss@h/db", "http://root:<redacted>@h/db"),
+            ("http://:pw@h", "http://:<redacted>@h"),
+            ("unix:/tmp/s.sock", "unix:/tmp/s.sock"),
+            ("./x.db", "./x.db"),
+        ];
+        for (input, expected) in rows {
+            assert_eq!(redact_uri_password(input), expected, "{input}");
+        }
+    }
 }
