@@ -313,7 +313,20 @@ impl TlsConnector {
             asked: asked.clone(),
         });
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-        let mut stream = connector.connect(self.name.clone(), io).await?;
+        // A server that asked for a client certificate and then hangs up (a reset, a broken
+        // pipe, an early end) did not accept what we sent, or our sending none: its alert,
+        // if it sent one, was lost with the connection.
+        let hung_up = |e: std::io::Error| {
+            if asked.load(Ordering::Relaxed) && is_hangup(&e) {
+                std::io::Error::new(e.kind(), CLOSED_AFTER_HANDSHAKE)
+            } else {
+                e
+            }
+        };
+        let mut stream = connector
+            .connect(self.name.clone(), io)
+            .await
+            .map_err(hung_up)?;
         if stream.get_ref().1.alpn_protocol() != Some(b"h2") {
             return Err(std::io::Error::other(NO_H2));
         }
@@ -324,7 +337,7 @@ impl TlsConnector {
         let mut first = vec![0u8; 16 * 1024];
         match tokio::time::timeout(self.settle, stream.read(&mut first)).await {
             Err(_) => Ok(Box::new(stream)),
-            Ok(Err(e)) => Err(e),
+            Ok(Err(e)) => Err(hung_up(e)),
             Ok(Ok(0)) => Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 CLOSED_AFTER_HANDSHAKE,
@@ -339,6 +352,16 @@ impl TlsConnector {
             }
         }
     }
+}
+
+/// Whether an I/O error means the peer went away.
+#[cfg(feature = "_tls")]
+fn is_hangup(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        e.kind(),
+        K::ConnectionReset | K::BrokenPipe | K::UnexpectedEof | K::ConnectionAborted
+    )
 }
 
 /// Delegates to the configured client-certificate resolver and notes that the server asked
