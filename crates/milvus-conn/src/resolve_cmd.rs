@@ -38,12 +38,29 @@ pub(crate) fn run(
             serde_json::to_writer_pretty(&mut stdout, &SpecJson::new(&spec, show_secrets))?;
             writeln!(stdout)?;
         }
-        Format::Table => write_table(
-            &mut stdout,
-            out,
-            &["FIELD", "VALUE", "ORIGIN"],
-            &table_rows(&spec, show_secrets),
-        )?,
+        Format::Table => {
+            write_table(
+                &mut stdout,
+                out,
+                &["FIELD", "VALUE", "ORIGIN"],
+                &table_rows(&spec, show_secrets),
+            )?;
+            // Nothing given is dropped silently: list what lost, and to what.
+            if !spec.overridden().is_empty() {
+                writeln!(stdout)?;
+                let rows: Vec<Vec<Cell>> = spec
+                    .overridden()
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            origin_cell(o.origin()),
+                            Cell::plain(format!("{} comes from {}", o.field(), o.by())),
+                        ]
+                    })
+                    .collect();
+                write_table(&mut stdout, out, &["NOT USED", "BECAUSE"], &rows)?;
+            }
+        }
     }
     stdout.flush()?;
     Ok(Exit::Ok)

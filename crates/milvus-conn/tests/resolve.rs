@@ -808,3 +808,57 @@ fn unwritable_output_exits_1() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_table_lists_values_that_are_not_used_and_what_beat_them() {
+    let dir = Dir::new();
+    dir.write(".env", "MILVUS_URI=http://dotenv:1\n");
+    let out = run(
+        &dir.path,
+        &[("MILVUS_URI", "http://envhost:19530")],
+        &["resolve", "--address", "a:1", "--uri", "http://b:2"],
+    )
+    .expect_code(0)
+    .stdout
+    .clone();
+    let env_file = dir.path.join(".env");
+    let expected = format!(
+        "NOT USED                                BECAUSE\n\
+         uri (argument)                          target comes from address (argument)\n\
+         MILVUS_URI (environment)                target comes from address (argument)\n\
+         MILVUS_URI (.env {}:1)  target comes from address (argument)\n",
+        env_file.display()
+    );
+    let section = out
+        .split_once("\n\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no second section:\n{out}"));
+    // Column widths depend on the temporary path: compare cell by cell.
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    let want: Vec<Vec<String>> = expected
+        .lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows, want, "{out}");
+
+    // With nothing overridden there is no second section.
+    let out = run(&dir.path, &[], &["resolve", "--no-dotenv"])
+        .expect_code(0)
+        .stdout
+        .clone();
+    assert!(!out.contains("NOT USED"), "{out}");
+}
