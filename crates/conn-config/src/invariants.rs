@@ -71,19 +71,32 @@ pub fn checkable_secrets<'a>(secrets: &[&'a str], public: &[&str]) -> Vec<&'a st
 
 /// Splits a URI into the password of its userinfo, as written, and everything else.
 ///
-/// The password runs from the first `:` after `scheme://` to the last `@` before the query
-/// (`?`) or fragment (`#`); with `through_query`, to the last `@` anywhere, which is how a
-/// URI whose password holds an unencoded `?` or `#` must be read when it fails to parse.
-/// `(None, uri)` when there is no password.
+/// Only a value that starts with a scheme (RFC 3986: a letter, then letters, digits, `+`,
+/// `-` or `.`) other than `unix`, followed by `://`, has a userinfo: anything else is a
+/// path (`unix:` socket or `.db` file) or not a URI. The password runs from the first `:`
+/// after `scheme://` to the last `@` before the query (`?`) or fragment (`#`); with
+/// `through_query`, to the last `@` anywhere, which is how a URI whose password holds an
+/// unencoded `?` or `#` must be read when it fails to parse. `(None, uri)` when there is
+/// no password.
 ///
 /// ```
 /// use conn_config::invariants::split_uri_password;
 /// assert_eq!(split_uri_password("http://u:p@h:1/db", false), (Some("p"), "http://u:@h:1/db".to_owned()));
 /// assert_eq!(split_uri_password("http://u:p#x@h", false).0, None);
 /// assert_eq!(split_uri_password("http://u:p#x@h", true).0, Some("p#x"));
+/// // Paths, not URIs:
+/// assert_eq!(split_uri_password("unix://u:p@h", false).0, None);
+/// assert_eq!(split_uri_password("a%b://u:p@h.db", false).0, None);
 /// ```
 pub fn split_uri_password(uri: &str, through_query: bool) -> (Option<&str>, String) {
-    let Some(start) = uri.find("://").map(|i| i + 3) else {
+    let scheme_end = uri.find("://");
+    let is_scheme = |s: &str| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            && !s.eq_ignore_ascii_case("unix")
+    };
+    let Some(start) = scheme_end.filter(|&i| is_scheme(&uri[..i])).map(|i| i + 3) else {
         return (None, uri.to_owned());
     };
     let rest = &uri[start..];
