@@ -19,7 +19,24 @@
 //! connection when nothing differs (14). `docs/registry.md` has the full table.
 //!
 //! A [`Registry`] is a value you create, over a transport and a
-//! [`Resolver`](conn_config::Resolver).
+//! [`Resolver`](conn_config::Resolver). With the `tonic` feature (on by default),
+//! [`TonicTransport`] connects through `conn-transport-tonic`, and [`connections()`] is the
+//! process-wide registry over it: pymilvus's `connections`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use conn_config::ConnectArgs;
+//! use conn_registry::connections;
+//!
+//! connections()
+//!     .add_connection("analytics", ConnectArgs::new().uri("https://analytics.example.com").token("…"))
+//!     .await?;
+//! let conn = connections().connect("analytics", ConnectArgs::new()).await?;
+//! // Every call path then looks the connection up by alias, without a lock:
+//! let conn = connections().fetch("analytics")?;
+//! # let _ = conn;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -27,9 +44,18 @@ mod addr;
 mod error;
 mod pinned;
 mod registry;
+#[cfg(feature = "tonic")]
+mod tonic;
 mod transport;
 
 pub use addr::ConnectionAddr;
 pub use error::Error;
 pub use registry::Registry;
 pub use transport::Transport;
+
+#[cfg(feature = "tonic")]
+pub use crate::tonic::{TonicTransport, connections};
+/// The tonic transport crate, for [`MilvusConnection`](conn_transport_tonic::MilvusConnection),
+/// [`Connector`](conn_transport_tonic::Connector) and its error type.
+#[cfg(feature = "tonic")]
+pub use conn_transport_tonic;

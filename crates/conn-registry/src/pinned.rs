@@ -41,12 +41,11 @@ pub(crate) fn pinned_args(spec: &ConnectionSpec) -> ConnectArgs {
     if let Security::Tls(tls) = spec.security() {
         // Only arguments give TLS settings, whichever source turned TLS on; each of them
         // turns TLS on again when resolved.
-        let mut files = tls.ca_files().iter();
-        if let Some(first) = files.next() {
-            args = args.server_pem_path(first.clone());
+        if let Some(path) = tls.server_pem_path() {
+            args = args.server_pem_path(path);
         }
-        if let Some(second) = files.next() {
-            args = args.ca_pem_path(second.clone());
+        if let Some(path) = tls.ca_pem_path() {
+            args = args.ca_pem_path(path);
         }
         if let Some(id) = tls.client_identity() {
             args = args
@@ -86,7 +85,10 @@ mod tests {
         let rows: Vec<(&str, ConnectArgs)> = vec![
             ("nothing explicit", ConnectArgs::new()),
             ("uri", ConnectArgs::new().uri("http://Host-A:1/db1")),
-            ("uri with userinfo", ConnectArgs::new().uri("https://u:p%40ss@h/d")),
+            (
+                "uri with userinfo",
+                ConnectArgs::new().uri("https://u:p%40ss@h/d"),
+            ),
             ("address", ConnectArgs::new().address("[::1]:19530")),
             ("host only", ConnectArgs::new().host("h")),
             ("token only", ConnectArgs::new().token("t0k3n")),
@@ -103,6 +105,12 @@ mod tests {
             (
                 "CA file over an https env URI",
                 ConnectArgs::new().ca_pem_path("/ca.pem"),
+            ),
+            (
+                "server PEM with an explicit target",
+                ConnectArgs::new()
+                    .uri("http://h:1")
+                    .server_pem_path("/server.pem"),
             ),
             (
                 "full mutual TLS",

@@ -62,13 +62,17 @@ pub struct Registry<T: Transport, E: Environment = ProcessEnv> {
     resolver: Resolver<E>,
     /// The live connections by alias, replaced as a whole on every change: what
     /// [`Registry::get`] reads.
-    live: ArcSwap<HashMap<String, T::Connection>>,
+    live: ArcSwap<Snapshot<T::Connection>>,
     /// Stored arguments, live connections and their specs; never held across an await.
     state: Mutex<State<T::Connection>>,
     /// One async lock per alias that an operation is using, serializing the operations
     /// on that alias; removed when the last user lets go.
     locks: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
 }
+
+/// The live connections by alias. foldhash rather than SipHash: the keys are the
+/// application's own alias names, and the look-up is on every call path.
+type Snapshot<C> = HashMap<Box<str>, C, foldhash::fast::RandomState>;
 
 struct State<C> {
     entries: HashMap<String, Entry<C>>,
@@ -117,7 +121,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         Registry {
             transport,
             resolver,
-            live: ArcSwap::from_pointee(HashMap::new()),
+            live: ArcSwap::from_pointee(Snapshot::default()),
             state: Mutex::new(State {
                 entries: HashMap::new(),
                 next_seq: 0,
@@ -436,7 +440,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         let snapshot = state
             .entries
             .iter()
-            .filter_map(|(k, e)| Some((k.clone(), e.live.as_ref()?.conn.clone())))
+            .filter_map(|(k, e)| Some((Box::from(k.as_str()), e.live.as_ref()?.conn.clone())))
             .collect();
         self.live.store(Arc::new(snapshot));
     }

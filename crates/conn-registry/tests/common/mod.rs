@@ -84,7 +84,10 @@ impl Counting {
     }
 
     pub fn fail(&self, address: &str) {
-        self.failing.lock().unwrap().insert(address.to_owned());
+        self.failing
+            .lock()
+            .expect("not poisoned")
+            .insert(address.to_owned());
     }
 
     /// Makes the next connects to `address` wait inside the transport: the first
@@ -92,7 +95,7 @@ impl Counting {
     pub fn hold(&self, address: &str) -> (Arc<Notify>, Arc<Notify>) {
         let entered = Arc::new(Notify::new());
         let release = Arc::new(Notify::new());
-        *self.gate.lock().unwrap() = Some(Gate {
+        *self.gate.lock().expect("not poisoned") = Some(Gate {
             address: address.to_owned(),
             entered: entered.clone(),
             release: release.clone(),
@@ -103,7 +106,7 @@ impl Counting {
     pub fn open_now(&self, alias: &str) -> usize {
         self.open_now
             .lock()
-            .unwrap()
+            .expect("not poisoned")
             .get(alias)
             .copied()
             .unwrap_or(0)
@@ -135,7 +138,7 @@ impl Transport for Counting {
         let gate = self
             .gate
             .lock()
-            .unwrap()
+            .expect("not poisoned")
             .as_ref()
             .filter(|g| g.address == address)
             .map(|g| (g.entered.clone(), g.release.clone()));
@@ -143,12 +146,17 @@ impl Transport for Counting {
             entered.notify_one();
             release.notified().await;
         }
-        if self.failing.lock().unwrap().contains(&address) {
+        if self
+            .failing
+            .lock()
+            .expect("not poisoned")
+            .contains(&address)
+        {
             return Err(Refused(address));
         }
         let alias = spec.alias().to_string();
         {
-            let mut open = self.open_now.lock().unwrap();
+            let mut open = self.open_now.lock().expect("not poisoned");
             let n = open.entry(alias.clone()).or_default();
             if *n > 0 {
                 self.overlaps.fetch_add(1, Ordering::SeqCst);
@@ -169,7 +177,7 @@ impl Transport for Counting {
         *self
             .open_now
             .lock()
-            .unwrap()
+            .expect("not poisoned")
             .get_mut(conn.alias())
             .expect("closing a connection that was opened") -= 1;
         self.closes.fetch_add(1, Ordering::SeqCst);
@@ -188,14 +196,14 @@ impl SharedEnv {
     }
 
     pub fn set(&self, name: &str, value: &str) {
-        let mut env = self.0.write().unwrap();
+        let mut env = self.0.write().expect("not poisoned");
         *env = env.clone().set(name, value);
     }
 }
 
 impl Environment for SharedEnv {
     fn var(&self, name: &str) -> Option<OsString> {
-        self.0.read().unwrap().var(name)
+        self.0.read().expect("not poisoned").var(name)
     }
     fn current_dir(&self) -> Option<PathBuf> {
         None

@@ -1,0 +1,259 @@
+//! Two aliases on the tonic transport against an in-process tonic server (Milvus's
+//! `Connect`, `GetVersion` and `CheckHealth`), checked by the calls the server records.
+#![cfg(feature = "tonic")]
+
+use std::sync::Arc;
+
+use conn_config::{ConnectArgs, DotEnv, Field, MapEnv, Resolver};
+use conn_registry::conn_transport_tonic::test_server::{Call, TestServer};
+use conn_registry::conn_transport_tonic::{Connector, ErrorKind};
+use conn_registry::{Error, Registry, TonicTransport};
+
+fn registry() -> Registry<TonicTransport, MapEnv> {
+    let transport = TonicTransport::with_connector(
+        Connector::new()
+            .sdk_type("RegistryTest")
+            .host_name("test-host"),
+    );
+    Registry::with_resolver(
+        transport,
+        Resolver::with_env(MapEnv::new()).dotenv(DotEnv::Disabled),
+    )
+}
+
+fn b64(s: &str) -> String {
+    use std::fmt::Write as _;
+    // A tiny standard base64 encoder, so the test does not trust the transport's own.
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = s.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let _ = out.write_char(char::from(TABLE[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn rpcs(calls: &[Call]) -> Vec<&'static str> {
+    calls.iter().map(|c| c.rpc).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_aliases_reach_the_server_with_their_own_headers() {
+    let server = TestServer::builder()
+        .identifier(77)
+        .serve_tcp()
+        .await
+        .expect("server starts");
+    let reg = registry();
+
+    reg.add_connection(
+        "reader",
+        ConnectArgs::new()
+            .uri(format!("{}/db_r", server.uri()))
+            .token("tok-reader"),
+    )
+    .await
+    .expect("valid");
+    let reader = reg
+        .connect("reader", ConnectArgs::new())
+        .await
+        .expect("reader connects");
+    let writer = reg
+        .connect(
+            "writer",
+            ConnectArgs::new()
+                .uri(server.uri())
+                .user("w")
+                .password("pw")
+                .db_name("db_w"),
+        )
+        .await
+        .expect("writer connects");
+    assert_eq!(reader.identifier(), Some(77));
+    assert_eq!(writer.identifier(), Some(77));
+
+    // Each alias's handshake carried its own credentials, database and ClientInfo.
+    let calls = server.calls();
+    assert_eq!(rpcs(&calls), ["Connect", "Connect"]);
+    assert_eq!(
+        calls[0].header("authorization"),
+        Some(b64("tok-reader").as_str())
+    );
+    assert_eq!(calls[0].header("dbname"), Some("db_r"));
+    assert_eq!(calls[1].header("authorization"), Some(b64("w:pw").as_str()));
+    assert_eq!(calls[1].header("dbname"), Some("db_w"));
+    let info = calls[1].client_info.as_ref().expect("ClientInfo");
+    assert_eq!(info.sdk_type, "RegistryTest");
+    assert_eq!(info.user, "w");
+    assert_eq!(info.host, "test-host");
+
+    // Calls through the handles the registry hands out carry the alias's headers and the
+    // server's identifier.
+    let version = reg
+        .fetch("writer")
+        .expect("connected")
+        .get_version()
+        .await
+        .expect("GetVersion");
+    assert_eq!(version, "v0.0.0-test");
+    reg.get("reader")
+        .expect("connected")
+        .check_health()
+        .await
+        .expect("CheckHealth");
+    let calls = server.calls();
+    assert_eq!(
+        rpcs(&calls),
+        ["Connect", "Connect", "GetVersion", "CheckHealth"]
+    );
+    assert_eq!(calls[2].header("authorization"), Some(b64("w:pw").as_str()));
+    assert_eq!(calls[2].header("dbname"), Some("db_w"));
+    assert_eq!(calls[2].header("identifier"), Some("77"));
+    assert_eq!(
+        calls[3].header("authorization"),
+        Some(b64("tok-reader").as_str())
+    );
+    assert_eq!(calls[3].header("dbname"), Some("db_r"));
+
+    // Connecting again with the same configuration reuses the channel: no new Connect.
+    let again = reg
+        .connect("reader", ConnectArgs::new())
+        .await
+        .expect("same spec");
+    assert!(Arc::ptr_eq(&again, &reader));
+    // A different token for a connected alias is refused before anything is sent.
+    let err = reg
+        .connect(
+            "reader",
+            ConnectArgs::new()
+                .uri(format!("{}/db_r", server.uri()))
+                .token("tok-other"),
+        )
+        .await
+        .expect_err("different credentials");
+    assert!(
+        matches!(&err, Error::ConfigMismatch { fields, .. } if fields == &[Field::Auth]),
+        "{err:?}"
+    );
+    assert_eq!(server.calls().len(), 4);
+
+    // Disconnect and reconnect by name: a new handshake with the stored configuration.
+    reg.disconnect("reader").await;
+    assert!(!reg.has_connection("reader"));
+    assert!(reg.has_connection("writer"));
+    let reader2 = reg
+        .connect("reader", ConnectArgs::new())
+        .await
+        .expect("reconnects");
+    assert!(!Arc::ptr_eq(&reader2, &reader));
+    let calls = server.calls();
+    assert_eq!(
+        rpcs(&calls),
+        ["Connect", "Connect", "GetVersion", "CheckHealth", "Connect"]
+    );
+    assert_eq!(
+        calls[4].header("authorization"),
+        Some(b64("tok-reader").as_str())
+    );
+    assert_eq!(calls[4].header("dbname"), Some("db_r"));
+
+    let listed: Vec<(String, bool)> = reg
+        .list_connections()
+        .into_iter()
+        .map(|(a, c)| (a.to_string(), c.is_some()))
+        .collect();
+    assert_eq!(
+        listed,
+        [("reader".to_owned(), true), ("writer".to_owned(), true)]
+    );
+}
+
+/// A connect the server refuses keeps the alias's configuration (deviation 13) and reports
+/// the transport's classified error under the alias.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_connect_keeps_the_configuration() {
+    let server = TestServer::builder()
+        .require_authorization(b64("root:Milvus"))
+        .serve_tcp()
+        .await
+        .expect("server starts");
+    let reg = registry();
+    reg.add_connection(
+        "a",
+        ConnectArgs::new()
+            .uri(server.uri())
+            .user("root")
+            .password("wrong-SECRET"),
+    )
+    .await
+    .expect("valid");
+    let err = reg
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect_err("wrong password");
+    let Error::Connect { alias, source } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(alias, "a");
+    assert_eq!(source.kind(), ErrorKind::Authentication);
+    assert!(!format!("{err:?}").contains("wrong-SECRET"));
+    assert_eq!(server.calls().len(), 1, "one Connect attempt");
+    assert!(!reg.has_connection("a"));
+    assert_eq!(reg.list_connections().len(), 1, "still configured");
+
+    // The right password as an explicit argument beats the stored one.
+    let conn = reg
+        .connect("a", ConnectArgs::new().user("root").password("Milvus"))
+        .await
+        .expect("connects");
+    assert_eq!(conn.get_version().await.expect("GetVersion"), "v0.0.0-test");
+    assert_eq!(
+        server
+            .calls()
+            .last()
+            .and_then(|c| c.header("authorization")),
+        Some(b64("root:Milvus").as_str())
+    );
+}
+
+/// The process-wide registry is one value, shared by every caller.
+#[tokio::test]
+async fn connections_is_process_wide() {
+    let a = conn_registry::connections();
+    let b = conn_registry::connections();
+    assert!(std::ptr::eq(a, b));
+    // Every argument is explicit, so nothing in the process environment is used.
+    a.add_connection(
+        "process-wide-test",
+        ConnectArgs::new()
+            .uri("http://127.0.0.1:1")
+            .token("t")
+            .db_name("d")
+            .timeout(1u64),
+    )
+    .await
+    .expect("valid");
+    assert!(
+        b.list_connections()
+            .iter()
+            .any(|(alias, conn)| alias.as_str() == "process-wide-test" && conn.is_none())
+    );
+    b.remove_connection("process-wide-test").await;
+    assert!(
+        a.get_connection_addr("process-wide-test")
+            .expect("ok")
+            .is_none()
+    );
+}
