@@ -149,7 +149,9 @@ pub fn check_args_redacted(args: &ConnectArgs, secrets: &[&str]) {
 /// with neither), a server name without whitespace; credentials that are non-empty and
 /// encoded as `base64(user:password)` or `base64(token)`; a printable-ASCII database; a
 /// non-empty alias without control characters; a positive timeout; `.env` origins with a
-/// line number; and `Debug`/`Display` outputs that show none of `secrets`.
+/// line number; unused values ([`ConnectionSpec::overridden`]) beaten by the field's own
+/// origin, from a source no higher than it (or the default); and `Debug`/`Display` outputs that show none
+/// of `secrets`.
 pub fn check_spec(spec: &ConnectionSpec, secrets: &[&str]) {
     // Alias.
     let alias = spec.alias().as_str();
@@ -245,6 +247,15 @@ pub fn check_spec(spec: &ConnectionSpec, secrets: &[&str]) {
                 tls.ca_files().len() <= 2,
                 "invariant broken: more than two CA files"
             );
+            let named: Vec<&Path> = [tls.server_pem_path(), tls.ca_pem_path()]
+                .into_iter()
+                .flatten()
+                .collect();
+            let files: Vec<&Path> = tls.ca_files().iter().map(|p| p.as_path()).collect();
+            assert_eq!(
+                named, files,
+                "invariant broken: ca_files is not server_pem_path then ca_pem_path"
+            );
             for f in tls.ca_files() {
                 assert!(!f.as_os_str().is_empty(), "invariant broken: empty CA path");
             }
@@ -322,9 +333,32 @@ pub fn check_spec(spec: &ConnectionSpec, secrets: &[&str]) {
         );
     }
 
-    // Origins.
+    // Origins, and the values the spec does not use.
     for f in Field::ALL {
         check_origin(&format!("origin of {f}"), spec.origin(f));
+    }
+    for o in spec.overridden() {
+        let what = format!("unused value {o}");
+        check_origin(&what, o.origin());
+        check_origin(&what, o.by());
+        assert_eq!(
+            o.by(),
+            spec.origin(o.field()),
+            "invariant broken: {what}: what beat it is not the origin of {}",
+            o.field()
+        );
+        assert_ne!(
+            o.origin(),
+            o.by(),
+            "invariant broken: {what}: a value cannot beat itself"
+        );
+        // A value hidden by a variable set to "" in the real environment is beaten by
+        // whatever supplies the field then, which may be the default.
+        assert!(
+            o.origin().rank() <= o.by().rank() || o.by() == &Origin::Default,
+            "invariant broken: {what}: a value from a higher source is not used"
+        );
+        check_no_secret("an unused value", &format!("{o} {o:?}"), secrets);
     }
 
     // Secrets.

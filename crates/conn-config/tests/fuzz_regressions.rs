@@ -49,11 +49,11 @@ fn bug_1_a_multibyte_character_at_byte_5_is_no_panic() {
     }
 }
 
-/// Bug 2: `Debug` of `ConnectArgs` printed the `uri` argument as given, so a password in
-/// its userinfo showed; and `ConnectionSpec::to_connect_args` puts user and password in
-/// that URI. Found by proptest (`debug_of_arguments_hides_secrets`).
+/// Bug 2 (fixed by 6cca8e2): `Debug` of `ConnectArgs` printed the `uri` argument as given,
+/// so a password in its userinfo showed; and `ConnectionSpec::to_connect_args` puts user
+/// and password in that URI. Found by proptest (`debug_of_arguments_hides_secrets`), and
+/// independently by the CLI's secret tests.
 #[test]
-#[ignore = "bug 2, not fixed yet: Debug of ConnectArgs prints the uri's password"]
 fn bug_2_debug_of_arguments_hides_the_uri_password() {
     let args = ConnectArgs::new().uri("http://root:S3cr3tPw@milvus.example.com:19530/db1");
     let debug = format!("{args:?}");
@@ -143,4 +143,28 @@ fn bug_7_dotenv_interpolation_asks_the_resolver_environment() {
         resolve(MapEnv::new().set("HOME", "home")).expect("resolves"),
         "xhomey:1"
     );
+}
+
+/// Bug 8: `ConnectionSpec::to_connect_args` renders the first CA file as
+/// `server_pem_path`; since aa5c066 `TlsSpec` records whether that file was given as
+/// `server_pem_path` or `ca_pem_path` (and compares it), so a spec with only a
+/// `ca_pem_path` does not round-trip. Found by proptest
+/// (`well_formed_inputs_resolve_and_round_trip`: `http://a` with `ca_pem_path` `/a.pem`).
+#[test]
+#[ignore = "bug 8, not fixed yet: to_connect_args renders ca_pem_path as server_pem_path"]
+fn bug_8_a_ca_pem_path_round_trips() {
+    for args in [
+        ConnectArgs::new().uri("http://a").ca_pem_path("/a.pem"),
+        ConnectArgs::new()
+            .uri("http://a")
+            .server_pem_path("/s.pem")
+            .ca_pem_path("/a.pem"),
+        ConnectArgs::new()
+            .uri("https://a")
+            .ca_pem_path("/ca.pem")
+            .client_pem_path("/c.pem")
+            .client_key_path("/c.key"),
+    ] {
+        check_resolution(&args.resolve_isolated(), &[]);
+    }
 }

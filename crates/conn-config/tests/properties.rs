@@ -53,6 +53,15 @@ mod known_bugs {
         let db = spec.db_name().as_str();
         db.trim_matches([' ', '\t', '\r', '\n']) != db
     }
+
+    /// Bug 8: `to_connect_args` renders the first CA file as `server_pem_path`, so a spec
+    /// whose only CA file came from `ca_pem_path` comes back with it as `server_pem_path`
+    /// (`TlsSpec` records which is which since aa5c066).
+    pub(crate) fn ca_pem_rendered_as_server_pem(spec: &conn_config::ConnectionSpec) -> bool {
+        spec.security()
+            .tls()
+            .is_some_and(|t| t.server_pem_path().is_none() && t.ca_pem_path().is_some())
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -510,10 +519,10 @@ fn resolver(env: MapEnv) -> Resolver<MapEnv> {
     Resolver::with_env(env).dotenv(DotEnv::Disabled)
 }
 
-/// [`check_resolution`], minus the round trip of a spec that hits known bug 3.
+/// [`check_resolution`], minus the round trip of a spec that hits known bug 3 or 8.
 fn check(result: &Result<ConnectionSpec, Errors>, secrets: &[&str]) {
     if let Ok(spec) = result
-        && known_bugs::db_whitespace(spec)
+        && (known_bugs::db_whitespace(spec) || known_bugs::ca_pem_rendered_as_server_pem(spec))
     {
         check_spec(spec, secrets);
         return;
@@ -1028,7 +1037,6 @@ proptest! {
     /// userinfo of the `uri` argument, and so does `Debug` of a spec rendered back to
     /// arguments (which carries user and password in its URI).
     #[test]
-    #[ignore = "bug 2, not fixed yet: Debug of ConnectArgs prints the uri, password included"]
     fn debug_of_arguments_hides_secrets(t in target(), x in extras()) {
         let b = build(&t, &x);
         let secrets = checkable_secrets(&strs(&b.secrets), &strs(&b.public));
