@@ -31,10 +31,10 @@
 //! connections()
 //!     .add_connection("analytics", ConnectArgs::new().uri("https://analytics.example.com").token("…"))
 //!     .await?;
-//! let conn = connections().connect("analytics", ConnectArgs::new()).await?;
+//! connections().connect("analytics", ConnectArgs::new()).await?;
 //! // Every call path then looks the connection up by alias, without a lock:
 //! let conn = connections().fetch("analytics")?;
-//! # let _ = conn;
+//! println!("{}", conn.get_version().await?);
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]

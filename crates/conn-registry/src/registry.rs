@@ -382,7 +382,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// The alias's live connection, `None` when it is not connected.
     ///
     /// This is the look-up on every call path: it reads an immutable snapshot without
-    /// taking a lock (see `docs/performance.md` for its cost) and clones the connection.
+    /// taking a lock (its measured cost is in `docs/registry.md`) and clones the connection.
     pub fn get(&self, alias: &str) -> Option<T::Connection> {
         self.live.load().get(trim(alias)).cloned()
     }

@@ -610,3 +610,67 @@ async fn deviation_14_reconnect_compares_the_whole_spec() {
     assert_eq!(reg.get("a"), Some(live));
     assert_eq!(reg.transport().opens(), 1);
 }
+
+/// Deviation 23: an alias is reconnected by name with its stored configuration [pymilvus
+/// 3.0.2: `TypeError: connect_milvus() got multiple values for keyword argument 'db_name'`
+/// (or `'secure'`): `registry_connect_twice_no_params`,
+/// `registry_reconnect_cached_after_disconnect`, `registry_cached_https_then_secure_kwarg`].
+#[tokio::test]
+async fn deviation_23_reconnect_by_name_with_the_stored_configuration() {
+    let (reg, _) = registry(&[]);
+    // connect() twice with no arguments: the same connection.
+    let first = reg.connect("", ConnectArgs::new()).await.expect("connects");
+    let second = reg
+        .connect("", ConnectArgs::new())
+        .await
+        .expect("same spec");
+    assert_eq!(first, second);
+    assert_eq!(first.address(), "localhost:19530");
+
+    // connect("a") after disconnect("a"): a new connection, same configuration.
+    reg.connect("a", ConnectArgs::new().address("h1:1"))
+        .await
+        .expect("connects");
+    reg.disconnect("a").await;
+    let again = reg
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect("reconnects");
+    assert_eq!(again.address(), "h1:1");
+
+    // add_connection with an https uri, then connect with secure=true: TLS to h1:443.
+    reg.add_connection("s", ConnectArgs::new().uri("https://h1"))
+        .await
+        .expect("valid");
+    let tls = reg
+        .connect("s", ConnectArgs::new().secure(true))
+        .await
+        .expect("connects");
+    assert_eq!(tls.address(), "h1:443");
+    assert!(tls.spec().is_secure());
+    assert_eq!(reg.transport().opens(), 4);
+}
+
+/// Deviation 24: removing the default alias leaves the built-in default target [pymilvus:
+/// `You need to pass in the configuration of the connection named 'default' .`,
+/// `registry_no_config_for_alias`]; an alias with no target still fails, naming it.
+#[tokio::test]
+async fn deviation_24_removing_the_default_alias_keeps_the_default_target() {
+    let (reg, _) = registry(&[]);
+    reg.connect("", ConnectArgs::new()).await.expect("connects");
+    reg.remove_connection("default").await;
+    assert!(reg.list_connections().is_empty());
+    let conn = reg.connect("", ConnectArgs::new()).await.expect("connects");
+    assert_eq!(conn.alias(), "default");
+    assert_eq!(conn.address(), "localhost:19530");
+
+    let err = reg
+        .connect("x", ConnectArgs::new())
+        .await
+        .expect_err("no target for x");
+    let source = std::error::Error::source(&err)
+        .expect("resolver errors")
+        .to_string();
+    assert!(source.contains("no target for alias \"x\""), "{source}");
+    assert!(reg.get_connection_addr("x").expect("ok").is_none());
+}
