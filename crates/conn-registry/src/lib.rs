@@ -19,24 +19,34 @@
 //! connection when nothing differs (14). `docs/registry.md` has the full table.
 //!
 //! A [`Registry`] is a value you create, over a transport and a
-//! [`Resolver`](conn_config::Resolver). With the `tonic` feature (on by default),
-//! [`TonicTransport`] connects through `conn-transport-tonic`, and [`connections()`] is the
-//! process-wide registry over it: pymilvus's `connections`.
+//! [`Resolver`](conn_config::Resolver).
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use conn_config::ConnectArgs;
-//! use conn_registry::connections;
+//! # Features
 //!
-//! connections()
-//!     .add_connection("analytics", ConnectArgs::new().uri("https://analytics.example.com").token("…"))
-//!     .await?;
-//! connections().connect("analytics", ConnectArgs::new()).await?;
-//! // Every call path then looks the connection up by alias, without a lock:
-//! let conn = connections().fetch("analytics")?;
-//! println!("{}", conn.get_version().await?);
-//! # Ok(()) }
-//! ```
+//! `tonic` (on by default): `TonicTransport`, which connects through
+//! `conn-transport-tonic`, and `connections()`, the process-wide registry over it (pymilvus's
+//! `connections`).
+#![cfg_attr(
+    feature = "tonic",
+    doc = r#"
+See [`TonicTransport`] and [`connections()`].
+
+```no_run
+# async fn run() -> Result<(), Box<dyn std::error::Error>> {
+use conn_config::ConnectArgs;
+use conn_registry::connections;
+
+connections()
+    .add_connection("analytics", ConnectArgs::new().uri("https://analytics.example.com").token("…"))
+    .await?;
+connections().connect("analytics", ConnectArgs::new()).await?;
+// Every call path then looks the connection up by alias, without a lock:
+let conn = connections().fetch("analytics")?;
+println!("{}", conn.get_version().await?);
+# Ok(()) }
+```
+"#
+)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -27,7 +27,8 @@ type Result<V, T> = std::result::Result<V, Error<<T as Transport>::Error>>;
 /// The registry is `Send + Sync` and meant to be shared (`Arc`, or a `static`).
 /// [`get`](Registry::get) reads an immutable snapshot and takes no lock; operations that
 /// change an alias are serialized per alias, never across aliases, and no registry-wide lock
-/// is held while the transport connects or closes.
+/// is held while the transport connects or closes. Dropping the registry drops its
+/// handles without calling [`Transport::close`].
 ///
 /// ```
 /// use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, MapEnv, Resolver};

@@ -257,3 +257,17 @@ async fn connections_is_process_wide() {
             .is_none()
     );
 }
+
+/// The registry, its futures and its errors can cross threads (`tokio::spawn`).
+#[test]
+fn registry_futures_and_errors_are_send() {
+    fn send_sync_static<T: Send + Sync + 'static>() {}
+    fn send<F: Send>(_: &F) {}
+    send_sync_static::<Registry<TonicTransport>>();
+    send_sync_static::<Error<conn_registry::conn_transport_tonic::Error>>();
+    let reg = registry();
+    send(&reg.connect("a", ConnectArgs::new()));
+    send(&reg.add_connection("a", ConnectArgs::new()));
+    send(&reg.disconnect("a"));
+    send(&reg.remove_connection("a"));
+}
