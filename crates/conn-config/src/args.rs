@@ -479,12 +479,11 @@ pub(crate) fn render(spec: &ConnectionSpec) -> ConnectArgs {
     }
     args = args.uri(uri);
     if let Security::Tls(tls) = spec.security() {
-        let mut files = tls.ca_files().iter();
-        if let Some(first) = files.next() {
-            args = args.server_pem_path(first.clone());
+        if let Some(path) = tls.server_pem_path() {
+            args = args.server_pem_path(path);
         }
-        if let Some(second) = files.next() {
-            args = args.ca_pem_path(second.clone());
+        if let Some(path) = tls.ca_pem_path() {
+            args = args.ca_pem_path(path);
         }
         if let Some(id) = tls.client_identity() {
             args = args

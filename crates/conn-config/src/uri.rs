@@ -249,9 +249,11 @@ fn parse_authority_and_path(
         None | Some("") => None,
         Some(p) => Some(SecretString::from(decode(p, origin, "password")?)),
     };
+    // The database, percent-decoded and trimmed like every other value.
     let db = match url.path().split('/').find(|seg| !seg.is_empty()) {
         None => None,
-        Some(seg) => Some(decode(seg, origin, "database path")?),
+        Some(seg) => Some(trim(&decode(seg, origin, "database path")?).to_owned())
+            .filter(|db| !db.is_empty()),
     };
     Ok(ParsedUri {
         target: Target::Tcp { host, port },
@@ -548,6 +550,9 @@ mod tests {
                 Some("db"),
             ),
             ("http://h?q=/@x", "h:19530", Http, None, None, None),
+            // The database is trimmed like every other value.
+            ("http://h/%20x%20", "h:19530", Http, None, None, Some("x")),
+            ("http://h/%20/y", "h:19530", Http, None, None, None),
             (
                 "unix:/tmp/milvus.sock",
                 "unix:/tmp/milvus.sock",
