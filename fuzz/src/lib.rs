@@ -1,5 +1,6 @@
 //! The bodies of the fuzz targets (`fuzz_targets/*.rs` only call these), so that the
-//! inputs, the secret bookkeeping and the known-bug guards live in one place.
+//! inputs and the secret bookkeeping live in one place (and, while a reported bug is open,
+//! a guard that steps around it, so that runs keep finding new ones).
 //!
 //! Every check is one of `conn_config::invariants`, the same functions the property tests
 //! (`crates/conn-config/tests/properties.rs`) call. A broken invariant panics, which
@@ -13,43 +14,9 @@ use std::sync::OnceLock;
 use arbitrary::{Arbitrary, Unstructured};
 use conn_config::invariants::{
     DotEnvLineKind, check_args_redacted, check_dotenv_error_lines, check_dotenv_origin_lines,
-    check_resolution, check_spec, checkable_secrets, split_uri_password,
+    check_resolution, checkable_secrets, split_uri_password,
 };
 use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, Error, Errors, MapEnv, Resolver};
-
-// ---------------------------------------------------------------------------------------
-// Known bugs: reported, not fixed yet. The targets step around the inputs that hit them so
-// that a long run keeps finding new bugs instead of the same crash. Each guard goes away
-// with its fix (see fuzz/README.md, "Bugs found").
-
-/// Guards for bugs already reported.
-pub mod known_bugs {
-    /// Bug 3: a database from a URI path keeps surrounding whitespace (`http://h/%20x`
-    /// gives `" x"`) while `db_name` is trimmed, so such a spec does not round-trip.
-    pub fn db_whitespace(spec: &conn_config::ConnectionSpec) -> bool {
-        let db = spec.db_name().as_str();
-        db.trim_matches([' ', '\t', '\r', '\n']) != db
-    }
-
-    /// Bug 8: `to_connect_args` renders the first CA file as `server_pem_path`, so a spec
-    /// whose only CA file came from `ca_pem_path` does not round-trip.
-    pub fn ca_pem_rendered_as_server_pem(spec: &conn_config::ConnectionSpec) -> bool {
-        spec.security()
-            .tls()
-            .is_some_and(|t| t.server_pem_path().is_none() && t.ca_pem_path().is_some())
-    }
-}
-
-/// [`check_resolution`], minus the round trip of a spec that hits known bug 3 or 8.
-pub fn check(result: &Result<ConnectionSpec, Errors>, secrets: &[&str]) {
-    if let Ok(spec) = result
-        && (known_bugs::db_whitespace(spec) || known_bugs::ca_pem_rendered_as_server_pem(spec))
-    {
-        check_spec(spec, secrets);
-        return;
-    }
-    check_resolution(result, secrets);
-}
 
 /// [`check_args_redacted`] of the arguments, and of a spec rendered back to arguments
 /// (which carries user and password in its URI).
@@ -100,11 +67,11 @@ pub fn parse_uri(data: &[u8]) {
     // does not may hold a password with an unencoded '?' or '#': take the widest reading.
     let (password, public) = split_uri_password(s, !uri_parsed(&result));
     let secrets = checkable_secrets(&[password.unwrap_or("")], &[public.as_str()]);
-    check(&result, &secrets);
+    check_resolution(&result, &secrets);
     check_args(&args, &result, &secrets);
 
     let from_env = isolated(MapEnv::new().set("MILVUS_URI", s)).resolve(&ConnectArgs::new());
-    check(&from_env, &secrets);
+    check_resolution(&from_env, &secrets);
     match (&result, &from_env) {
         (Ok(a), Ok(b)) => assert!(
             a.same_as(b),
@@ -127,7 +94,7 @@ pub fn parse_uri(data: &[u8]) {
         ConnectArgs::new().host(s),
         ConnectArgs::new().port(s),
     ] {
-        check(&args.resolve_isolated(), &[]);
+        check_resolution(&args.resolve_isolated(), &[]);
     }
 }
 
@@ -194,14 +161,14 @@ pub fn dotenv(data: &[u8]) {
             ),
             Ok(spec) => panic!("a .env file that is not UTF-8 resolves to {spec:?}"),
         }
-        check(&result, &[]);
+        check_resolution(&result, &[]);
         return;
     };
     let result = resolver.resolve(&ConnectArgs::new());
     let mut s = Secrets::default();
     classify_dotenv(content, &mut s);
     s.public.push(path.display().to_string());
-    check(&result, &s.checkable());
+    check_resolution(&result, &s.checkable());
     check_dotenv_error_lines(content, &path, &result, &dotenvy_kind);
     check_dotenv_origin_lines(content, &path, &result, &dotenvy_kind);
 }
@@ -749,7 +716,7 @@ pub fn resolve(data: &[u8]) {
     let resolver = Resolver::with_env(env).dotenv(dotenv);
     let result = resolver.resolve_with_stored(&case.args, case.stored.as_ref());
     let checkable = secrets.checkable();
-    check(&result, &checkable);
+    check_resolution(&result, &checkable);
     check_args(&case.args, &result, &checkable);
     if let Some((content, _)) = &case.dotenv {
         check_dotenv_error_lines(content, &path, &result, &dotenvy_kind);

@@ -1,7 +1,8 @@
 //! Regression tests for the bugs the fuzz targets (`fuzz/`) and the property tests
 //! (`tests/properties.rs`) found, one test per bug, numbered as in `fuzz/README.md`.
-//! A test marked `#[ignore]` is a bug reported and not fixed yet: remove the `ignore` (and
-//! the matching guard in `fuzz/src/lib.rs` and `tests/properties.rs`) with the fix.
+//! A bug reported and not fixed yet gets an `#[ignore]`d test here and a guard in
+//! `fuzz/src/lib.rs` and `tests/properties.rs` (so runs keep finding new bugs); both go
+//! with the fix. None is open.
 
 use conn_config::invariants::{DotEnvLineKind, check_dotenv_lines, check_resolution};
 use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
@@ -63,12 +64,11 @@ fn bug_2_debug_of_arguments_hides_the_uri_password() {
     assert!(!rendered.contains("S3cr3tPw"), "{rendered}");
 }
 
-/// Bug 3: a database taken from a URI path kept surrounding whitespace (`http://h/%20x`
+/// Bug 3 (fixed by aeb73d5): a database taken from a URI path kept surrounding whitespace (`http://h/%20x`
 /// gave `" x"`), while the same name given as `db_name` is trimmed, so the spec did not
 /// round-trip. Found by proptest (`well_formed_inputs_resolve_and_round_trip`, shrunk to
 /// the database `" A"`).
 #[test]
-#[ignore = "bug 3, not fixed yet: a URI-path database keeps surrounding whitespace"]
 fn bug_3_a_database_from_a_uri_path_round_trips() {
     for uri in [
         "http://h/%20x",
@@ -145,13 +145,12 @@ fn bug_7_dotenv_interpolation_asks_the_resolver_environment() {
     );
 }
 
-/// Bug 8: `ConnectionSpec::to_connect_args` renders the first CA file as
+/// Bug 8 (fixed by aeb73d5): `ConnectionSpec::to_connect_args` rendered the first CA file as
 /// `server_pem_path`; since aa5c066 `TlsSpec` records whether that file was given as
 /// `server_pem_path` or `ca_pem_path` (and compares it), so a spec with only a
-/// `ca_pem_path` does not round-trip. Found by proptest
+/// `ca_pem_path` did not round-trip. Found by proptest
 /// (`well_formed_inputs_resolve_and_round_trip`: `http://a` with `ca_pem_path` `/a.pem`).
 #[test]
-#[ignore = "bug 8, not fixed yet: to_connect_args renders ca_pem_path as server_pem_path"]
 fn bug_8_a_ca_pem_path_round_trips() {
     for args in [
         ConnectArgs::new().uri("http://a").ca_pem_path("/a.pem"),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use conn_config::invariants::{
-    DotEnvLineKind, MARKER, check_args_redacted, check_dotenv_lines, check_resolution, check_spec,
+    DotEnvLineKind, MARKER, check_args_redacted, check_dotenv_lines, check_resolution,
     checkable_secrets, split_uri_password,
 };
 use conn_config::{
@@ -38,29 +38,6 @@ fn config(cases: u32) -> ProptestConfig {
             "proptest-regressions/properties.txt",
         ))),
         ..ProptestConfig::default()
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Bugs found and not fixed yet: the properties step around the inputs that hit
-// them, so that they keep looking for new ones. Each entry goes away with its fix.
-
-mod known_bugs {
-    /// Bug 3: a database taken from a URI path keeps surrounding whitespace
-    /// (`http://h/%20x` gives `" x"`), but the same name given as `db_name` is trimmed, so
-    /// the spec does not round-trip.
-    pub(crate) fn db_whitespace(spec: &conn_config::ConnectionSpec) -> bool {
-        let db = spec.db_name().as_str();
-        db.trim_matches([' ', '\t', '\r', '\n']) != db
-    }
-
-    /// Bug 8: `to_connect_args` renders the first CA file as `server_pem_path`, so a spec
-    /// whose only CA file came from `ca_pem_path` comes back with it as `server_pem_path`
-    /// (`TlsSpec` records which is which since aa5c066).
-    pub(crate) fn ca_pem_rendered_as_server_pem(spec: &conn_config::ConnectionSpec) -> bool {
-        spec.security()
-            .tls()
-            .is_some_and(|t| t.server_pem_path().is_none() && t.ca_pem_path().is_some())
     }
 }
 
@@ -380,7 +357,11 @@ fn build(t: &TargetCase, x: &Extras) -> Built {
                 .as_ref()
                 .map(|d| format!("/{}", encode(d)))
                 .unwrap_or_default();
-            uri_db.clone_from(db);
+            // The database is trimmed like every value; a blank one is not given.
+            uri_db = db
+                .as_deref()
+                .map(|d| d.trim_matches([' ', '\t', '\r', '\n']).to_owned())
+                .filter(|d| !d.is_empty());
             // A tail that starts a path would name the database when the URI has none.
             let tail = if db.is_none() && tail.starts_with('/') {
                 ""
@@ -519,17 +500,6 @@ fn resolver(env: MapEnv) -> Resolver<MapEnv> {
     Resolver::with_env(env).dotenv(DotEnv::Disabled)
 }
 
-/// [`check_resolution`], minus the round trip of a spec that hits known bug 3 or 8.
-fn check(result: &Result<ConnectionSpec, Errors>, secrets: &[&str]) {
-    if let Ok(spec) = result
-        && (known_bugs::db_whitespace(spec) || known_bugs::ca_pem_rendered_as_server_pem(spec))
-    {
-        check_spec(spec, secrets);
-        return;
-    }
-    check_resolution(result, secrets);
-}
-
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -553,7 +523,7 @@ proptest! {
         prop_assert_eq!(spec.db_name().as_str(), b.db.as_str());
         prop_assert_eq!(spec.is_secure(), b.secure);
         let secrets = checkable_secrets(&strs(&b.secrets), &strs(&b.public));
-        check(&result, &secrets);
+        check_resolution(&result, &secrets);
     }
 }
 
@@ -797,7 +767,7 @@ proptest! {
         let stored_args = stored.as_ref().map(WildArgs::to_args);
         let result = resolver(env).resolve_with_stored(&explicit, stored_args.as_ref());
         let checkable = checkable_secrets(&strs(&secrets), &strs(&public));
-        check(&result, &checkable);
+        check_resolution(&result, &checkable);
     }
 }
 
@@ -926,7 +896,7 @@ proptest! {
         let dotenv = if search { DotEnv::Search } else { DotEnv::Path(path.clone()) };
         let result = Resolver::with_env(env).dotenv(dotenv).resolve(&explicit);
         let checkable = checkable_secrets(&strs(&secrets), &strs(&public));
-        check(&result, &checkable);
+        check_resolution(&result, &checkable);
         check_dotenv_lines(&content, &path, &result, &dotenvy_kind);
     }
 }
@@ -1023,7 +993,7 @@ proptest! {
         let mut secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         secrets.extend(password);
         let secrets = checkable_secrets(&secrets, &[public.as_str()]);
-        check(&result, &secrets);
+        check_resolution(&result, &secrets);
     }
 }
 
