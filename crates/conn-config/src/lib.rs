@@ -64,8 +64,8 @@
 //!
 //! Nothing reads the process environment until [`Resolver::resolve`] runs, and then only
 //! through [`Environment`]: [`ProcessEnv`] in production, [`MapEnv`] in tests. Nothing writes
-//! to it. `.env` is read with dotenvy's iterator into a map and never exported; note that
-//! dotenvy's `${VAR}` interpolation looks `VAR` up in the process environment first.
+//! to it. `.env` is parsed in dotenvy's dialect into a map and never exported; its `${VAR}`
+//! interpolation asks the same seam.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
