@@ -2,11 +2,14 @@
 //!
 //! - `get/…`: one thread, ns per look-up: a hit with the handle the tonic transport hands
 //!   out (`Arc<MilvusConnection>`, connected to an in-process server), a hit with a plain
-//!   `Arc` handle, a hit with a handle whose clone is free (the registry's own cost), and a
-//!   miss.
+//!   `Arc` handle, a hit with a handle whose clone is free (the registry's own cost), a
+//!   miss, and the same hits through a `Reader`.
 //! - `readers/…`: throughput with one and with two threads looking up the same alias at
 //!   once (elements = look-ups). Two readers should give close to twice the throughput of
 //!   one: `get` takes no lock and writes no shared memory of the registry's.
+//!   `readers/control/…` runs the same threads on work that shares nothing at all (a
+//!   thread-local xorshift): how well this machine scales to two threads right now. Compare
+//!   each scaling with the control's; on a busy or throttled machine neither reaches 2x.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -98,6 +101,65 @@ fn parallel_gets<T: Transport>(
     })
 }
 
+/// As [`parallel_gets`], each thread with its own [`conn_registry::Reader`].
+fn parallel_reader_gets<T: Transport>(
+    reg: &Registry<T, MapEnv>,
+    alias: &str,
+    threads: usize,
+    iters: u64,
+) -> Duration {
+    let start = Barrier::new(threads + 1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let mut reader = reg.reader();
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    for _ in 0..iters {
+                        black_box(reader.get(black_box(alias)));
+                    }
+                })
+            })
+            .collect();
+        start.wait();
+        let began = Instant::now();
+        for h in handles {
+            h.join().expect("reader");
+        }
+        began.elapsed()
+    })
+}
+
+/// Work that shares nothing between threads, about as long as a look-up.
+fn control(threads: usize, iters: u64) -> Duration {
+    let start = Barrier::new(threads + 1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+                    for _ in 0..iters {
+                        for _ in 0..8 {
+                            x ^= x << 13;
+                            x ^= x >> 7;
+                            x ^= x << 17;
+                        }
+                        x = black_box(x);
+                    }
+                })
+            })
+            .collect();
+        start.wait();
+        let began = Instant::now();
+        for h in handles {
+            h.join().expect("control");
+        }
+        began.elapsed()
+    })
+}
+
 fn bench(c: &mut Criterion) {
     let rt = runtime();
     let server = rt
@@ -120,6 +182,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("miss", |b| {
         b.iter(|| black_box(free.get(black_box("nope"))))
     });
+    let mut reader = tonic.reader();
+    g.bench_function("reader_hit_tonic", |b| {
+        b.iter(|| black_box(reader.get(black_box("analytics"))))
+    });
+    let mut reader = free.reader();
+    g.bench_function("reader_hit_free_clone", |b| {
+        b.iter(|| black_box(reader.get(black_box("analytics"))))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("readers");
@@ -130,6 +200,15 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function(format!("free_clone/{threads}"), |b| {
             b.iter_custom(|iters| parallel_gets(&free, "analytics", threads, iters))
+        });
+        g.bench_function(format!("reader_free_clone/{threads}"), |b| {
+            b.iter_custom(|iters| parallel_reader_gets(&free, "analytics", threads, iters))
+        });
+        g.bench_function(format!("reader_tonic/{threads}"), |b| {
+            b.iter_custom(|iters| parallel_reader_gets(&tonic, "analytics", threads, iters))
+        });
+        g.bench_function(format!("control/{threads}"), |b| {
+            b.iter_custom(|iters| control(threads, iters))
         });
     }
     g.finish();

@@ -11,6 +11,7 @@
 //! | [`list_connections`](Registry::list_connections) | aliases in insertion order, each with its connection or `None` |
 //! | [`get_connection_addr`](Registry::get_connection_addr) | a [`ConnectionAddr`]: address, user, database, TLS; no secret |
 //! | [`get`](Registry::get) / [`fetch`](Registry::fetch) | the live connection, lock-free |
+//! | [`reader`](Registry::reader) | a [`Reader`]: the same look-up for one thread or task, without atomic read-modify-writes |
 //!
 //! Where this differs from pymilvus, on purpose (numbers from the project's
 //! `docs/deviations.md`): arguments stored with `add_connection` beat `MILVUS_URI` (6); a
@@ -60,7 +61,7 @@ mod transport;
 
 pub use addr::ConnectionAddr;
 pub use error::Error;
-pub use registry::Registry;
+pub use registry::{Reader, Registry};
 pub use transport::Transport;
 
 #[cfg(feature = "tonic")]

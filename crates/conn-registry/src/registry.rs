@@ -63,7 +63,7 @@ pub struct Registry<T: Transport, E: Environment = ProcessEnv> {
     resolver: Resolver<E>,
     /// The live connections by alias, replaced as a whole on every change: what
     /// [`Registry::get`] reads.
-    live: ArcSwap<Snapshot<T::Connection>>,
+    live: Arc<ArcSwap<Snapshot<T::Connection>>>,
     /// Stored arguments, live connections and their specs; never held across an await.
     state: Mutex<State<T::Connection>>,
     /// One async lock per alias that an operation is using, serializing the operations
@@ -122,7 +122,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         Registry {
             transport,
             resolver,
-            live: ArcSwap::from_pointee(Snapshot::default()),
+            live: Arc::new(ArcSwap::from_pointee(Snapshot::default())),
             state: Mutex::new(State {
                 entries: HashMap::new(),
                 next_seq: 0,
@@ -388,6 +388,14 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         self.live.load().get(trim(alias)).cloned()
     }
 
+    /// A look-up handle for one thread or task, cheaper than [`Registry::get`] on a hot
+    /// path: see [`Reader`].
+    pub fn reader(&self) -> Reader<T::Connection> {
+        Reader {
+            cache: arc_swap::Cache::new(self.live.clone()),
+        }
+    }
+
     /// The alias's live connection, or an error naming it (pymilvus's `_fetch_handler`).
     ///
     /// # Errors
@@ -444,6 +452,58 @@ impl<T: Transport, E: Environment> Registry<T, E> {
             .filter_map(|(k, e)| Some((Box::from(k.as_str()), e.live.as_ref()?.conn.clone())))
             .collect();
         self.live.store(Arc::new(snapshot));
+    }
+}
+
+/// A look-up handle that caches the registry's snapshot: [`Reader::get`] checks with one
+/// plain load that the snapshot is current and performs no atomic read-modify-write, so
+/// readers on different threads never slow each other down, where [`Registry::get`]
+/// updates per-thread bookkeeping atomically on each call.
+///
+/// A reader sees every change that happened before its look-up, as `get` does. It keeps
+/// the snapshot it last used, and so the connections in it, until its next look-up or
+/// until it is dropped: hold readers where look-ups are frequent (one per worker thread or
+/// per long-lived task), not in idle places.
+///
+/// ```
+/// # use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, MapEnv, Resolver};
+/// # use conn_registry::{Registry, Transport};
+/// # struct Echo;
+/// # impl Transport for Echo {
+/// #     type Connection = std::sync::Arc<str>;
+/// #     type Error = std::io::Error;
+/// #     async fn connect(&self, spec: &ConnectionSpec) -> Result<Self::Connection, Self::Error> {
+/// #         Ok(spec.target().address().into())
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let registry = Registry::with_resolver(Echo, Resolver::isolated());
+/// let mut reader = registry.reader();
+/// assert_eq!(reader.get("a"), None);
+/// registry.connect("a", ConnectArgs::new().uri("http://a:1")).await?;
+/// assert_eq!(reader.get("a").as_deref(), Some("a:1"));
+/// # Ok(()) }
+/// ```
+pub struct Reader<C> {
+    cache: arc_swap::Cache<Arc<ArcSwap<Snapshot<C>>>, Arc<Snapshot<C>>>,
+}
+
+impl<C: Clone> Reader<C> {
+    /// The alias's live connection, `None` when it is not connected; as [`Registry::get`].
+    pub fn get(&mut self, alias: &str) -> Option<C> {
+        self.cache.load().get(trim(alias)).cloned()
+    }
+
+    /// Whether the alias is connected; as [`Registry::has_connection`].
+    pub fn has_connection(&mut self, alias: &str) -> bool {
+        self.cache.load().contains_key(trim(alias))
+    }
+}
+
+impl<C> fmt::Debug for Reader<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reader").finish_non_exhaustive()
     }
 }
 

@@ -67,6 +67,7 @@ async fn many_tasks_connect_disconnect_and_look_up_at_once() {
             let reg = reg.clone();
             tokio::spawn(async move {
                 let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (task + 1));
+                let mut reader = reg.reader();
                 let mut connected = 0usize;
                 for _ in 0..200 {
                     let alias = ALIASES[rng.below(3) as usize];
@@ -92,6 +93,9 @@ async fn many_tasks_connect_disconnect_and_look_up_at_once() {
                         }
                         _ => {
                             if let Some(conn) = reg.get(alias) {
+                                assert_eq!(conn.alias(), alias);
+                            }
+                            if let Some(conn) = reader.get(alias) {
                                 assert_eq!(conn.alias(), alias);
                             }
                             let _ = reg.has_connection(alias);

@@ -319,6 +319,32 @@ async fn different_address_for_a_connected_alias_is_an_error() {
         .expect("same spec");
 }
 
+/// A reader sees every change made before its look-up, and lets go of an old snapshot
+/// (and the connections in it) at its next look-up.
+#[tokio::test]
+async fn reader_follows_changes_and_lets_go_of_old_snapshots() {
+    let (reg, _) = registry(&[]);
+    let mut reader = reg.reader();
+    assert!(reader.get("a").is_none());
+    let conn = reg
+        .connect("a", ConnectArgs::new().uri("http://h:1"))
+        .await
+        .expect("connects");
+    assert_eq!(reader.get("a"), Some(conn.clone()));
+    assert!(reader.has_connection("a"));
+    reg.disconnect("a").await;
+    // Held: ours, and the one in the snapshot the reader last used.
+    assert_eq!(conn.handles(), 2);
+    assert!(reader.get("a").is_none());
+    assert!(!reader.has_connection("a"));
+    assert_eq!(conn.handles(), 1, "the old snapshot is gone");
+    let other = std::thread::spawn({
+        let mut reader = reg.reader();
+        move || reader.get("a").is_none()
+    });
+    assert!(other.join().expect("thread"));
+}
+
 /// pymilvus's `_fetch_handler`: "should create connection first".
 #[tokio::test]
 async fn fetch_names_the_alias_that_is_not_connected() {

@@ -38,6 +38,10 @@ impl Conn {
     pub fn spec(&self) -> &ConnectionSpec {
         &self.0.spec
     }
+    /// How many handles of this connection exist.
+    pub fn handles(&self) -> usize {
+        Arc::strong_count(&self.0)
+    }
 }
 
 impl PartialEq for Conn {
