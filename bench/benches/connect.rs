@@ -1,0 +1,114 @@
+//! Connecting to the in-process test server on 127.0.0.1 (a new channel and the `Connect`
+//! handshake each time), plaintext and TLS, beside the floor: a hand-written tonic client
+//! (`Endpoint::connect`, then one `Connect` RPC). Then the `GetVersion` round trip on one
+//! connection, ours beside the floor.
+//!
+//! `cargo bench -p milvus-conn-bench --bench connect`
+//!
+//! Client and server share one Tokio runtime (2 worker threads) in this process, on a
+//! 2-core machine: the figures include the server's work. Each iteration makes a TCP
+//! connection and drops it, so a run leaves a few thousand sockets in TIME_WAIT on
+//! loopback (the kernel reuses them for new connections).
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use conn_transport_tonic::Connector;
+use conn_transport_tonic::proto::milvus::GetVersionRequest;
+use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
+use criterion::{Criterion, criterion_group, criterion_main};
+use milvus_conn_bench::{Pki, args, floor_connect, floor_endpoint, serve, spec};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn connect(c: &mut Criterion) {
+    let rt = runtime();
+    let pki = Pki::generate().unwrap();
+    let connector = Connector::new();
+    for (name, pki) in [("plaintext", None), ("tls", Some(&pki))] {
+        let server = rt.block_on(serve(pki)).unwrap();
+        let spec = spec(&server, pki).unwrap();
+        let args = args(&server, pki);
+        let endpoint = floor_endpoint(&server, pki).unwrap();
+        // Both paths work before anything is timed.
+        rt.block_on(async {
+            let connection = connector.connect(&spec).await.unwrap();
+            assert_eq!(connection.identifier(), Some(4242));
+            floor_connect(&endpoint).await.unwrap();
+        });
+
+        let mut g = c.benchmark_group(format!("connect/{name}"));
+        g.sample_size(30)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(4));
+        g.bench_function("floor: TCP + HTTP/2 only (Endpoint::connect)", |b| {
+            b.iter(|| rt.block_on(endpoint.connect()).unwrap())
+        });
+        g.bench_function("floor: new channel + Connect RPC", |b| {
+            b.iter(|| rt.block_on(floor_connect(&endpoint)).unwrap())
+        });
+        g.bench_function("ours: Connector::connect(&spec)", |b| {
+            b.iter(|| rt.block_on(connector.connect(&spec)).unwrap())
+        });
+        g.bench_function("ours: resolve_isolated + Connector::connect", |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let spec = args.resolve_isolated().unwrap();
+                    connector.connect(&spec).await.unwrap()
+                })
+            })
+        });
+        g.finish();
+        drop(server);
+    }
+}
+
+fn get_version(c: &mut Criterion) {
+    let rt = runtime();
+    let server = rt.block_on(serve(None)).unwrap();
+    let spec = spec(&server, None).unwrap();
+    let endpoint = floor_endpoint(&server, None).unwrap();
+    let (connection, channel) = rt.block_on(async {
+        (
+            conn_transport_tonic::connect(&spec).await.unwrap(),
+            floor_connect(&endpoint).await.unwrap(),
+        )
+    });
+    assert_eq!(
+        rt.block_on(connection.get_version()).unwrap(),
+        "v0.0.0-test"
+    );
+
+    let mut g = c.benchmark_group("get_version/plaintext");
+    g.sample_size(50);
+    g.bench_function("floor: generated client on a bare channel", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut client = MilvusServiceClient::new(channel.clone());
+                client.get_version(GetVersionRequest {}).await.unwrap()
+            })
+        })
+    });
+    g.bench_function("ours: generated client on connection.service()", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut client = MilvusServiceClient::new(connection.service());
+                client.get_version(GetVersionRequest {}).await.unwrap()
+            })
+        })
+    });
+    g.bench_function("ours: MilvusConnection::get_version", |b| {
+        b.iter(|| rt.block_on(connection.get_version()).unwrap())
+    });
+    g.finish();
+    drop(server);
+}
+
+criterion_group!(benches, connect, get_version);
+criterion_main!(benches);
