@@ -1,7 +1,8 @@
 //! Connecting to the in-process test server on 127.0.0.1 (a new channel and the `Connect`
 //! handshake each time), plaintext and TLS, beside the floor: a hand-written tonic client
 //! (`Endpoint::connect`, then one `Connect` RPC). Then the `GetVersion` round trip on one
-//! connection, ours beside the floor.
+//! connection, ours beside the floor (sending the same headers), and the floor with the
+//! deadline `MilvusConnection::get_version` sets (a `grpc-timeout` header, `timeout_at`).
 //!
 //! `cargo bench -p milvus-conn-bench --bench connect`
 //!
@@ -18,6 +19,7 @@ use conn_transport_tonic::proto::milvus::GetVersionRequest;
 use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use criterion::{Criterion, criterion_group, criterion_main};
 use milvus_conn_bench::{Pki, args, floor_connect, floor_endpoint, serve, spec};
+use tonic::metadata::{Ascii, MetadataValue};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -84,21 +86,51 @@ fn get_version(c: &mut Criterion) {
         rt.block_on(connection.get_version()).unwrap(),
         "v0.0.0-test"
     );
+    // The floor sends the same three headers as ours (the test server records every
+    // header of every call, so equal headers mean equal server work).
+    let mut authorization: MetadataValue<Ascii> = MetadataValue::from_static("cm9vdDpNaWx2dXM=");
+    authorization.set_sensitive(true);
+    let headers = move |mut request: tonic::Request<()>| {
+        let metadata = request.metadata_mut();
+        metadata.insert("identifier", MetadataValue::from_static("4242"));
+        metadata.insert("dbname", MetadataValue::from_static("default"));
+        metadata.insert("authorization", authorization.clone());
+        Ok(request)
+    };
+    let floor = MilvusServiceClient::with_interceptor(channel, headers);
+    let ours = MilvusServiceClient::new(connection.service());
 
     let mut g = c.benchmark_group("get_version/plaintext");
     g.sample_size(50);
-    g.bench_function("floor: generated client on a bare channel", |b| {
+    g.bench_function("floor: one client, closure with the same 3 headers", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let mut client = MilvusServiceClient::new(channel.clone());
+                let mut client = floor.clone();
                 client.get_version(GetVersionRequest {}).await.unwrap()
             })
         })
     });
-    g.bench_function("ours: generated client on connection.service()", |b| {
+    g.bench_function(
+        "floor + grpc-timeout and timeout_at (as get_version does)",
+        |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let mut client = floor.clone();
+                    let mut request = tonic::Request::new(GetVersionRequest {});
+                    request.set_timeout(Duration::from_secs(10));
+                    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+                    tokio::time::timeout_at(deadline, client.get_version(request))
+                        .await
+                        .unwrap()
+                        .unwrap()
+                })
+            })
+        },
+    );
+    g.bench_function("ours: one client on connection.service()", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let mut client = MilvusServiceClient::new(connection.service());
+                let mut client = ours.clone();
                 client.get_version(GetVersionRequest {}).await.unwrap()
             })
         })

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Side by side against one real Milvus 2.3.5 (plain gRPC, authentication on), in one run:
+# time to a handshaken connection and GetVersion round trip for
+#   - this project (bench/compare: ConnectArgs::resolve + Connector::connect, get_version),
+#   - the floor: a hand-written tonic 0.14 client (Endpoint::connect + Connect RPC),
+#   - milvus-sdk-rust 3.0.3 (ClientV2::new, server_version), from crates.io,
+#   - pymilvus 3.0.2 (connections.connect / MilvusClient, get_server_version),
+#   - and `milvus-conn ping --count N` (the CLI: one connect, N GetVersion calls).
+# Prints a table of medians (min/max), the ratios and the targets of issue 7.
+#
+#   bash bench/compare.sh [N]          N timed connects and N timed calls each (default 200)
+#
+# Run by hand, never by `cargo test` or CI. The first run needs the package registries
+# (crates.io for bench/compare, PyPI for the pymilvus venv); later runs are offline.
+#
+# env: MILVUS_CONN_CACHE (~/.cache/milvus-conn): the pymilvus venv is
+#        $MILVUS_CONN_CACHE/pymilvus3-venv, raw results go to $MILVUS_CONN_CACHE/compare/
+#      COMPARE_TARGET_DIR ($MILVUS_CONN_CACHE/compare-target): cargo target of bench/compare
+#      CARGO_TARGET_DIR (the workspace's target/): for the milvus-conn CLI
+#      MILVUS_IT_PORT (19530): see tests/milvus/start.sh
+#
+# The real Milvus is started with tests/milvus/start.sh plain and stopped by PID with
+# tests/milvus/stop.sh (also on error or Ctrl-C). While it runs, this script holds the
+# machine-wide lock the Rust test harness uses ($TMPDIR/milvus-conn-real-milvus.lock), so it
+# waits for a test that is using Milvus and no test starts one meanwhile.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+N=${1:-200}
+case "$N" in ''|*[!0-9]*) echo "compare: N must be a number, got '$N'" >&2; exit 2;; esac
+CACHE=${MILVUS_CONN_CACHE:-${HOME:?HOME is not set}/.cache/milvus-conn}
+VENV=$CACHE/pymilvus3-venv
+PYMILVUS_VERSION=3.0.2
+COMPARE_TARGET_DIR=${COMPARE_TARGET_DIR:-$CACHE/compare-target}
+MAIN_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+OUT_DIR=$CACHE/compare
+mkdir -p "$OUT_DIR"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS=$OUT_DIR/results-$STAMP.jsonl
+: > "$RESULTS"
+
+say() { echo "compare: $*" >&2; }
+
+# 1. everything that needs the registries, before the server starts
+say "real Milvus harness (tests/milvus/setup.sh)"
+bash "$ROOT/tests/milvus/setup.sh" >&2
+if [ "$("$VENV/bin/python" -c 'import pymilvus; print(pymilvus.__version__)' 2>/dev/null)" != "$PYMILVUS_VERSION" ]; then
+  say "pymilvus $PYMILVUS_VERSION venv at $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q "pymilvus==$PYMILVUS_VERSION"
+fi
+say "building bench/compare (release; target $COMPARE_TARGET_DIR)"
+(cd "$ROOT/bench/compare" && CARGO_TARGET_DIR=$COMPARE_TARGET_DIR cargo build --release -q)
+say "building milvus-conn (release; target $MAIN_TARGET_DIR)"
+(cd "$ROOT" && CARGO_TARGET_DIR=$MAIN_TARGET_DIR cargo build --release -q -p milvus-conn)
+BIN=$COMPARE_TARGET_DIR/release
+CLI=$MAIN_TARGET_DIR/release/milvus-conn
+
+# 2. the server, under the harness's lock
+LOCK=${TMPDIR:-/tmp}/milvus-conn-real-milvus.lock
+exec 9>>"$LOCK"
+if ! flock -n 9; then
+  say "waiting for another process's real Milvus to stop (lock $LOCK)"
+  flock 9
+fi
+MILVUS_PID=
+stop_server() {
+  if [ -n "$MILVUS_PID" ]; then
+    say "stopping Milvus (pid $MILVUS_PID)"
+    bash "$ROOT/tests/milvus/stop.sh" >&2 || true
+    MILVUS_PID=
+  fi
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+say "starting Milvus (tests/milvus/start.sh plain)"
+SERVER_ENV=$(bash "$ROOT/tests/milvus/start.sh" plain)
+MILVUS_PID=$(sed -n 's/^MILVUS_IT_PID=//p' <<<"$SERVER_ENV")
+URI=$(sed -n 's/^MILVUS_IT_URI=//p' <<<"$SERVER_ENV")
+TOKEN="$(sed -n 's/^MILVUS_IT_USER=//p' <<<"$SERVER_ENV"):$(sed -n 's/^MILVUS_IT_PASSWORD=//p' <<<"$SERVER_ENV")"
+[ -n "$MILVUS_PID" ] && [ -n "$URI" ] || { say "start.sh printed no PID or URI"; exit 1; }
+say "Milvus pid $MILVUS_PID at $URI; settling 5 s"
+sleep 5
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+run() {
+  say "$*"
+  "$@" --uri "$URI" --token "$TOKEN" --iterations "$N" >> "$RESULTS"
+}
+# 3. the programs, one after another, each in its own process
+run "$BIN/compare-ours"
+run "$BIN/compare-floor"
+run "$BIN/compare-sdk-rust"
+run "$VENV/bin/python" "$ROOT/bench/compare/pymilvus_compare.py"
+say "milvus-conn ping --count $N"
+"$CLI" ping --uri "$URI" --token "$TOKEN" --count "$N" --format json \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d["timings_ms"]; print(json.dumps({"label":"milvus-conn ping (CLI)","server_version":d["server"]["version"],"first_connect_ms":t["connect"],"connect_ms":[t["connect"]],"get_version_median_ms":t["get_version"]["median"],"get_version_min_ms":t["get_version"]["min"],"get_version_max_ms":t["get_version"]["max"]}))' \
+  >> "$RESULTS"
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+stop_server
+
+# 4. the table
+python3 - "$RESULTS" "$N" "$LOAD_BEFORE" "$LOAD_AFTER" <<'PY'
+import json, os, platform, statistics, sys
+
+path, n, load_before, load_after = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+rows = [json.loads(l) for l in open(path) if l.strip()]
+
+def summary(xs):
+    return statistics.median(xs), min(xs), max(xs)
+
+def cell(xs):
+    if not xs:
+        return "-"
+    med, lo, hi = summary(xs)
+    return f"{med:.3f} ({lo:.3f}/{hi:.3f})"
+
+model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+print(f"machine: {os.cpu_count()} cpus, {model}; load before {load_before}, after {load_after}")
+print(f"server: {rows[0]['server_version']} (tests/milvus/start.sh plain, auth on); N = {n} each; times in ms: median (min/max)")
+print()
+head = f"{'implementation':<40} {'connect':>26} {'first connect':>14} {'GetVersion':>26} {'RSS MiB':>8}"
+print(head)
+print("-" * len(head))
+med = {}
+for r in rows:
+    gv = r.get("get_version_ms")
+    if gv:
+        gv_cell, gv_med = cell(gv), statistics.median(gv)
+    else:
+        gv_cell = f"{r['get_version_median_ms']:.3f} ({r['get_version_min_ms']:.3f}/{r['get_version_max_ms']:.3f})"
+        gv_med = r["get_version_median_ms"]
+    c = r["connect_ms"]
+    c_cell = cell(c) if len(c) > 1 else f"{c[0]:.3f} (1 sample)"
+    rss = f"{r['rss_kib'] / 1024:.1f}" if r.get("rss_kib") else "-"
+    print(f"{r['label']:<40} {c_cell:>26} {r['first_connect_ms']:>14.3f} {gv_cell:>26} {rss:>8}")
+    med[r["label"]] = (statistics.median(c), gv_med, r.get("rss_kib"))
+
+ours = next(k for k in med if k.startswith("milvus-conn (this project)"))
+floor = next(k for k in med if k.startswith("floor"))
+sdk = next(k for k in med if k.startswith("milvus-sdk-rust"))
+py = next(k for k in med if "connections.connect" in k)
+pyc = next(k for k in med if "MilvusClient" in k)
+oc, og, orss = med[ours]
+print()
+print(f"{'ratio to this project (other / ours)':<40} {'connect':>10} {'GetVersion':>12} {'RSS':>8}")
+for k in [floor, sdk, py, pyc]:
+    c, g, rss = med[k]
+    rr = f"{rss / orss:.2f}x" if rss and orss else "-"
+    print(f"{k:<40} {c / oc:>9.2f}x {g / og:>11.2f}x {rr:>8}")
+print()
+def verdict(ok):
+    return "met" if ok else "MISSED"
+print("targets (issue 7):")
+print(f"  connect >= 3x faster than pymilvus connections.connect: {med[py][0] / oc:.2f}x -> {verdict(med[py][0] / oc >= 3)}")
+print(f"  connect >= 3x faster than pymilvus MilvusClient:        {med[pyc][0] / oc:.2f}x -> {verdict(med[pyc][0] / oc >= 3)}")
+print(f"  connect no slower than milvus-sdk-rust:                  ours {oc:.3f} ms vs {med[sdk][0]:.3f} ms -> {verdict(oc <= med[sdk][0])}")
+print(f"  GetVersion no worse than milvus-sdk-rust:                ours {og:.3f} ms vs {med[sdk][1]:.3f} ms -> {verdict(og <= med[sdk][1])}")
+print(f"  connect within 10% of the floor:                         {oc / med[floor][0]:.2f}x the floor -> {verdict(oc <= 1.10 * med[floor][0])}")
+for r in rows:
+    if "import_ms" in r:
+        print(f"pymilvus: `import pymilvus` {r['import_ms']:.1f} ms; urllib urlparse of the URI {r['urlparse_us']:.2f} us")
+print()
+print(f"raw samples: {path}")
+PY
