@@ -1,6 +1,7 @@
 //! Resolution cost, beside its floor: `url::Url::parse` of the same URI, in the same run.
 //!
 //! `cargo bench -p conn-config --bench resolve`
+#![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
 
 use std::hint::black_box;
 

@@ -133,6 +133,38 @@ impl<E: Environment> Resolver<E> {
         args: &ConnectArgs,
         stored: Option<&ConnectArgs>,
     ) -> Result<ConnectionSpec, Errors> {
+        self.with_view(args, stored, build)
+    }
+
+    /// The default alias: `MILVUS_CONN_ALIAS` (environment, else `.env`), else `default`.
+    /// Read now, as each resolution does; nothing else is read or checked.
+    ///
+    /// ```
+    /// use conn_config::{DotEnv, MapEnv, Resolver};
+    /// let r = Resolver::with_env(MapEnv::from_pairs([("MILVUS_CONN_ALIAS", "prod")])).dotenv(DotEnv::Disabled);
+    /// assert_eq!(r.default_alias().unwrap().as_str(), "prod");
+    /// assert_eq!(Resolver::isolated().default_alias().unwrap().as_str(), "default");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ControlCharacter`] or [`Error::NotUnicode`] for a bad `MILVUS_CONN_ALIAS`;
+    /// [`Error::DotEnvRead`] or [`Error::DotEnvParse`] for a `.env` file that cannot be read.
+    pub fn default_alias(&self) -> Result<Alias, Errors> {
+        self.with_view(&ConnectArgs::new(), None, |view, errors| {
+            let given = arg_or_var(view, "alias", vars::MILVUS_CONN_ALIAS, errors)?;
+            Alias::new(&given.value)
+        })
+    }
+
+    /// Reads the sources once, merges them, and runs `f` over the result; every problem `f`
+    /// or the reading found is returned.
+    fn with_view<R>(
+        &self,
+        args: &ConnectArgs,
+        stored: Option<&ConnectArgs>,
+        f: impl FnOnce(&View<'_>, &mut Vec<Error>) -> Option<R>,
+    ) -> Result<R, Errors> {
         let mut errors = Vec::new();
         let dotenv_file = self.read_dotenv(&mut errors);
         let stored_alias = stored
@@ -157,9 +189,8 @@ impl<E: Environment> Resolver<E> {
             merged: &merged,
             sources: &sources,
         };
-        let spec = build(&view, &mut errors);
-        match spec {
-            Some(spec) if errors.is_empty() => Ok(spec),
+        match f(&view, &mut errors) {
+            Some(out) if errors.is_empty() => Ok(out),
             _ => Err(Errors(errors)),
         }
     }

@@ -149,16 +149,8 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// [`Error::DefaultAlias`] when `MILVUS_CONN_ALIAS` is invalid (a control character, not
     /// Unicode) or the `.env` file cannot be read or parsed.
     pub fn default_alias(&self) -> Result<Alias, T> {
-        // Arguments that fix every field but the alias, so that nothing else in the
-        // environment is read or can fail.
-        let probe = ConnectArgs::new()
-            .address("localhost:19530")
-            .token("-")
-            .db_name("default")
-            .timeout(10u64);
         self.resolver
-            .resolve(&probe)
-            .map(|spec| spec.alias().clone())
+            .default_alias()
             .map_err(|source| Error::DefaultAlias { source })
     }
 
