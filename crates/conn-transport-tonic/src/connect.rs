@@ -278,7 +278,8 @@ pub struct MilvusConnection {
     channel: Channel,
     interceptor: MilvusInterceptor,
     handshake: Arc<tokio::sync::OnceCell<Handshake>>,
-    connector: Connector,
+    /// Shared, so that a clone allocates nothing (the connector holds strings and a map).
+    connector: Arc<Connector>,
     info: Arc<Info>,
 }
 
@@ -732,7 +733,7 @@ impl Prepared {
             channel,
             interceptor: self.interceptor.detached(),
             handshake: Arc::new(tokio::sync::OnceCell::new()),
-            connector,
+            connector: Arc::new(connector),
             info: Arc::new(Info {
                 ctx: self.ctx,
                 alias: self.alias,
