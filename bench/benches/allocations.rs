@@ -14,7 +14,8 @@ use std::alloc::System;
 use std::hint::black_box;
 
 use milvus_conn_bench::{
-    allocations_per_call, floor_interceptor, handshaken_interceptor, tonic_shaped_request,
+    CandidateInterceptor, allocations_per_call, floor_interceptor, handshaken_interceptor,
+    tonic_shaped_request,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use tonic::Request;
@@ -29,6 +30,7 @@ fn main() {
     let mut ours = handshaken_interceptor().unwrap();
     assert_eq!(ours.identifier(), Some(4242));
     let floor = floor_interceptor();
+    let mut candidate = CandidateInterceptor::like(&ours);
 
     let mut rows = Vec::new();
     let mut count = |name: &str, f: &mut dyn FnMut()| {
@@ -54,6 +56,9 @@ fn main() {
         "floor: request as tonic hands it + two-header closure",
         &mut || drop(black_box(floor(tonic_shaped_request()))),
     );
+    count("candidate: request as tonic hands it + call", &mut || {
+        drop(black_box(candidate.call(tonic_shaped_request())))
+    });
 
     println!("allocations per call ({CALLS} calls each)");
     println!(

@@ -24,7 +24,7 @@ use rcgen::{
 };
 use stats_alloc::{Region, StatsAlloc};
 use tonic::Request;
-use tonic::metadata::{Ascii, MetadataValue};
+use tonic::metadata::{Ascii, MetadataKey, MetadataValue};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 /// The error type of the set-up helpers (they run before any measurement).
@@ -211,6 +211,80 @@ pub fn floor_interceptor() -> impl Fn(Request<()>) -> Result<Request<()>, tonic:
     }
 }
 
+/// A candidate for `MilvusInterceptor`'s `call`, measured beside it (not used by any
+/// crate): the same headers with the same rules (`identifier` once set, `dbname` unless the
+/// caller set one, `authorization` when there are credentials), but with the header names
+/// parsed once, here, instead of on every call (tonic validates a `&'static str` key on each
+/// `insert` and parses a `&str` key on each `contains_key`), and one map look-up for
+/// `dbname` (`entry`) instead of two.
+#[derive(Clone, Debug)]
+pub struct CandidateInterceptor {
+    keys: Keys,
+    authorization: Option<MetadataValue<Ascii>>,
+    dbname: MetadataValue<Ascii>,
+    identifier: Option<MetadataValue<Ascii>>,
+}
+
+#[derive(Clone, Debug)]
+struct Keys {
+    authorization: MetadataKey<Ascii>,
+    dbname: MetadataKey<Ascii>,
+    identifier: MetadataKey<Ascii>,
+}
+
+impl CandidateInterceptor {
+    /// The headers `interceptor` sends, with pre-parsed names.
+    pub fn like(interceptor: &MilvusInterceptor) -> CandidateInterceptor {
+        let sent = tonic::service::Interceptor::call(&mut interceptor.clone(), Request::new(()))
+            .unwrap_or_else(|_| Request::new(()));
+        let metadata = sent.metadata();
+        CandidateInterceptor {
+            keys: Keys {
+                authorization: MetadataKey::from_static("authorization"),
+                dbname: MetadataKey::from_static("dbname"),
+                identifier: MetadataKey::from_static("identifier"),
+            },
+            authorization: metadata.get("authorization").cloned(),
+            dbname: metadata
+                .get("dbname")
+                .cloned()
+                .unwrap_or_else(|| MetadataValue::from_static("default")),
+            identifier: metadata.get("identifier").cloned(),
+        }
+    }
+}
+
+impl tonic::service::Interceptor for CandidateInterceptor {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, tonic::Status> {
+        let metadata = request.metadata_mut();
+        if let Some(identifier) = &self.identifier {
+            metadata.insert(&self.keys.identifier, identifier.clone());
+        }
+        if let Ok(entry) = metadata.entry(&self.keys.dbname) {
+            entry.or_insert_with(|| self.dbname.clone());
+        }
+        if let Some(authorization) = &self.authorization {
+            metadata.insert(&self.keys.authorization, authorization.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// The floor for exactly our headers: `identifier`, `dbname` and `authorization` with
+/// static values (their clones cost nothing), inserted unconditionally.
+pub fn floor_three_headers() -> impl Fn(Request<()>) -> Result<Request<()>, tonic::Status> + Clone {
+    |mut request: Request<()>| {
+        let metadata = request.metadata_mut();
+        metadata.insert("identifier", MetadataValue::from_static("4242"));
+        metadata.insert("dbname", MetadataValue::from_static("default"));
+        metadata.insert(
+            "authorization",
+            MetadataValue::from_static("cm9vdDpNaWx2dXM="),
+        );
+        Ok(request)
+    }
+}
+
 /// Heap allocations per run of a function, from [`allocations_per_call`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PerCall {
@@ -368,5 +442,21 @@ mod tests {
         );
         assert_eq!(floor.metadata().get("dbname").unwrap(), "default");
         assert_eq!(floor.metadata().len(), 5);
+
+        // The candidate sends exactly what ours sends, and keeps a caller's dbname.
+        let mut candidate = CandidateInterceptor::like(&ours);
+        let theirs = tonic::service::Interceptor::call(&mut candidate, tonic_shaped_request())
+            .unwrap()
+            .into_parts()
+            .0
+            .into_headers();
+        assert_eq!(theirs, request.into_parts().0.into_headers());
+        let mut own_db = Request::new(());
+        own_db
+            .metadata_mut()
+            .insert("dbname", MetadataValue::from_static("other"));
+        let kept = tonic::service::Interceptor::call(&mut candidate, own_db).unwrap();
+        assert_eq!(kept.metadata().get("dbname").unwrap(), "other");
+        assert_eq!(kept.metadata().len(), 3);
     }
 }

@@ -16,7 +16,8 @@ use std::time::Instant;
 /// The error type of the programs.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// `--uri URI --token TOKEN --iterations N` (also `--label NAME`).
+/// `--uri URI --token TOKEN --iterations N` (also `--label NAME`, and `--variant NAME` for a
+/// program's diagnostic variants).
 pub struct Options {
     /// Where the server is, for example `http://127.0.0.1:19530`.
     pub uri: String,
@@ -26,6 +27,8 @@ pub struct Options {
     pub iterations: usize,
     /// The name of this program's row in the table.
     pub label: String,
+    /// A program's variant (`default` unless given).
+    pub variant: String,
 }
 
 impl Options {
@@ -36,6 +39,7 @@ impl Options {
             token: "root:Milvus".to_owned(),
             iterations: 200,
             label: label.to_owned(),
+            variant: "default".to_owned(),
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -45,6 +49,7 @@ impl Options {
                 "--token" => options.token = value,
                 "--iterations" => options.iterations = value.parse()?,
                 "--label" => options.label = value,
+                "--variant" => options.variant = value,
                 other => return Err(format!("unknown flag {other}").into()),
             }
         }

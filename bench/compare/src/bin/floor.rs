@@ -3,10 +3,18 @@
 //! closure interceptor that adds `authorization` and `dbname`; `GetVersion` through the
 //! same client. The messages are this project's generated ones (the wire format is
 //! Milvus's).
+//!
+//! `--variant ours-headers`: the closure adds `identifier` too (the server's, from the
+//! `Connect` reply), and each `GetVersion` carries the deadline `MilvusConnection::get_version`
+//! sets (a 10 s `grpc-timeout` header and `tokio::time::timeout_at`): the floor with exactly
+//! our wire headers, to tell the server's share from ours.
 
 use conn_transport_tonic::proto::common::ClientInfo;
 use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use conn_transport_tonic::proto::milvus::{ConnectRequest, GetVersionRequest};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
 use base64::Engine as _;
 use milvus_conn_compare::{BoxError, Options, Report, time};
 use tonic::metadata::{Ascii, MetadataValue};
@@ -16,11 +24,20 @@ use tonic::transport::{Channel, Endpoint};
 type Headers = Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
 type Client = MilvusServiceClient<InterceptedService<Channel, Headers>>;
 
-async fn connect(endpoint: &Endpoint, authorization: &MetadataValue<Ascii>) -> Result<Client, BoxError> {
+async fn connect(
+    endpoint: &Endpoint,
+    authorization: &MetadataValue<Ascii>,
+    send_identifier: bool,
+) -> Result<Client, BoxError> {
     let channel = endpoint.connect().await?;
     let authorization = authorization.clone();
     let dbname: MetadataValue<Ascii> = MetadataValue::from_static("default");
+    let identifier = Arc::new(OnceLock::<MetadataValue<Ascii>>::new());
+    let set_identifier = identifier.clone();
     let headers: Headers = Box::new(move |mut request: tonic::Request<()>| {
+        if let Some(identifier) = identifier.get() {
+            request.metadata_mut().insert("identifier", identifier.clone());
+        }
         request.metadata_mut().insert("authorization", authorization.clone());
         request.metadata_mut().insert("dbname", dbname.clone());
         Ok(request)
@@ -39,11 +56,21 @@ async fn connect(endpoint: &Endpoint, authorization: &MetadataValue<Ascii>) -> R
     if response.status.as_ref().is_some_and(|s| s.code != 0 || s.error_code != 0) {
         return Err(format!("Connect refused: {:?}", response.status).into());
     }
+    if send_identifier {
+        let _ = set_identifier.set(MetadataValue::from(response.identifier));
+    }
     Ok(client)
 }
 
-async fn version(client: &mut Client) -> Result<String, BoxError> {
-    Ok(client.get_version(GetVersionRequest {}).await?.into_inner().version)
+async fn version(client: &mut Client, with_deadline: bool) -> Result<String, BoxError> {
+    if !with_deadline {
+        return Ok(client.get_version(GetVersionRequest {}).await?.into_inner().version);
+    }
+    let mut request = tonic::Request::new(GetVersionRequest {});
+    request.set_timeout(Duration::from_secs(10));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let response = tokio::time::timeout_at(deadline, client.get_version(request)).await??;
+    Ok(response.into_inner().version)
 }
 
 #[tokio::main]
@@ -53,23 +80,28 @@ async fn main() -> Result<(), BoxError> {
     let authorization: MetadataValue<Ascii> = base64::engine::general_purpose::STANDARD
         .encode(options.token.as_bytes())
         .parse()?;
-    let (first_connect_ms, first) = time(|| connect(&endpoint, &authorization)).await?;
+    let ours_headers = match options.variant.as_str() {
+        "default" => false,
+        "ours-headers" => true,
+        other => return Err(format!("unknown variant {other}").into()),
+    };
+    let (first_connect_ms, first) = time(|| connect(&endpoint, &authorization, ours_headers)).await?;
     drop(first);
     let mut connect_ms = Vec::with_capacity(options.iterations);
     for _ in 0..options.iterations {
-        let (ms, client) = time(|| connect(&endpoint, &authorization)).await?;
+        let (ms, client) = time(|| connect(&endpoint, &authorization, ours_headers)).await?;
         connect_ms.push(ms);
         drop(client);
     }
-    let mut client = connect(&endpoint, &authorization).await?;
+    let mut client = connect(&endpoint, &authorization, ours_headers).await?;
     let mut server_version = String::new();
     for _ in 0..5 {
-        server_version = version(&mut client).await?;
+        server_version = version(&mut client, ours_headers).await?;
     }
     let mut get_version_ms = Vec::with_capacity(options.iterations);
     for _ in 0..options.iterations {
         let started = std::time::Instant::now();
-        version(&mut client).await?;
+        version(&mut client, ours_headers).await?;
         get_version_ms.push(started.elapsed().as_secs_f64() * 1e3);
     }
     Report {

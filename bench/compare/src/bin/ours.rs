@@ -1,9 +1,15 @@
 //! This project: `ConnectArgs` -> `resolve()` (process environment and `.env` search, as an
 //! application would) -> `Connector::connect` (channel + `Connect` handshake), then
 //! `MilvusConnection::get_version`.
+//!
+//! `--variant service`: the calls go through one generated client on
+//! `MilvusConnection::service()` instead (the interceptor, without `get_version`'s deadline),
+//! to tell the interceptor's share from the rest.
 
 use conn_config::ConnectArgs;
 use conn_transport_tonic::Connector;
+use conn_transport_tonic::proto::milvus::GetVersionRequest;
+use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use milvus_conn_compare::{BoxError, Options, Report, time};
 
 async fn connect(options: &Options) -> Result<conn_transport_tonic::MilvusConnection, BoxError> {
@@ -31,9 +37,22 @@ async fn main() -> Result<(), BoxError> {
         server_version = connection.get_version().await?;
     }
     let mut get_version_ms = Vec::with_capacity(options.iterations);
-    for _ in 0..options.iterations {
-        let (ms, _) = time(|| async { Ok(connection.get_version().await?) }).await?;
-        get_version_ms.push(ms);
+    match options.variant.as_str() {
+        "default" => {
+            for _ in 0..options.iterations {
+                let (ms, _) = time(|| async { Ok(connection.get_version().await?) }).await?;
+                get_version_ms.push(ms);
+            }
+        }
+        "service" => {
+            let mut client = MilvusServiceClient::new(connection.service());
+            for _ in 0..options.iterations {
+                let started = std::time::Instant::now();
+                client.get_version(GetVersionRequest {}).await?;
+                get_version_ms.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        other => return Err(format!("unknown variant {other}").into()),
     }
     Report {
         label: options.label,
