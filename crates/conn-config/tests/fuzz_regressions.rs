@@ -167,3 +167,32 @@ fn bug_8_a_ca_pem_path_round_trips() {
         check_resolution(&args.resolve_isolated(), &[]);
     }
 }
+
+/// Bug 9 (an invariant too strict, not a resolver bug): the `resolve` target's CI smoke
+/// found a real `MILVUS_DEFAULT_CONNECTION` listed as not used, beaten by a `.env`
+/// `MILVUS_URI`, and `check_spec` took that for a lower source beating a higher one. The
+/// environment and `.env` are read as one environment (CONTRACT section 1), so a `.env`
+/// variable may beat a *different* real one; the invariant now allows exactly that.
+#[test]
+fn bug_9_a_dotenv_uri_beats_a_real_legacy_variable_and_the_spec_is_valid() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join(".env");
+    std::fs::write(&path, "MILVUS_URI=http://dotenv:1\n").expect("write .env");
+    let result = Resolver::with_env(MapEnv::from_pairs([(
+        "MILVUS_DEFAULT_CONNECTION",
+        "http://legacy:2",
+    )]))
+    .dotenv(DotEnv::Path(path.clone()))
+    .resolve(&ConnectArgs::new());
+    check_resolution(&result, &[]);
+    let spec = result.expect("resolves");
+    assert_eq!(spec.target().address(), "dotenv:1");
+    let unused: Vec<String> = spec.overridden().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        unused,
+        [format!(
+            "MILVUS_DEFAULT_CONNECTION (environment) is not used: target comes from MILVUS_URI (.env {}:1)",
+            path.display()
+        )]
+    );
+}
