@@ -390,8 +390,14 @@ impl fmt::Debug for ConnectArgs {
 /// user name's `:`, is hidden, even when an unencoded `/`, `?` or `#` in the password
 /// would make a URI parser end the userinfo earlier.
 pub(crate) fn redact_uri_password(uri: &str) -> std::borrow::Cow<'_, str> {
-    let Some(start) = uri.find("://").map(|i| i + 3) else {
-        return uri.into();
+    // After `scheme://`, or after `scheme:` when the slashes are missing (`http:u:p@h` is
+    // not a URI we accept, but its password is still a password).
+    let start = match uri.find("://") {
+        Some(i) => i + 3,
+        None => match uri.find(':') {
+            Some(i) => i + 1,
+            None => return uri.into(),
+        },
     };
     let Some(at) = uri[start..].rfind('@').map(|i| i + start) else {
         return uri.into();
@@ -512,6 +518,7 @@ mod tests {
             ("http://root:p/ss@h/db", "http://root:<redacted>@h/db"),
             ("http://:pw@h", "http://:<redacted>@h"),
             ("unix:/tmp/s.sock", "unix:/tmp/s.sock"),
+            ("http:root:pw@h", "http:root:<redacted>@h"),
             ("./x.db", "./x.db"),
         ];
         for (input, expected) in rows {

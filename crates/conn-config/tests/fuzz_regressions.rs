@@ -196,3 +196,17 @@ fn bug_9_a_dotenv_uri_beats_a_real_legacy_variable_and_the_spec_is_valid() {
         )]
     );
 }
+
+/// Bug 10 (found by the `resolve` target's CI smoke): `ConnectArgs`' `Debug` redacted a
+/// password only after `scheme://`, so a mistyped `http:root:pw@h` (not a URI we accept,
+/// but its password is still a password) was printed whole.
+#[test]
+fn bug_10_debug_hides_a_password_after_a_scheme_without_slashes() {
+    let args = ConnectArgs::new().uri("http:root:S3cr3tQzX@h:19530");
+    let text = format!("{args:?}");
+    assert!(!text.contains("S3cr3tQzX"), "{text}");
+    assert_eq!(
+        text,
+        r#"ConnectArgs { uri: "http:root:<redacted>@h:19530" }"#
+    );
+}
