@@ -8,7 +8,11 @@
 #   - and `milvus-conn ping --count N` (the CLI: one connect, N GetVersion calls).
 # Prints a table of medians (min/max), the ratios and the targets of issue 7.
 #
-#   bash bench/compare.sh [N]          N timed connects and N timed calls each (default 200)
+#   bash bench/compare.sh [N] [ROUNDS]  N timed connects and N timed calls per program and
+#                                       round (default 200), ROUNDS rounds (default 3): every
+#                                       round runs every program once, in turn, so a change of
+#                                       the machine's load touches all of them alike; the table
+#                                       pools the rounds' samples
 #
 # Run by hand, never by `cargo test` or CI. The first run needs the package registries
 # (crates.io for bench/compare, PyPI for the pymilvus venv); later runs are offline.
@@ -27,7 +31,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-200}
-case "$N" in ''|*[!0-9]*) echo "compare: N must be a number, got '$N'" >&2; exit 2;; esac
+ROUNDS=${2:-3}
+case "$N$ROUNDS" in ''|*[!0-9]*) echo "compare: N and ROUNDS must be numbers, got '$N' '$ROUNDS'" >&2; exit 2;; esac
 CACHE=${MILVUS_CONN_CACHE:-${HOME:?HOME is not set}/.cache/milvus-conn}
 VENV=$CACHE/pymilvus3-venv
 PYMILVUS_VERSION=3.0.2
@@ -87,24 +92,58 @@ run() {
   say "$*"
   "$@" --uri "$URI" --token "$TOKEN" --iterations "$N" >> "$RESULTS"
 }
-# 3. the programs, one after another, each in its own process
-run "$BIN/compare-ours"
-run "$BIN/compare-floor"
-run "$BIN/compare-sdk-rust"
-run "$VENV/bin/python" "$ROOT/bench/compare/pymilvus_compare.py"
-say "milvus-conn ping --count $N"
-"$CLI" ping --uri "$URI" --token "$TOKEN" --count "$N" --format json \
-  | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d["timings_ms"]; print(json.dumps({"label":"milvus-conn ping (CLI)","server_version":d["server"]["version"],"first_connect_ms":t["connect"],"connect_ms":[t["connect"]],"get_version_median_ms":t["get_version"]["median"],"get_version_min_ms":t["get_version"]["min"],"get_version_max_ms":t["get_version"]["max"]}))' \
-  >> "$RESULTS"
+# 3. the programs, one after another, each in its own process, ROUNDS times; each round
+#    starts one program later than the one before, so none always runs first
+ping_cli() {
+  say "milvus-conn ping --count $N"
+  "$CLI" ping --uri "$URI" --token "$TOKEN" --count "$N" --format json \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d["timings_ms"]; print(json.dumps({"label":"milvus-conn ping (CLI)","server_version":d["server"]["version"],"first_connect_ms":t["connect"],"connect_ms":[t["connect"]],"get_version_median_ms":t["get_version"]["median"],"get_version_min_ms":t["get_version"]["min"],"get_version_max_ms":t["get_version"]["max"]}))' \
+    >> "$RESULTS"
+}
+PROGRAMS=(
+  "run $BIN/compare-ours"
+  "run $BIN/compare-floor"
+  "run $BIN/compare-sdk-rust"
+  "run $VENV/bin/python $ROOT/bench/compare/pymilvus_compare.py"
+  "ping_cli"
+)
+for round in $(seq "$ROUNDS"); do
+  say "round $round of $ROUNDS"
+  for i in "${!PROGRAMS[@]}"; do
+    # shellcheck disable=SC2086 # the entries are commands with arguments (no spaces in paths assumed)
+    ${PROGRAMS[$(( (i + round - 1) % ${#PROGRAMS[@]} ))]}
+  done
+done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 stop_server
 
 # 4. the table
-python3 - "$RESULTS" "$N" "$LOAD_BEFORE" "$LOAD_AFTER" <<'PY'
-import json, os, platform, statistics, sys
+python3 - "$RESULTS" "$N" "$ROUNDS" "$LOAD_BEFORE" "$LOAD_AFTER" <<'PY'
+import json, os, statistics, sys
 
-path, n, load_before, load_after = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-rows = [json.loads(l) for l in open(path) if l.strip()]
+path, n, rounds, load_before, load_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+# Pool the rounds: one row per program, in first-seen order.
+rows = {}
+for line in open(path):
+    if not line.strip():
+        continue
+    r = json.loads(line)
+    p = rows.setdefault(r["label"], {"label": r["label"], "server_version": r["server_version"],
+                                     "first": [], "connect_ms": [], "get_version_ms": [],
+                                     "gv_med": [], "gv_min": [], "gv_max": [], "rss_kib": 0})
+    p["first"].append(r["first_connect_ms"])
+    p["connect_ms"] += r["connect_ms"]
+    p["get_version_ms"] += r.get("get_version_ms", [])
+    if "get_version_median_ms" in r:
+        p["gv_med"].append(r["get_version_median_ms"])
+        p["gv_min"].append(r["get_version_min_ms"])
+        p["gv_max"].append(r["get_version_max_ms"])
+    p["rss_kib"] = max(p["rss_kib"], r.get("rss_kib") or 0)
+    for k in ("import_ms", "urlparse_us"):
+        if k in r:
+            p.setdefault(k, []).append(r[k])
+order = ["milvus-conn (this project)", "floor", "milvus-sdk-rust", "connections.connect", "MilvusClient", "ping"]
+rows = sorted(rows.values(), key=lambda r: next((i for i, k in enumerate(order) if k in r["label"]), len(order)))
 
 def summary(xs):
     return statistics.median(xs), min(xs), max(xs)
@@ -117,24 +156,26 @@ def cell(xs):
 
 model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"machine: {os.cpu_count()} cpus, {model}; load before {load_before}, after {load_after}")
-print(f"server: {rows[0]['server_version']} (tests/milvus/start.sh plain, auth on); N = {n} each; times in ms: median (min/max)")
+print(f"server: {rows[0]['server_version']} (tests/milvus/start.sh plain, auth on); {rounds} rounds x N = {n} per program;")
+print("times in ms: median (min/max) over all rounds' samples; first connect: median of the rounds' first connects;")
+print("RSS: the largest VmRSS at the end of a program (pymilvus: both of its rows are one process)")
 print()
 head = f"{'implementation':<40} {'connect':>26} {'first connect':>14} {'GetVersion':>26} {'RSS MiB':>8}"
 print(head)
 print("-" * len(head))
 med = {}
 for r in rows:
-    gv = r.get("get_version_ms")
+    gv = r["get_version_ms"]
     if gv:
         gv_cell, gv_med = cell(gv), statistics.median(gv)
-    else:
-        gv_cell = f"{r['get_version_median_ms']:.3f} ({r['get_version_min_ms']:.3f}/{r['get_version_max_ms']:.3f})"
-        gv_med = r["get_version_median_ms"]
+    else:  # the CLI reports only its own summary: median of the rounds' medians
+        gv_med = statistics.median(r["gv_med"])
+        gv_cell = f"{gv_med:.3f} ({min(r['gv_min']):.3f}/{max(r['gv_max']):.3f})"
     c = r["connect_ms"]
     c_cell = cell(c) if len(c) > 1 else f"{c[0]:.3f} (1 sample)"
-    rss = f"{r['rss_kib'] / 1024:.1f}" if r.get("rss_kib") else "-"
-    print(f"{r['label']:<40} {c_cell:>26} {r['first_connect_ms']:>14.3f} {gv_cell:>26} {rss:>8}")
-    med[r["label"]] = (statistics.median(c), gv_med, r.get("rss_kib"))
+    rss = f"{r['rss_kib'] / 1024:.1f}" if r["rss_kib"] else "-"
+    print(f"{r['label']:<40} {c_cell:>26} {statistics.median(r['first']):>14.3f} {gv_cell:>26} {rss:>8}")
+    med[r["label"]] = (statistics.median(c), gv_med, r["rss_kib"])
 
 ours = next(k for k in med if k.startswith("milvus-conn (this project)"))
 floor = next(k for k in med if k.startswith("floor"))
@@ -159,7 +200,7 @@ print(f"  GetVersion no worse than milvus-sdk-rust:                ours {og:.3f}
 print(f"  connect within 10% of the floor:                         {oc / med[floor][0]:.2f}x the floor -> {verdict(oc <= 1.10 * med[floor][0])}")
 for r in rows:
     if "import_ms" in r:
-        print(f"pymilvus: `import pymilvus` {r['import_ms']:.1f} ms; urllib urlparse of the URI {r['urlparse_us']:.2f} us")
+        print(f"pymilvus: `import pymilvus` {statistics.median(r['import_ms']):.1f} ms; urllib urlparse of the URI {statistics.median(r['urlparse_us']):.2f} us (medians of the rounds)")
 print()
 print(f"raw samples: {path}")
 PY

@@ -8,6 +8,11 @@
 //! `Connect` reply), and each `GetVersion` carries the deadline `MilvusConnection::get_version`
 //! sets (a 10 s `grpc-timeout` header and `tokio::time::timeout_at`): the floor with exactly
 //! our wire headers, to tell the server's share from ours.
+//!
+//! `--variant ours-endpoint`: the endpoint gets the settings conn-transport-tonic gives its
+//! own (connect timeout, HTTP/2 keepalive every 10 s with a 5 s timeout, also while idle).
+//! `--variant ours-connect`: the `Connect` request carries the `ClientInfo` ours sends
+//! (host, local time, user) and our deadline.
 
 use conn_transport_tonic::proto::common::ClientInfo;
 use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
@@ -28,6 +33,7 @@ async fn connect(
     endpoint: &Endpoint,
     authorization: &MetadataValue<Ascii>,
     send_identifier: bool,
+    ours_connect: Option<&conn_transport_tonic::ClientInfo>,
 ) -> Result<Client, BoxError> {
     let channel = endpoint.connect().await?;
     let authorization = authorization.clone();
@@ -43,16 +49,28 @@ async fn connect(
         Ok(request)
     });
     let mut client = MilvusServiceClient::with_interceptor(channel, headers);
-    let response = client
-        .connect(ConnectRequest {
-            client_info: Some(ClientInfo {
-                sdk_type: "Rust".to_owned(),
-                sdk_version: "0.0.0".to_owned(),
-                ..ClientInfo::default()
-            }),
-        })
-        .await?
-        .into_inner();
+    let response = match ours_connect {
+        None => client
+            .connect(ConnectRequest {
+                client_info: Some(ClientInfo {
+                    sdk_type: "Rust".to_owned(),
+                    sdk_version: "0.0.0".to_owned(),
+                    ..ClientInfo::default()
+                }),
+            })
+            .await?
+            .into_inner(),
+        Some(info) => {
+            let mut request = tonic::Request::new(ConnectRequest {
+                client_info: Some(info.clone()),
+            });
+            request.set_timeout(Duration::from_secs(10));
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            tokio::time::timeout_at(deadline, client.connect(request))
+                .await??
+                .into_inner()
+        }
+    };
     if response.status.as_ref().is_some_and(|s| s.code != 0 || s.error_code != 0) {
         return Err(format!("Connect refused: {:?}", response.status).into());
     }
@@ -80,20 +98,42 @@ async fn main() -> Result<(), BoxError> {
     let authorization: MetadataValue<Ascii> = base64::engine::general_purpose::STANDARD
         .encode(options.token.as_bytes())
         .parse()?;
-    let ours_headers = match options.variant.as_str() {
-        "default" => false,
-        "ours-headers" => true,
+    let (ours_headers, ours_endpoint) = match options.variant.as_str() {
+        "default" => (false, false),
+        "ours-headers" => (true, false),
+        "ours-endpoint" => (false, true),
+        "ours-connect" => (false, false),
         other => return Err(format!("unknown variant {other}").into()),
     };
-    let (first_connect_ms, first) = time(|| connect(&endpoint, &authorization, ours_headers)).await?;
+    // `ours-connect`: the Connect request carries our ClientInfo (host, local_time, user)
+    // and our deadline.
+    let info = (options.variant == "ours-connect").then(|| {
+        let spec = conn_config::ConnectArgs::new()
+            .uri(options.uri.as_str())
+            .token(options.token.as_str())
+            .resolve_isolated();
+        spec.map(|spec| conn_transport_tonic::Connector::new().client_info(&spec))
+    });
+    let info = info.transpose()?;
+    let endpoint = if ours_endpoint {
+        // The settings conn-transport-tonic gives its endpoint.
+        endpoint
+            .connect_timeout(Duration::from_secs(10))
+            .http2_keep_alive_interval(Duration::from_secs(10))
+            .keep_alive_timeout(Duration::from_secs(5))
+            .keep_alive_while_idle(true)
+    } else {
+        endpoint
+    };
+    let (first_connect_ms, first) = time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
     drop(first);
     let mut connect_ms = Vec::with_capacity(options.iterations);
     for _ in 0..options.iterations {
-        let (ms, client) = time(|| connect(&endpoint, &authorization, ours_headers)).await?;
+        let (ms, client) = time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
         connect_ms.push(ms);
         drop(client);
     }
-    let mut client = connect(&endpoint, &authorization, ours_headers).await?;
+    let mut client = connect(&endpoint, &authorization, ours_headers, info.as_ref()).await?;
     let mut server_version = String::new();
     for _ in 0..5 {
         server_version = version(&mut client, ours_headers).await?;
