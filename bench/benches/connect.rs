@@ -1,10 +1,15 @@
-//! Connecting to the in-process test server on 127.0.0.1 (a new channel and the `Connect`
+//! Connecting to an in-process server on 127.0.0.1 (a new channel and the `Connect`
 //! handshake each time), plaintext and TLS, beside the floor: a hand-written tonic client
 //! (`Endpoint::connect`, then one `Connect` RPC). Then the `GetVersion` round trip on one
 //! connection, ours beside the floor (sending the same headers), and the floor with the
 //! deadline `MilvusConnection::get_version` sets (a `grpc-timeout` header, `timeout_at`).
 //!
 //! `cargo bench -p milvus-conn-bench --bench connect`
+//!
+//! The server is `milvus_conn_bench::FastServer` (answers at once, records nothing,
+//! `TCP_NODELAY` on accepted sockets), not the transport crate's `TestServer`, whose
+//! accepted sockets keep Nagle's algorithm on: there the first reply on every new
+//! connection waits for the client's delayed ACK and a connect measures 8-30 ms.
 //!
 //! Client and server share one Tokio runtime (2 worker threads) in this process, on a
 //! 2-core machine: the figures include the server's work. Each iteration makes a TCP
@@ -18,7 +23,7 @@ use conn_transport_tonic::Connector;
 use conn_transport_tonic::proto::milvus::GetVersionRequest;
 use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use criterion::{Criterion, criterion_group, criterion_main};
-use milvus_conn_bench::{Pki, args, floor_connect, floor_endpoint, serve, spec};
+use milvus_conn_bench::{FastServer, Pki, fast_args, fast_floor_endpoint, floor_connect};
 use tonic::metadata::{Ascii, MetadataValue};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -34,10 +39,10 @@ fn connect(c: &mut Criterion) {
     let pki = Pki::generate().unwrap();
     let connector = Connector::new();
     for (name, pki) in [("plaintext", None), ("tls", Some(&pki))] {
-        let server = rt.block_on(serve(pki)).unwrap();
-        let spec = spec(&server, pki).unwrap();
-        let args = args(&server, pki);
-        let endpoint = floor_endpoint(&server, pki).unwrap();
+        let server = rt.block_on(FastServer::start(pki)).unwrap();
+        let args = fast_args(&server, pki);
+        let spec = args.resolve_isolated().unwrap();
+        let endpoint = fast_floor_endpoint(&server, pki).unwrap();
         // Both paths work before anything is timed.
         rt.block_on(async {
             let connection = connector.connect(&spec).await.unwrap();
@@ -73,9 +78,9 @@ fn connect(c: &mut Criterion) {
 
 fn get_version(c: &mut Criterion) {
     let rt = runtime();
-    let server = rt.block_on(serve(None)).unwrap();
-    let spec = spec(&server, None).unwrap();
-    let endpoint = floor_endpoint(&server, None).unwrap();
+    let server = rt.block_on(FastServer::start(None)).unwrap();
+    let spec = fast_args(&server, None).resolve_isolated().unwrap();
+    let endpoint = fast_floor_endpoint(&server, None).unwrap();
     let (connection, channel) = rt.block_on(async {
         (
             conn_transport_tonic::connect(&spec).await.unwrap(),
@@ -84,10 +89,9 @@ fn get_version(c: &mut Criterion) {
     });
     assert_eq!(
         rt.block_on(connection.get_version()).unwrap(),
-        "v0.0.0-test"
+        "v0.0.0-fast"
     );
-    // The floor sends the same three headers as ours (the test server records every
-    // header of every call, so equal headers mean equal server work).
+    // The floor sends the same three headers as ours: equal server work.
     let mut authorization: MetadataValue<Ascii> = MetadataValue::from_static("cm9vdDpNaWx2dXM=");
     authorization.set_sensitive(true);
     let headers = move |mut request: tonic::Request<()>| {

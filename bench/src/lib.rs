@@ -105,6 +105,149 @@ pub async fn serve(pki: Option<&Pki>) -> Result<TestServer, BoxError> {
     Ok(builder.serve_tcp().await?)
 }
 
+/// A minimal Milvus look-alike for timing: `Connect`, `GetVersion` and `CheckHealth`
+/// answered at once, nothing recorded, accepted sockets with `TCP_NODELAY` (as Milvus's
+/// Go server sets them). The transport crate's [`TestServer`] leaves Nagle's algorithm on
+/// for the sockets it accepts, so the first reply on a new connection waits for the
+/// client's delayed ACK (tens of milliseconds); fine for tests, not for timing connects.
+/// Stops when dropped.
+pub struct FastServer {
+    uri: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl FastServer {
+    /// Serves on `127.0.0.1:0`, plaintext or TLS with `pki`'s server certificate. Must run
+    /// inside a Tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound or the TLS set-up is refused.
+    pub async fn start(pki: Option<&Pki>) -> Result<FastServer, BoxError> {
+        use conn_transport_tonic::test_server::server::milvus_service_server::MilvusServiceServer;
+        let incoming = tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], 0).into())?
+            .with_nodelay(Some(true));
+        let addr = incoming
+            .local_addr()
+            .map_err(|e| format!("no local address: {e}"))?;
+        let mut builder = tonic::transport::Server::builder();
+        let scheme = match pki {
+            Some(pki) => {
+                builder = builder.tls_config(tonic::transport::ServerTlsConfig::new().identity(
+                    tonic::transport::Identity::from_pem(&pki.server_cert_pem, &pki.server_key_pem),
+                ))?;
+                "https"
+            }
+            None => "http",
+        };
+        let router = builder.add_service(MilvusServiceServer::new(Quick));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = router
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(FastServer {
+            uri: format!("{scheme}://{addr}"),
+            shutdown: Some(tx),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://…`.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+}
+
+impl Drop for FastServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+struct Quick;
+
+#[tonic::async_trait]
+impl conn_transport_tonic::test_server::server::milvus_service_server::MilvusService for Quick {
+    async fn get_version(
+        &self,
+        _request: Request<conn_transport_tonic::proto::milvus::GetVersionRequest>,
+    ) -> Result<
+        tonic::Response<conn_transport_tonic::proto::milvus::GetVersionResponse>,
+        tonic::Status,
+    > {
+        Ok(tonic::Response::new(
+            conn_transport_tonic::proto::milvus::GetVersionResponse {
+                status: Some(Default::default()),
+                version: "v0.0.0-fast".to_owned(),
+            },
+        ))
+    }
+
+    async fn check_health(
+        &self,
+        _request: Request<conn_transport_tonic::proto::milvus::CheckHealthRequest>,
+    ) -> Result<
+        tonic::Response<conn_transport_tonic::proto::milvus::CheckHealthResponse>,
+        tonic::Status,
+    > {
+        Ok(tonic::Response::new(
+            conn_transport_tonic::proto::milvus::CheckHealthResponse {
+                status: Some(Default::default()),
+                is_healthy: true,
+                ..Default::default()
+            },
+        ))
+    }
+
+    async fn connect(
+        &self,
+        _request: Request<ConnectRequest>,
+    ) -> Result<tonic::Response<conn_transport_tonic::proto::milvus::ConnectResponse>, tonic::Status>
+    {
+        Ok(tonic::Response::new(
+            conn_transport_tonic::proto::milvus::ConnectResponse {
+                status: Some(Default::default()),
+                server_info: Some(Default::default()),
+                identifier: 4242,
+            },
+        ))
+    }
+}
+
+/// The arguments for a [`FastServer`], as [`args`] makes them for a [`TestServer`].
+pub fn fast_args(server: &FastServer, pki: Option<&Pki>) -> ConnectArgs {
+    let args = ConnectArgs::new()
+        .uri(server.uri())
+        .token(TOKEN)
+        .timeout(Duration::from_secs(10));
+    match pki {
+        Some(pki) => args.ca_pem_path(pki.ca_path()),
+        None => args,
+    }
+}
+
+/// The floor's endpoint for a [`FastServer`] (see [`floor_endpoint`]).
+///
+/// # Errors
+///
+/// When the URI or the TLS configuration is refused.
+pub fn fast_floor_endpoint(server: &FastServer, pki: Option<&Pki>) -> Result<Endpoint, BoxError> {
+    let endpoint = Endpoint::from_shared(server.uri().to_owned())?.tcp_nodelay(true);
+    Ok(match pki {
+        Some(pki) => endpoint.tls_config(
+            ClientTlsConfig::new()
+                .ca_certificate(Certificate::from_pem(&pki.ca_pem))
+                .domain_name("127.0.0.1"),
+        )?,
+        None => endpoint,
+    })
+}
+
 /// The arguments for `server`, with a token and (for a TLS server) `pki`'s CA.
 pub fn args(server: &TestServer, pki: Option<&Pki>) -> ConnectArgs {
     let args = ConnectArgs::new()
