@@ -390,22 +390,28 @@ impl fmt::Debug for ConnectArgs {
 /// user name's `:`, is hidden, even when an unencoded `/`, `?` or `#` in the password
 /// would make a URI parser end the userinfo earlier.
 pub(crate) fn redact_uri_password(uri: &str) -> std::borrow::Cow<'_, str> {
-    // After `scheme://`, or after `scheme:` when the slashes are missing (`http:u:p@h` is
-    // not a URI we accept, but its password is still a password).
-    let start = match uri.find("://") {
-        Some(i) => i + 3,
-        None => match uri.find(':') {
-            Some(i) => i + 1,
+    let Some(at) = uri.rfind('@') else {
+        return uri.into();
+    };
+    let is_scheme = |s: &str| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    };
+    // `scheme://user:password@…`: keep the user name. Anything else with an `@` (a
+    // mistyped `http:u:p@h`, or text that is no URI at all) is hidden from its first `:`
+    // to its last `@`.
+    let from = match uri.find("://") {
+        Some(i) if is_scheme(&uri[..i]) && i + 3 <= at => match uri[i + 3..at].find(':') {
+            Some(colon) => i + 3 + colon + 1,
+            None => return uri.into(),
+        },
+        _ => match uri[..at].find(':') {
+            Some(colon) => colon + 1,
             None => return uri.into(),
         },
     };
-    let Some(at) = uri[start..].rfind('@').map(|i| i + start) else {
-        return uri.into();
-    };
-    match uri[start..at].find(':').map(|i| i + start) {
-        Some(colon) => format!("{}<redacted>{}", &uri[..=colon], &uri[at..]).into(),
-        None => uri.into(),
-    }
+    format!("{}<redacted>{}", &uri[..from], &uri[at..]).into()
 }
 
 /// Percent-encodes a URI userinfo part or path segment.
@@ -518,7 +524,8 @@ mod tests {
             ("http://root:p/ss@h/db", "http://root:<redacted>@h/db"),
             ("http://:pw@h", "http://:<redacted>@h"),
             ("unix:/tmp/s.sock", "unix:/tmp/s.sock"),
-            ("http:root:pw@h", "http:root:<redacted>@h"),
+            ("http:root:pw@h", "http:<redacted>@h"),
+            ("x\"y:QzX://a:b@h", "x\"y:<redacted>@h"),
             ("./x.db", "./x.db"),
         ];
         for (input, expected) in rows {
