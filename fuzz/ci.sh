@@ -12,8 +12,8 @@ logs=$(mktemp -d)
 failed=()
 for t in parse_uri dotenv resolve; do
     echo "--- fuzz $t for ${seconds}s"
-    # A fixed seed and a fixed number of runs make the smoke deterministic: CI runs the
-    # very inputs a developer ran before pushing (a fresh clone has no grown corpus), while
+    # A fixed seed and a fixed number of runs make the smoke repeatable: CI runs (nearly)
+    # the inputs a developer ran before pushing (a fresh clone has no grown corpus), while
     # long exploratory runs (fuzz/run.sh without these) look for new bugs.
     "$here/run.sh" "$t" "$seconds" -seed=1 -runs="${FUZZ_RUNS:-60000}" > "$logs/$t.log" 2>&1
     status=$?
