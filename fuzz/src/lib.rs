@@ -229,8 +229,9 @@ const SCHEMES: [&str; 10] = [
 const SEPARATORS: [&str; 4] = ["://", ":", ":///", ""];
 
 impl UriParts {
-    /// The URI, and its password as written.
-    fn render(&self) -> (String, Option<String>) {
+    /// The URI, its password as written, and whether that is a userinfo password (after
+    /// a real scheme other than `unix` and `://`, as `split_uri_password` reads it).
+    fn render(&self) -> (String, Option<String>, bool) {
         let mut s = String::new();
         s.push_str(SCHEMES[usize::from(self.scheme) % SCHEMES.len()]);
         s.push_str(SEPARATORS[usize::from(self.separator) % SEPARATORS.len()]);
@@ -259,7 +260,11 @@ impl UriParts {
         if let Some(t) = &self.tail {
             s.push_str(t);
         }
-        (s, self.password.clone())
+        let scheme = SCHEMES[usize::from(self.scheme) % SCHEMES.len()];
+        let userinfo = SEPARATORS[usize::from(self.separator) % SEPARATORS.len()] == "://"
+            && !scheme.is_empty()
+            && !scheme.eq_ignore_ascii_case("unix");
+        (s, self.password.clone(), userinfo)
     }
 }
 
@@ -268,6 +273,11 @@ impl UriParts {
 pub struct Secrets {
     secrets: Vec<String>,
     public: Vec<String>,
+    /// The "password" of a `user:password@` written where it is not a URI's userinfo
+    /// (after `unix:`, after a scheme without `//`, in a `.db` path): part of a path or of
+    /// a rejected value, so a spec or an error may show it, but `Debug` of the arguments,
+    /// which hides everything from the first `:` to the last `@` of such a value, may not.
+    path_passwords: Vec<String>,
 }
 
 impl Secrets {
@@ -280,8 +290,26 @@ impl Secrets {
         self.public.push(rest);
     }
 
+    /// The secrets to look for in specs and errors.
     fn checkable(&self) -> Vec<&str> {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        let public: Vec<&str> = self
+            .public
+            .iter()
+            .chain(&self.path_passwords)
+            .map(String::as_str)
+            .collect();
+        checkable_secrets(&secrets, &public)
+    }
+
+    /// The secrets to look for in `Debug` of the arguments.
+    fn checkable_in_args(&self) -> Vec<&str> {
+        let secrets: Vec<&str> = self
+            .secrets
+            .iter()
+            .chain(&self.path_passwords)
+            .map(String::as_str)
+            .collect();
         let public: Vec<&str> = self.public.iter().map(String::as_str).collect();
         checkable_secrets(&secrets, &public)
     }
@@ -297,13 +325,17 @@ enum Kind {
 
 impl Text {
     fn render(&self, kind: Kind, s: &mut Secrets) -> String {
-        let (value, password) = match self {
-            Text::Raw(v) => (v.clone(), None),
-            Text::Pool(i) => (pool(*i).to_owned(), None),
+        let (value, password, userinfo) = match self {
+            Text::Raw(v) => (v.clone(), None, false),
+            Text::Pool(i) => (pool(*i).to_owned(), None, false),
             Text::Uri(parts) => parts.render(),
         };
         match (kind, password) {
             (Kind::Secret, _) => s.secrets.push(value.clone()),
+            (Kind::Uri, Some(p)) if !userinfo => {
+                s.path_passwords.push(p.clone());
+                s.public.push(value.replacen(&p, "", 1));
+            }
             (Kind::Uri, Some(p)) => {
                 s.secrets.push(p.clone());
                 s.public.push(value.replacen(&p, "", 1));
@@ -557,6 +589,7 @@ impl Input {
             } else {
                 s.secrets.extend(file_secrets.secrets);
                 s.public.extend(file_secrets.public);
+                s.path_passwords.extend(file_secrets.path_passwords);
             }
             (content, d.search)
         });
@@ -717,7 +750,7 @@ pub fn resolve(data: &[u8]) {
     let result = resolver.resolve_with_stored(&case.args, case.stored.as_ref());
     let checkable = secrets.checkable();
     check_resolution(&result, &checkable);
-    check_args(&case.args, &result, &checkable);
+    check_args(&case.args, &result, &secrets.checkable_in_args());
     if let Some((content, _)) = &case.dotenv {
         check_dotenv_error_lines(content, &path, &result, &dotenvy_kind);
         check_dotenv_origin_lines(content, &path, &result, &dotenvy_kind);
