@@ -6,8 +6,9 @@
 //! |---|---|
 //! | `specs [1000]` | N resolved `ConnectionSpec`s in a `Vec` (no registry) |
 //! | `registry [1000]` | a `Registry` with N aliases connected over a transport that opens nothing, so it holds N stored `ConnectArgs` and N resolved specs |
-//! | `aliases [100]` | a `Registry<TonicTransport>` with N aliases connected to one server (the same spec), each through `Registry::connect` |
-//! | `shared [100]` | one tonic connection handed to N holders (what N aliases would cost if identical specs shared a channel) |
+//! | `aliases [100]` | a `Registry<TonicTransport>` with N aliases connected to one server (the same spec), each through `Registry::connect`: they share one channel (the transport's `ChannelPool`), each with its own handshake |
+//! | `dedicated [100]` | the same with `TonicTransport::with_dedicated_channels`: a channel per alias |
+//! | `shared [100]` | one tonic connection handed to N holders (the least N aliases can cost) |
 //!
 //! The server of `aliases` and `shared` is the transport crate's test server, in a child
 //! process (this binary with `serve`), so its memory is not counted. Each case runs in a
@@ -173,14 +174,20 @@ fn main() -> Result<(), BoxError> {
             assert_eq!(registry.list_connections().len(), n);
             report.finish()
         }
-        "aliases" | "shared" => {
+        "aliases" | "dedicated" | "shared" => {
             let n = n.unwrap_or(100);
             let server = ServerProcess::start()?;
             let rt = tokio::runtime::Runtime::new()?;
             let args = ConnectArgs::new().uri(server.uri.clone()).token(TOKEN);
-            if case == "aliases" {
-                let registry = Registry::with_resolver(TonicTransport::new(), Resolver::isolated());
-                let report = Report::start("aliases", n)?;
+            if case != "shared" {
+                let (name, transport) = if case == "aliases" {
+                    ("aliases", TonicTransport::new())
+                } else {
+                    let connector = conn_transport_tonic::Connector::new();
+                    ("dedicated", TonicTransport::with_dedicated_channels(connector))
+                };
+                let registry = Registry::with_resolver(transport, Resolver::isolated());
+                let report = Report::start(name, n)?;
                 rt.block_on(async {
                     for i in 0..n {
                         registry
@@ -206,7 +213,7 @@ fn main() -> Result<(), BoxError> {
             Ok(())
         }
         other => Err(format!(
-            "unknown case {other:?}: specs [N], registry [N], aliases [N], shared [N]"
+            "unknown case {other:?}: specs [N], registry [N], aliases [N], dedicated [N], shared [N]"
         )
         .into()),
     }

@@ -3,17 +3,24 @@
 use std::sync::{Arc, OnceLock};
 
 use conn_config::ConnectionSpec;
-use conn_transport_tonic::{Connector, MilvusConnection};
+use conn_transport_tonic::{ChannelPool, Connector, MilvusConnection};
 
 use crate::registry::Registry;
 use crate::transport::Transport;
 
-/// [`Transport`] over `conn-transport-tonic`: a tonic channel per alias, connected and
-/// handshaken (`Connect` RPC) within the spec's timeout.
+/// [`Transport`] over `conn-transport-tonic`: each alias connected and handshaken
+/// (`Connect` RPC) within the spec's timeout.
+///
+/// Aliases whose specs have the same channel identity (target, connect timeout, TLS
+/// material and server name) share one tonic channel, through a [`ChannelPool`] of this
+/// transport: one socket and one server-side connection, not one per alias. Each alias
+/// still sends its own credentials and database, and runs its own `Connect` handshake (its
+/// own identifier). [`TonicTransport::with_dedicated_channels`] opens a channel per alias
+/// instead.
 ///
 /// Connections are `Arc<MilvusConnection>`, so handing one out is a reference count, not a
 /// copy of the connection's settings. Closing drops the registry's handle; the channel
-/// closes when the last clone handed out is dropped too.
+/// closes when the last connection on it (clones handed out included) is dropped.
 ///
 /// ```
 /// use conn_registry::{Registry, TonicTransport};
@@ -25,20 +32,41 @@ use crate::transport::Transport;
 /// ));
 /// assert!(registry.list_connections().is_empty());
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TonicTransport {
     connector: Connector,
 }
 
+impl Default for TonicTransport {
+    fn default() -> Self {
+        TonicTransport::new()
+    }
+}
+
 impl TonicTransport {
-    /// The default [`Connector`] (`ClientInfo.sdk_type` "Rust").
+    /// The default [`Connector`] (`ClientInfo.sdk_type` "Rust"), sharing channels between
+    /// aliases through a pool of its own.
     pub fn new() -> TonicTransport {
-        TonicTransport::default()
+        TonicTransport::with_connector(Connector::new())
     }
 
-    /// Connects with this connector (the `ClientInfo` a downstream SDK sends).
+    /// Connects with this connector (the `ClientInfo` a downstream SDK sends). Aliases share
+    /// channels through the connector's [`ChannelPool`], or through a new one when it has
+    /// none.
     pub fn with_connector(connector: Connector) -> TonicTransport {
+        let connector = match connector.pool() {
+            Some(_) => connector,
+            None => connector.channel_pool(ChannelPool::new()),
+        };
         TonicTransport { connector }
+    }
+
+    /// Connects with this connector, each alias on a channel of its own (one TCP connection
+    /// per alias, as pymilvus's `connections` does).
+    pub fn with_dedicated_channels(connector: Connector) -> TonicTransport {
+        TonicTransport {
+            connector: connector.dedicated_channels(),
+        }
     }
 
     /// The connector.

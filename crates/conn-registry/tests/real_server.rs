@@ -83,6 +83,8 @@ async fn two_aliases_reach_the_server_with_their_own_headers() {
         .expect("writer connects");
     assert_eq!(reader.identifier(), Some(77));
     assert_eq!(writer.identifier(), Some(77));
+    // One channel identity: one TCP connection for both aliases.
+    assert_eq!(server.connections(), 1);
 
     // Each alias's handshake carried its own credentials, database and ClientInfo.
     let calls = server.calls();
@@ -168,6 +170,11 @@ async fn two_aliases_reach_the_server_with_their_own_headers() {
         Some(b64("tok-reader").as_str())
     );
     assert_eq!(calls[4].header("dbname"), Some("db_r"));
+    assert_eq!(
+        server.connections(),
+        1,
+        "the writer kept the shared channel open"
+    );
 
     let listed: Vec<(String, bool)> = reg
         .list_connections()
@@ -178,6 +185,59 @@ async fn two_aliases_reach_the_server_with_their_own_headers() {
         listed,
         [("reader".to_owned(), true), ("writer".to_owned(), true)]
     );
+}
+
+/// Aliases share a channel per channel identity; disconnecting one leaves the others
+/// working; a transport with dedicated channels opens one per alias.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aliases_share_one_connection_per_channel_identity_unless_dedicated() {
+    let server = TestServer::builder()
+        .serve_tcp()
+        .await
+        .expect("server starts");
+    let resolver = || Resolver::with_env(MapEnv::new()).dotenv(DotEnv::Disabled);
+    let shared = Registry::with_resolver(TonicTransport::new(), resolver());
+    for alias in ["a", "b", "c"] {
+        shared
+            .connect(alias, ConnectArgs::new().uri(server.uri()))
+            .await
+            .expect("connects");
+    }
+    assert_eq!(server.connections(), 1);
+    assert_eq!(
+        shared.transport().connector().pool().map(|p| p.len()),
+        Some(1)
+    );
+    shared.disconnect("a").await;
+    shared.remove_connection("b").await;
+    let c = shared.fetch("c").expect("still connected");
+    assert_eq!(c.get_version().await.expect("GetVersion"), "v0.0.0-test");
+    drop(c);
+    shared.disconnect("c").await;
+    assert_eq!(
+        shared.transport().connector().pool().map(|p| p.len()),
+        Some(0),
+        "the last alias let go of the channel"
+    );
+    // A new connect opens a new channel.
+    shared
+        .connect("a", ConnectArgs::new())
+        .await
+        .expect("reconnects");
+    assert_eq!(server.connections(), 2);
+
+    let dedicated = Registry::with_resolver(
+        TonicTransport::with_dedicated_channels(Connector::new()),
+        resolver(),
+    );
+    for alias in ["a", "b"] {
+        dedicated
+            .connect(alias, ConnectArgs::new().uri(server.uri()))
+            .await
+            .expect("connects");
+    }
+    assert!(dedicated.transport().connector().pool().is_none());
+    assert_eq!(server.connections(), 4);
 }
 
 /// A connect the server refuses keeps the alias's configuration (deviation 13) and reports

@@ -14,6 +14,7 @@ use tracing::Instrument as _;
 
 use crate::error::{Ctx, Error};
 use crate::interceptor::MilvusInterceptor;
+use crate::pool::{ChannelKey, ChannelPool, KeyTarget, PooledChannel};
 use crate::proto::common::{ClientInfo, ServerInfo};
 use crate::proto::milvus::milvus_service_client::MilvusServiceClient;
 use crate::proto::milvus::{CheckHealthRequest, ConnectRequest, GetVersionRequest, QuotaState};
@@ -54,6 +55,7 @@ pub struct Connector {
     sdk_version: String,
     host: Option<String>,
     reserved: BTreeMap<String, String>,
+    pool: Option<ChannelPool>,
 }
 
 impl Default for Connector {
@@ -71,7 +73,32 @@ impl Connector {
             sdk_version: DEFAULT_SDK_VERSION.to_owned(),
             host: None,
             reserved: BTreeMap::new(),
+            pool: None,
         }
+    }
+
+    /// Shares channels through `pool`: a connect for a spec with the same channel identity
+    /// as a live connection of the pool (target, connect timeout, TLS material and server
+    /// name) reuses its channel and runs only its own `Connect` handshake. See
+    /// [`ChannelPool`].
+    ///
+    /// Without a pool (the default), every connect opens a channel of its own.
+    pub fn channel_pool(self, pool: ChannelPool) -> Connector {
+        Connector {
+            pool: Some(pool),
+            ..self
+        }
+    }
+
+    /// Every connect opens a channel of its own (the default; undoes
+    /// [`Connector::channel_pool`]).
+    pub fn dedicated_channels(self) -> Connector {
+        Connector { pool: None, ..self }
+    }
+
+    /// The pool this connector shares channels through, if any.
+    pub fn pool(&self) -> Option<&ChannelPool> {
+        self.pool.as_ref()
     }
 
     /// The `ClientInfo.sdk_type` to send (pymilvus sends "Python", the Go SDK "Golang").
@@ -154,16 +181,22 @@ impl Connector {
     /// gRPC port), [`Error::ServerStatus`] (for example an unknown database), or
     /// [`Error::Rpc`].
     pub async fn connect(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
-        let prepared = prepare(spec)?;
+        let mut prepared = prepare(spec, self.pool.is_some())?;
         let span = prepared.span("milvus.connect");
         let deadline = Instant::now() + spec.timeout();
         async move {
-            let channel = match timeout_at(deadline, prepared.connect_channel()).await {
-                Err(_) => return Err(prepared.ctx.timed_out("connect")),
-                Ok(Err(e)) => return Err(prepared.ctx.transport(e, "connect")),
-                Ok(Ok(channel)) => channel,
+            let (channel, pooled) = match self.pooled(&prepared) {
+                Some(pooled) => (pooled.channel.clone(), Some(pooled)),
+                None => {
+                    let channel = match timeout_at(deadline, prepared.connect_channel()).await {
+                        Err(_) => return Err(prepared.ctx.timed_out("connect")),
+                        Ok(Err(e)) => return Err(prepared.ctx.transport(e, "connect")),
+                        Ok(Ok(channel)) => channel,
+                    };
+                    self.pool_insert(&mut prepared, channel)
+                }
             };
-            let connection = prepared.into_connection(channel, self.clone());
+            let connection = prepared.into_connection(channel, pooled, self.clone());
             connection.handshake_by(deadline).await?;
             tracing::debug!("connected");
             Ok(connection)
@@ -185,13 +218,44 @@ impl Connector {
     /// [`Error::ClientIdentity`], [`Error::TlsUnavailable`], and [`Error::NoRuntime`]
     /// outside a Tokio runtime.
     pub fn connect_lazy(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
-        let prepared = prepare(spec)?;
+        let mut prepared = prepare(spec, self.pool.is_some())?;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
         let _entered = prepared.span("milvus.connect_lazy").entered();
-        let channel = prepared.connect_channel_lazy();
-        Ok(prepared.into_connection(channel, self.clone()))
+        let (channel, pooled) = match self.pooled(&prepared) {
+            Some(pooled) => (pooled.channel.clone(), Some(pooled)),
+            None => {
+                let channel = prepared.connect_channel_lazy();
+                self.pool_insert(&mut prepared, channel)
+            }
+        };
+        Ok(prepared.into_connection(channel, pooled, self.clone()))
+    }
+
+    /// The pool's live channel for the prepared spec, if this connector has a pool.
+    fn pooled(&self, prepared: &Prepared) -> Option<Arc<PooledChannel>> {
+        let (pool, key) = (self.pool.as_ref()?, prepared.key.as_ref()?);
+        let pooled = pool.get(key)?;
+        tracing::debug!("reusing a pooled channel");
+        Some(pooled)
+    }
+
+    /// Puts a new channel in this connector's pool, and returns the channel to use: the
+    /// pool's (the new one, or one a concurrent connect put there first). Without a pool,
+    /// the new channel, unpooled.
+    fn pool_insert(
+        &self,
+        prepared: &mut Prepared,
+        channel: Channel,
+    ) -> (Channel, Option<Arc<PooledChannel>>) {
+        match (self.pool.as_ref(), prepared.key.take()) {
+            (Some(pool), Some(key)) => {
+                let pooled = pool.insert(key, channel);
+                (pooled.channel.clone(), Some(pooled))
+            }
+            _ => (channel, None),
+        }
     }
 }
 
@@ -289,6 +353,8 @@ struct Info {
     alias: String,
     tls: &'static str,
     user: Option<String>,
+    /// Keeps a pooled channel in its pool while this connection (or a clone) lives.
+    pooled: Option<Arc<PooledChannel>>,
 }
 
 impl MilvusConnection {
@@ -488,6 +554,7 @@ impl fmt::Debug for MilvusConnection {
             .field("address", &self.info.ctx.address)
             .field("alias", &self.info.alias)
             .field("tls", &self.info.tls)
+            .field("pooled", &self.info.pooled.is_some())
             .field("interceptor", &self.interceptor)
             .field("server", &self.server_info().map(|s| s.build_tags.as_str()))
             .finish_non_exhaustive()
@@ -557,6 +624,8 @@ fn dial_service(
 /// Everything checked and built before any network I/O.
 struct Prepared {
     endpoint: Endpoint,
+    /// The channel identity, when the connector has a pool.
+    key: Option<ChannelKey>,
     route: Route,
     ctx: Ctx,
     interceptor: MilvusInterceptor,
@@ -579,24 +648,26 @@ fn uri(scheme: &str, authority: &str, address: &str) -> Result<Uri, Error> {
         })
 }
 
-fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
+fn prepare(spec: &ConnectionSpec, with_key: bool) -> Result<Prepared, Error> {
     let address = spec.target().address();
     let timeout = spec.timeout();
     let tls_spec = spec.security().tls();
     // The authority of the requests, and the name TLS checks unless server_name is set.
     // gRPC's authority for a Unix socket is "localhost".
-    let (authority, tls_host, target) = match spec.target() {
+    let (authority, tls_host, target, key_target) = match spec.target() {
         Target::Lite(_) => return Err(Error::UnsupportedTarget { target: address }),
         Target::Tcp { host, port } => {
             let authority = format!("{}:{port}", host.to_uri_host());
             let dial = DialTarget::Tcp(uri("http", &authority, &address)?);
-            (authority, host.to_string(), dial)
+            let key = KeyTarget::Tcp(authority.clone());
+            (authority, host.to_string(), dial, key)
         }
         #[cfg(unix)]
         Target::Unix(path) => (
             "localhost".to_owned(),
             "localhost".to_owned(),
             DialTarget::Unix(path.clone()),
+            KeyTarget::Unix(path.clone()),
         ),
         // A kind of target this crate does not know (or a Unix socket off Unix).
         #[allow(unreachable_patterns)]
@@ -619,6 +690,11 @@ fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
         Security::Plaintext => "plaintext",
         Security::Tls(t) => t.mode().as_str(),
     };
+    let mut key = with_key.then_some(ChannelKey {
+        target: key_target,
+        connect_timeout: timeout,
+        tls: None,
+    });
     let (endpoint, route) = match tls_spec {
         None => match target {
             DialTarget::Tcp(_) => (endpoint, Route::Tcp),
@@ -636,6 +712,9 @@ fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
             let material = crate::tls::load(tls)?;
             #[cfg(feature = "_tls")]
             {
+                if let Some(key) = &mut key {
+                    key.tls = Some(material.channel_key(tls.server_name().unwrap_or(&tls_host)));
+                }
                 let connector =
                     crate::tls::TlsConnector::new(tls, material, &tls_host, &address, timeout)?;
                 // The connector dials http:// (so tonic adds no TLS of its own); the
@@ -649,7 +728,7 @@ fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
             }
             #[cfg(not(feature = "_tls"))]
             {
-                let _ = (material, tls_host, target);
+                let _ = (material, tls_host, target, &mut key);
                 return Err(Error::TlsUnavailable {
                     address,
                     reason:
@@ -674,6 +753,7 @@ fn prepare(spec: &ConnectionSpec) -> Result<Prepared, Error> {
 
     Ok(Prepared {
         endpoint,
+        key,
         route,
         ctx,
         interceptor: MilvusInterceptor::new(spec),
@@ -728,7 +808,12 @@ impl Prepared {
         }
     }
 
-    fn into_connection(self, channel: Channel, connector: Connector) -> MilvusConnection {
+    fn into_connection(
+        self,
+        channel: Channel,
+        pooled: Option<Arc<PooledChannel>>,
+        connector: Connector,
+    ) -> MilvusConnection {
         MilvusConnection {
             channel,
             interceptor: self.interceptor.detached(),
@@ -739,6 +824,7 @@ impl Prepared {
                 alias: self.alias,
                 tls: self.tls,
                 user: self.user,
+                pooled,
             }),
         }
     }
@@ -755,7 +841,7 @@ mod tests {
     use super::prepare;
 
     fn prepared(args: ConnectArgs) -> super::Prepared {
-        prepare(&args.resolve_isolated().unwrap()).unwrap()
+        prepare(&args.resolve_isolated().unwrap(), false).unwrap()
     }
 
     #[test]

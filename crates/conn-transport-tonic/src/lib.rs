@@ -51,6 +51,7 @@
 mod connect;
 mod error;
 mod interceptor;
+mod pool;
 mod tls;
 
 #[cfg(feature = "test-server")]
@@ -62,6 +63,7 @@ pub use connect::{
 };
 pub use error::{BoxError, Error, ErrorKind, TlsFileField, TlsProblem};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
+pub use pool::ChannelPool;
 pub use proto::common::{ClientInfo, ServerInfo};
 pub use proto::milvus::QuotaState;
 

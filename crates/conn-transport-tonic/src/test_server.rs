@@ -25,6 +25,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -216,12 +217,15 @@ impl TestServerBuilder {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let router = self.router(calls.clone())?;
         let (tx, rx) = oneshot::channel::<()>();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
         // TCP_NODELAY on accepted sockets, as a real server sets it: without it every
         // connect waits for the client's delayed ACK (8 to 30 ms instead of about 0.5 ms).
         let incoming = tokio_stream::StreamExt::map(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
-            |accepted| {
+            move |accepted| {
                 accepted.and_then(|stream| {
+                    counter.fetch_add(1, Ordering::Relaxed);
                     stream.set_nodelay(true)?;
                     Ok(stream)
                 })
@@ -237,6 +241,7 @@ impl TestServerBuilder {
         Ok(TestServer {
             address: Address::Tcp { addr, tls },
             calls,
+            accepted,
             shutdown: Some(tx),
             task,
         })
@@ -254,7 +259,15 @@ impl TestServerBuilder {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let router = self.router(calls.clone())?;
         let (tx, rx) = oneshot::channel::<()>();
-        let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        let incoming = tokio_stream::StreamExt::map(
+            tokio_stream::wrappers::UnixListenerStream::new(listener),
+            move |stream| {
+                counter.fetch_add(usize::from(stream.is_ok()), Ordering::Relaxed);
+                stream
+            },
+        );
         let task = tokio::spawn(async move {
             let _ = router
                 .serve_with_incoming_shutdown(incoming, async {
@@ -265,6 +278,7 @@ impl TestServerBuilder {
         Ok(TestServer {
             address: Address::Unix(path),
             calls,
+            accepted,
             shutdown: Some(tx),
             task,
         })
@@ -282,6 +296,7 @@ enum Address {
 pub struct TestServer {
     address: Address,
     calls: Arc<Mutex<Vec<Call>>>,
+    accepted: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -319,6 +334,11 @@ impl TestServer {
             Address::Tcp { addr, tls: true } => format!("https://{addr}"),
             Address::Unix(path) => format!("unix:{}", path.display()),
         }
+    }
+
+    /// How many connections (TCP or Unix) the server has accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     /// Every call received so far, in order.

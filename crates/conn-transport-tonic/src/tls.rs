@@ -79,6 +79,23 @@ impl std::fmt::Debug for TlsMaterial {
     }
 }
 
+#[cfg(feature = "_tls")]
+impl TlsMaterial {
+    /// The TLS side of the identity of a channel built from this material (see
+    /// [`ChannelPool`](crate::ChannelPool)): `server_name` and the DER bytes read.
+    pub(crate) fn channel_key(&self, server_name: &str) -> crate::pool::TlsKey {
+        let der = |certs: &[Certificate]| certs.iter().map(|c| c.as_ref().to_vec()).collect();
+        crate::pool::TlsKey {
+            server_name: server_name.to_owned(),
+            cas: self.cas.iter().map(|ca| der(&ca.certs)).collect(),
+            identity: self
+                .identity
+                .as_ref()
+                .map(|(chain, key)| (der(chain), key.secret_der().to_vec())),
+        }
+    }
+}
+
 /// Reads every file the spec names and checks it holds what it should, so that a missing or
 /// wrong file is reported, naming the file and the setting, before anything is sent.
 pub(crate) fn load(tls: &TlsSpec) -> Result<TlsMaterial, Error> {
