@@ -102,6 +102,7 @@ ping_cli() {
 }
 PROGRAMS=(
   "run $BIN/compare-ours"
+  "run $BIN/compare-ours --variant pooled --label milvus-conn-pooled:another-alias"
   "run $BIN/compare-floor"
   "run $BIN/compare-sdk-rust"
   "run $VENV/bin/python $ROOT/bench/compare/pymilvus_compare.py"
@@ -142,7 +143,7 @@ for line in open(path):
     for k in ("import_ms", "urlparse_us"):
         if k in r:
             p.setdefault(k, []).append(r[k])
-order = ["milvus-conn (this project)", "floor", "milvus-sdk-rust", "connections.connect", "MilvusClient", "ping"]
+order = ["milvus-conn (this project)", "milvus-conn-pooled", "floor", "milvus-sdk-rust", "connections.connect", "MilvusClient", "ping"]
 rows = sorted(rows.values(), key=lambda r: next((i for i, k in enumerate(order) if k in r["label"]), len(order)))
 
 def summary(xs):

@@ -5,10 +5,13 @@
 //! `--variant service`: the calls go through one generated client on
 //! `MilvusConnection::service()` instead (the interceptor, without `get_version`'s deadline),
 //! to tell the interceptor's share from the rest. `--variant spec-once`: resolve once, and
-//! time `Connector::connect` alone.
+//! time `Connector::connect` alone. `--variant pooled`: the connector has a `ChannelPool`
+//! (as the registry's transport does) and one connection stays open, so each timed connect
+//! is another alias on the shared channel: `resolve()` and its own `Connect` handshake, no
+//! TCP or HTTP/2 set-up.
 
 use conn_config::ConnectArgs;
-use conn_transport_tonic::Connector;
+use conn_transport_tonic::{ChannelPool, Connector};
 use conn_transport_tonic::proto::milvus::GetVersionRequest;
 use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use milvus_conn_compare::{BoxError, Options, Report, time};
@@ -40,6 +43,24 @@ async fn main() -> Result<(), BoxError> {
             connect_ms.push(ms);
             drop(connection);
         }
+    } else if options.variant == "pooled" {
+        let connector = Connector::new().channel_pool(ChannelPool::new());
+        let resolve = || {
+            ConnectArgs::new()
+                .uri(options.uri.as_str())
+                .token(options.token.as_str())
+                .resolve()
+        };
+        let _holder = connector.connect(&resolve()?).await?;
+        for _ in 0..options.iterations {
+            let (ms, connection) =
+                time(|| async { Ok(connector.connect(&resolve()?).await?) }).await?;
+            connect_ms.push(ms);
+            drop(connection);
+        }
+        if connector.pool().map(ChannelPool::len) != Some(1) {
+            return Err("the pooled connects did not share one channel".into());
+        }
     } else {
         for _ in 0..options.iterations {
             let (ms, connection) = time(|| connect(&options)).await?;
@@ -54,7 +75,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let mut get_version_ms = Vec::with_capacity(options.iterations);
     match options.variant.as_str() {
-        "default" | "spec-once" => {
+        "default" | "spec-once" | "pooled" => {
             for _ in 0..options.iterations {
                 let (ms, _) = time(|| async { Ok(connection.get_version().await?) }).await?;
                 get_version_ms.push(ms);
