@@ -264,6 +264,12 @@ impl UriParts {
         let userinfo = SEPARATORS[usize::from(self.separator) % SEPARATORS.len()] == "://"
             && !scheme.is_empty()
             && !scheme.eq_ignore_ascii_case("unix");
+        if !userinfo && split_uri_password(&s, false).0.is_some() {
+            // The parts wrote a `scheme://user:password@` of their own (a user or password
+            // that starts with `//` after a scheme and no separator): the value is that URI,
+            // read as any URI is (bug 11 of fuzz/README.md was this case misread).
+            return (s, None, false);
+        }
         (s, self.password.clone(), userinfo)
     }
 }
@@ -711,6 +717,25 @@ fn oracle_case(json: &serde_json::Value) -> Case {
         env,
         dotenv,
         secrets: s,
+    }
+}
+
+/// What a `resolve` input decodes to (the structured input, or the oracle case's JSON), and
+/// the values rendered from it with their classification, for reading a crash input:
+/// `cargo run --example show -- fuzz/artifacts/resolve/crash-…`.
+pub fn describe_resolve_input(data: &[u8]) -> String {
+    if data.first() == Some(&b'{') {
+        return String::from_utf8_lossy(data).into_owned();
+    }
+    match Input::arbitrary_take_rest(Unstructured::new(data)) {
+        Ok(input) => {
+            let case = input.case();
+            format!(
+                "{input:#?}\n\nexplicit: {:?}\nstored: {:?}\nenv: {:?}\n.env: {:?}\nsecrets: {:#?}",
+                case.args, case.stored, case.env, case.dotenv, case.secrets
+            )
+        }
+        Err(e) => format!("not an input: {e}"),
     }
 }
 

@@ -207,3 +207,23 @@ fn bug_10_debug_hides_a_password_after_a_scheme_without_slashes() {
     assert!(!text.contains("S3cr3tQzX"), "{text}");
     assert_eq!(text, r#"ConnectArgs { uri: "http:<redacted>@h:19530" }"#);
 }
+
+/// Bug 11 (found by the `resolve` target's long session; a bug of the target's bookkeeping,
+/// not of conn-config): parts rendered as `hTTpS` + no separator + `:` + a password
+/// starting with `//` make a real `scheme://user:password@` URI, whose user the target
+/// took for part of a password. `Debug` was right to show the user and hide only the
+/// password; this pins that reading, and the target now classifies such a value as the URI
+/// it is.
+#[test]
+fn bug_11_a_uri_written_by_its_parts_shows_its_user_and_hides_its_password() {
+    let uri = r#"hTTpS://}kwargsQzX"o:{"aliasS3cr3t@http://localhost:19530/my.db/ri/":"hp4439541""#;
+    let args = ConnectArgs::new().uri(uri);
+    let text = format!("{args:?}");
+    assert!(!text.contains("aliasS3cr3t"), "{text}");
+    assert!(text.contains(r#"}kwargsQzX\"o:<redacted>@http://localhost"#), "{text}");
+    let (password, public) = conn_config::invariants::split_uri_password(uri, false);
+    assert_eq!(password, Some(r#"{"aliasS3cr3t"#));
+    assert!(public.contains("}kwargsQzX"));
+    let result = args.resolve_isolated();
+    check_resolution(&result, &[r#"{"aliasS3cr3t"#]);
+}
