@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use arbitrary::{Arbitrary, Unstructured};
 use conn_config::invariants::{
     DotEnvLineKind, check_args_redacted, check_dotenv_error_lines, check_dotenv_origin_lines,
-    check_resolution, checkable_secrets, split_uri_password,
+    check_resolution, checkable_secrets, split_uri_password, uri_scheme,
 };
 use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, Error, Errors, MapEnv, Resolver};
 
@@ -264,10 +264,11 @@ impl UriParts {
         let userinfo = SEPARATORS[usize::from(self.separator) % SEPARATORS.len()] == "://"
             && !scheme.is_empty()
             && !scheme.eq_ignore_ascii_case("unix");
-        if !userinfo && split_uri_password(&s, false).0.is_some() {
-            // The parts wrote a `scheme://user:password@` of their own (a user or password
-            // that starts with `//` after a scheme and no separator): the value is that URI,
-            // read as any URI is (bug 11 of fuzz/README.md was this case misread).
+        if !userinfo && uri_scheme(&s).is_some() {
+            // The parts wrote a `scheme://` of their own (a user or password that starts
+            // with `//` after a scheme and no separator): the value is a URI, whose userinfo
+            // (a user alone, or `user:password`) is read as any URI's is (bugs 11 and 12 of
+            // fuzz/README.md were this case misread).
             return (s, None, false);
         }
         (s, self.password.clone(), userinfo)

@@ -69,6 +69,25 @@ pub fn checkable_secrets<'a>(secrets: &[&'a str], public: &[&str]) -> Vec<&'a st
         .collect()
 }
 
+/// The scheme of a value that starts with `scheme://`, as [`split_uri_password`] reads it: a
+/// letter, then letters, digits, `+`, `-` or `.` (RFC 3986), other than `unix`. `None` for
+/// anything else, which is a path or not a URI, and so has no userinfo.
+///
+/// ```
+/// use conn_config::invariants::uri_scheme;
+/// assert_eq!(uri_scheme("hTTpS://u@h"), Some("hTTpS"));
+/// assert_eq!(uri_scheme("unix://u:p@h"), None);
+/// assert_eq!(uri_scheme("http:u:p@h"), None);
+/// ```
+pub fn uri_scheme(uri: &str) -> Option<&str> {
+    let scheme = &uri[..uri.find("://")?];
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !scheme.eq_ignore_ascii_case("unix");
+    valid.then_some(scheme)
+}
+
 /// Splits a URI into the password of its userinfo, as written, and everything else.
 ///
 /// Only a value that starts with a scheme (RFC 3986: a letter, then letters, digits, `+`,
@@ -89,14 +108,7 @@ pub fn checkable_secrets<'a>(secrets: &[&'a str], public: &[&str]) -> Vec<&'a st
 /// assert_eq!(split_uri_password("a%b://u:p@h.db", false).0, None);
 /// ```
 pub fn split_uri_password(uri: &str, through_query: bool) -> (Option<&str>, String) {
-    let scheme_end = uri.find("://");
-    let is_scheme = |s: &str| {
-        let mut chars = s.chars();
-        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-            && !s.eq_ignore_ascii_case("unix")
-    };
-    let Some(start) = scheme_end.filter(|&i| is_scheme(&uri[..i])).map(|i| i + 3) else {
+    let Some(start) = uri_scheme(uri).map(|scheme| scheme.len() + 3) else {
         return (None, uri.to_owned());
     };
     let rest = &uri[start..];

@@ -220,10 +220,30 @@ fn bug_11_a_uri_written_by_its_parts_shows_its_user_and_hides_its_password() {
     let args = ConnectArgs::new().uri(uri);
     let text = format!("{args:?}");
     assert!(!text.contains("aliasS3cr3t"), "{text}");
-    assert!(text.contains(r#"}kwargsQzX\"o:<redacted>@http://localhost"#), "{text}");
+    assert!(
+        text.contains(r#"}kwargsQzX\"o:<redacted>@http://localhost"#),
+        "{text}"
+    );
     let (password, public) = conn_config::invariants::split_uri_password(uri, false);
     assert_eq!(password, Some(r#"{"aliasS3cr3t"#));
     assert!(public.contains("}kwargsQzX"));
     let result = args.resolve_isolated();
     check_resolution(&result, &[r#"{"aliasS3cr3t"#]);
+}
+
+/// Bug 12 (found by the `resolve` target's long session after the fix of bug 11; again the
+/// target's bookkeeping): the fix of 11 re-read only values whose userinfo holds a `:`.
+/// `hTTpS` + no separator + `:` + `//user` + `@` writes a URI whose userinfo is a user
+/// alone, with no password: `Debug` shows it, as it shows any user name.
+#[test]
+fn bug_12_a_uri_written_by_its_parts_with_a_user_alone_shows_it() {
+    let uri = "hTTpS://}kQzX%23{\"na}))\"a\"iu\0,\"\u{1}tp977@:";
+    let text = format!("{:?}", ConnectArgs::new().uri(uri));
+    assert!(text.contains("}kQzX%23{"), "{text}");
+    assert_eq!(conn_config::invariants::uri_scheme(uri), Some("hTTpS"));
+    assert_eq!(
+        conn_config::invariants::split_uri_password(uri, false).0,
+        None
+    );
+    check_resolution(&ConnectArgs::new().uri(uri).resolve_isolated(), &[]);
 }
