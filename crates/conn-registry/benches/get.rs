@@ -3,13 +3,16 @@
 //! - `get/…`: one thread, ns per look-up: a hit with the handle the tonic transport hands
 //!   out (`Arc<MilvusConnection>`, connected to an in-process server), a hit with a plain
 //!   `Arc` handle, a hit with a handle whose clone is free (the registry's own cost), a
-//!   miss, and the same hits through a `Reader`.
+//!   miss, and the same hits through a `Reader` (`get`, and `get_ref`, which borrows the
+//!   handle instead of cloning it).
 //! - `readers/…`: throughput with one and with two threads looking up the same alias at
 //!   once (elements = look-ups). Two readers should give close to twice the throughput of
 //!   one: `get` takes no lock and writes no shared memory of the registry's.
 //!   `readers/control/…` runs the same threads on work that shares nothing at all (a
 //!   thread-local xorshift): how well this machine scales to two threads right now. Compare
 //!   each scaling with the control's; on a busy or throttled machine neither reaches 2x.
+//!   Cloning one `Arc` handle from two threads makes them take turns on its count, so
+//!   `tonic/2` and `reader_tonic/2` cannot scale; `reader_ref_tonic/…` borrows instead.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -101,12 +104,14 @@ fn parallel_gets<T: Transport>(
     })
 }
 
-/// As [`parallel_gets`], each thread with its own [`conn_registry::Reader`].
+/// As [`parallel_gets`], each thread with its own [`conn_registry::Reader`]: `get`, or
+/// `get_ref` when `by_ref`.
 fn parallel_reader_gets<T: Transport>(
     reg: &Registry<T, MapEnv>,
     alias: &str,
     threads: usize,
     iters: u64,
+    by_ref: bool,
 ) -> Duration {
     let start = Barrier::new(threads + 1);
     std::thread::scope(|s| {
@@ -117,7 +122,11 @@ fn parallel_reader_gets<T: Transport>(
                 s.spawn(move || {
                     start.wait();
                     for _ in 0..iters {
-                        black_box(reader.get(black_box(alias)));
+                        if by_ref {
+                            black_box(reader.get_ref(black_box(alias)));
+                        } else {
+                            black_box(reader.get(black_box(alias)));
+                        }
                     }
                 })
             })
@@ -186,6 +195,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("reader_hit_tonic", |b| {
         b.iter(|| black_box(reader.get(black_box("analytics"))))
     });
+    g.bench_function("reader_ref_hit_tonic", |b| {
+        b.iter(|| {
+            black_box(reader.get_ref(black_box("analytics")));
+        })
+    });
     let mut reader = free.reader();
     g.bench_function("reader_hit_free_clone", |b| {
         b.iter(|| black_box(reader.get(black_box("analytics"))))
@@ -202,10 +216,13 @@ fn bench(c: &mut Criterion) {
             b.iter_custom(|iters| parallel_gets(&free, "analytics", threads, iters))
         });
         g.bench_function(format!("reader_free_clone/{threads}"), |b| {
-            b.iter_custom(|iters| parallel_reader_gets(&free, "analytics", threads, iters))
+            b.iter_custom(|iters| parallel_reader_gets(&free, "analytics", threads, iters, false))
         });
         g.bench_function(format!("reader_tonic/{threads}"), |b| {
-            b.iter_custom(|iters| parallel_reader_gets(&tonic, "analytics", threads, iters))
+            b.iter_custom(|iters| parallel_reader_gets(&tonic, "analytics", threads, iters, false))
+        });
+        g.bench_function(format!("reader_ref_tonic/{threads}"), |b| {
+            b.iter_custom(|iters| parallel_reader_gets(&tonic, "analytics", threads, iters, true))
         });
         g.bench_function(format!("control/{threads}"), |b| {
             b.iter_custom(|iters| control(threads, iters))

@@ -487,6 +487,36 @@ impl<C: Clone> Reader<C> {
         self.cache.load().get(trim(alias)).cloned()
     }
 
+    /// The alias's live connection, borrowed from the reader's snapshot, `None` when it is
+    /// not connected. Unlike [`Reader::get`] it does not clone the handle, so it touches no
+    /// reference count: readers on different threads looking up the same connection share
+    /// no written cache line (cloning one `Arc` from two threads makes them take turns on
+    /// its count). The borrow ends before the reader's next look-up.
+    ///
+    /// ```
+    /// # use conn_config::{ConnectArgs, ConnectionSpec, Resolver};
+    /// # use conn_registry::{Registry, Transport};
+    /// # struct Echo;
+    /// # impl Transport for Echo {
+    /// #     type Connection = std::sync::Arc<str>;
+    /// #     type Error = std::io::Error;
+    /// #     async fn connect(&self, spec: &ConnectionSpec) -> Result<Self::Connection, Self::Error> {
+    /// #         Ok(spec.target().address().into())
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let registry = Registry::with_resolver(Echo, Resolver::isolated());
+    /// registry.connect("a", ConnectArgs::new().uri("http://a:1")).await?;
+    /// let mut reader = registry.reader();
+    /// let len = reader.get_ref("a").map(|conn| conn.len());
+    /// assert_eq!(len, Some(3));
+    /// # Ok(()) }
+    /// ```
+    pub fn get_ref(&mut self, alias: &str) -> Option<&C> {
+        self.cache.load().get(trim(alias))
+    }
+
     /// Whether the alias is connected; as [`Registry::has_connection`].
     pub fn has_connection(&mut self, alias: &str) -> bool {
         self.cache.load().contains_key(trim(alias))

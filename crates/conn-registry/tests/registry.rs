@@ -332,9 +332,14 @@ async fn reader_follows_changes_and_lets_go_of_old_snapshots() {
         .expect("connects");
     assert_eq!(reader.get("a"), Some(conn.clone()));
     assert!(reader.has_connection("a"));
+    // get_ref borrows: no handle is made.
+    let before = conn.handles();
+    assert_eq!(reader.get_ref(" a "), Some(&conn));
+    assert_eq!(conn.handles(), before);
     reg.disconnect("a").await;
     // Held: ours, and the one in the snapshot the reader last used.
     assert_eq!(conn.handles(), 2);
+    assert!(reader.get_ref("a").is_none());
     assert!(reader.get("a").is_none());
     assert!(!reader.has_connection("a"));
     assert_eq!(conn.handles(), 1, "the old snapshot is gone");
