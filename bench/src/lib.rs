@@ -221,14 +221,7 @@ impl conn_transport_tonic::test_server::server::milvus_service_server::MilvusSer
 
 /// The arguments for a [`FastServer`], as [`args`] makes them for a [`TestServer`].
 pub fn fast_args(server: &FastServer, pki: Option<&Pki>) -> ConnectArgs {
-    let args = ConnectArgs::new()
-        .uri(server.uri())
-        .token(TOKEN)
-        .timeout(Duration::from_secs(10));
-    match pki {
-        Some(pki) => args.ca_pem_path(pki.ca_path()),
-        None => args,
-    }
+    args_for(server.uri(), pki)
 }
 
 /// The floor's endpoint for a [`FastServer`] (see [`floor_endpoint`]).
@@ -237,7 +230,27 @@ pub fn fast_args(server: &FastServer, pki: Option<&Pki>) -> ConnectArgs {
 ///
 /// When the URI or the TLS configuration is refused.
 pub fn fast_floor_endpoint(server: &FastServer, pki: Option<&Pki>) -> Result<Endpoint, BoxError> {
-    let endpoint = Endpoint::from_shared(server.uri().to_owned())?.tcp_nodelay(true);
+    endpoint_for(server.uri().to_owned(), pki)
+}
+
+/// The arguments for `server`, with a token and (for a TLS server) `pki`'s CA.
+pub fn args(server: &TestServer, pki: Option<&Pki>) -> ConnectArgs {
+    args_for(&server.uri(), pki)
+}
+
+fn args_for(uri: &str, pki: Option<&Pki>) -> ConnectArgs {
+    let args = ConnectArgs::new()
+        .uri(uri)
+        .token(TOKEN)
+        .timeout(Duration::from_secs(10));
+    match pki {
+        Some(pki) => args.ca_pem_path(pki.ca_path()),
+        None => args,
+    }
+}
+
+fn endpoint_for(uri: String, pki: Option<&Pki>) -> Result<Endpoint, BoxError> {
+    let endpoint = Endpoint::from_shared(uri)?.tcp_nodelay(true);
     Ok(match pki {
         Some(pki) => endpoint.tls_config(
             ClientTlsConfig::new()
@@ -246,18 +259,6 @@ pub fn fast_floor_endpoint(server: &FastServer, pki: Option<&Pki>) -> Result<End
         )?,
         None => endpoint,
     })
-}
-
-/// The arguments for `server`, with a token and (for a TLS server) `pki`'s CA.
-pub fn args(server: &TestServer, pki: Option<&Pki>) -> ConnectArgs {
-    let args = ConnectArgs::new()
-        .uri(server.uri())
-        .token(TOKEN)
-        .timeout(Duration::from_secs(10));
-    match pki {
-        Some(pki) => args.ca_pem_path(pki.ca_path()),
-        None => args,
-    }
 }
 
 /// [`args`] resolved without reading the environment or a `.env` file.
@@ -276,15 +277,7 @@ pub fn spec(server: &TestServer, pki: Option<&Pki>) -> Result<ConnectionSpec, Bo
 ///
 /// When the URI or the TLS configuration is refused.
 pub fn floor_endpoint(server: &TestServer, pki: Option<&Pki>) -> Result<Endpoint, BoxError> {
-    let endpoint = Endpoint::from_shared(server.uri())?.tcp_nodelay(true);
-    Ok(match pki {
-        Some(pki) => endpoint.tls_config(
-            ClientTlsConfig::new()
-                .ca_certificate(Certificate::from_pem(&pki.ca_pem))
-                .domain_name("127.0.0.1"),
-        )?,
-        None => endpoint,
-    })
+    endpoint_for(server.uri(), pki)
 }
 
 /// The floor of a handshaken connection: a new channel, then one `Connect` RPC with a
