@@ -100,14 +100,14 @@ pub(crate) struct PooledChannel {
 
 /// What makes two specs open the same channel. Its TLS part holds the material as read
 /// (DER), compared byte for byte; it has no `Debug`, so it cannot be printed.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 pub(crate) struct ChannelKey {
     pub(crate) target: KeyTarget,
     pub(crate) connect_timeout: Duration,
     pub(crate) tls: Option<TlsKey>,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 pub(crate) enum KeyTarget {
     /// `host:port` as the requests' authority.
     Tcp(String),
@@ -116,7 +116,7 @@ pub(crate) enum KeyTarget {
 }
 
 /// The TLS side of a channel's identity.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 pub(crate) struct TlsKey {
     /// The name the server's certificate is checked against.
     pub(crate) server_name: String,
