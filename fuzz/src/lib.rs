@@ -297,27 +297,25 @@ impl Secrets {
         self.public.push(rest);
     }
 
-    /// The secrets to look for in specs and errors.
+    /// The secrets to look for in specs and errors, where path passwords may show.
     fn checkable(&self) -> Vec<&str> {
-        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        let public: Vec<&str> = self
-            .public
-            .iter()
-            .chain(&self.path_passwords)
-            .map(String::as_str)
-            .collect();
-        checkable_secrets(&secrets, &public)
+        self.checkable_where(false)
     }
 
-    /// The secrets to look for in `Debug` of the arguments.
+    /// The secrets to look for in `Debug` of the arguments, which hides path passwords too.
     fn checkable_in_args(&self) -> Vec<&str> {
-        let secrets: Vec<&str> = self
-            .secrets
-            .iter()
-            .chain(&self.path_passwords)
-            .map(String::as_str)
-            .collect();
-        let public: Vec<&str> = self.public.iter().map(String::as_str).collect();
+        self.checkable_where(true)
+    }
+
+    fn checkable_where(&self, path_passwords_hidden: bool) -> Vec<&str> {
+        let mut secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        let mut public: Vec<&str> = self.public.iter().map(String::as_str).collect();
+        let paths = self.path_passwords.iter().map(String::as_str);
+        if path_passwords_hidden {
+            secrets.extend(paths);
+        } else {
+            public.extend(paths);
+        }
         checkable_secrets(&secrets, &public)
     }
 }
