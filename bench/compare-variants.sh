@@ -19,6 +19,7 @@ say() { echo "compare-variants: $*" >&2; }
 LOCK=${TMPDIR:-/tmp}/milvus-conn-real-milvus.lock
 exec 9>>"$LOCK"
 flock 9
+export MILVUS_IT_LOCK_HELD=1 # start.sh and stop.sh run under this lock
 MILVUS_PID=
 stop_server() {
   if [ -n "$MILVUS_PID" ]; then bash "$ROOT/tests/milvus/stop.sh" >&2 || true; MILVUS_PID=; fi

@@ -68,6 +68,7 @@ if ! flock -n 9; then
   say "waiting for another process's real Milvus to stop (lock $LOCK)"
   flock 9
 fi
+export MILVUS_IT_LOCK_HELD=1 # start.sh and stop.sh run under this lock
 MILVUS_PID=
 stop_server() {
   if [ -n "$MILVUS_PID" ]; then

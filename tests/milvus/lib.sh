@@ -22,6 +22,20 @@ MILVUS_PKG_VERSION=2.3.5 # keep in step with requirements.txt
 MILVUS_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 log() { echo "milvus-it: $*" >&2; }
+
+# The machine-wide lock the Rust harness takes (tests/src/milvus.rs): only one Milvus runs per
+# machine, so every script that installs into, starts or stops the cache holds it while it works.
+# A caller that holds it already (the harness, bench/compare*.sh) sets MILVUS_IT_LOCK_HELD=1.
+MILVUS_IT_LOCK=${TMPDIR:-/tmp}/milvus-conn-real-milvus.lock
+hold_machine_lock() {
+  [ "${MILVUS_IT_LOCK_HELD:-}" = 1 ] && return 0
+  exec 8>>"$MILVUS_IT_LOCK"
+  if ! flock -n 8; then
+    log "waiting for the machine-wide lock $MILVUS_IT_LOCK (another run is using Milvus)"
+    flock 8
+  fi
+  export MILVUS_IT_LOCK_HELD=1
+}
 die() { echo "milvus-it: error: $*" >&2; exit 1; }
 
 # True when the venv has the pinned server and probe packages.

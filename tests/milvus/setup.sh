@@ -27,6 +27,7 @@ if [ "${1:-}" = --check ]; then
   exit 3
 fi
 [ $# -eq 0 ] || die "usage: $0 [--check]"
+hold_machine_lock
 
 if ! command -v openssl >/dev/null 2>&1; then
   command -v apt-get >/dev/null 2>&1 || die "openssl is missing and there is no apt-get to install it"

@@ -29,6 +29,7 @@ set -euo pipefail
 
 MODE=${1:-plain}
 case "$MODE" in plain|tls1|tls2) ;; *) die "unknown mode '$MODE' (plain, tls1 or tls2)";; esac
+hold_machine_lock
 setup_done || die "the real-Milvus harness is not set up; run tests/milvus/setup.sh (cache: $MILVUS_CONN_CACHE)"
 
 RUN=$MILVUS_IT_RUN_DIR
@@ -59,7 +60,7 @@ METRICS_PORT=$(sed -n 's/^MILVUS_IT_METRICS_PORT=//p' "$RUN/ports.txt")
 T0=$(date +%s%N)
 cd "$HOME_DIR" # milvus reads ./configs/milvus.yaml
 DEPLOY_MODE=STANDALONE METRICS_PORT=$METRICS_PORT LD_LIBRARY_PATH="$BIN${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-  "$BIN/milvus" run standalone > "$HOME_DIR/logs/stdout.log" 2>&1 < /dev/null &
+  "$BIN/milvus" run standalone > "$HOME_DIR/logs/stdout.log" 2>&1 < /dev/null 8>&- 9>&- &
 PID=$!
 echo "$PID" > "$RUN/milvus.pid"
 

@@ -8,6 +8,7 @@
 # gone. Never kills by name; a PID that no longer belongs to our Milvus binary is left alone.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+hold_machine_lock
 
 PIDFILE=$MILVUS_IT_RUN_DIR/milvus.pid
 rm -f "$MILVUS_IT_RUN_DIR/server.env"

@@ -572,6 +572,8 @@ fn run(script: &Path, args: &[&str]) -> Result<Output, HarnessError> {
     Command::new("bash")
         .arg(script)
         .args(args.iter().map(OsStr::new))
+        // The caller holds the machine-wide lock (`MachineLock`); the scripts take it otherwise.
+        .env("MILVUS_IT_LOCK_HELD", "1")
         .stdin(Stdio::null())
         .output()
         .map_err(|source| HarnessError::Spawn {
