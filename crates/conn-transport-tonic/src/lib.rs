@@ -61,11 +61,12 @@ pub use connect::{
     Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION, Handshake, Health, KEEPALIVE_INTERVAL,
     KEEPALIVE_TIMEOUT, MilvusConnection, MilvusService, connect, connect_lazy,
 };
-pub use error::{BoxError, Error, ErrorKind, TlsFileField, TlsProblem};
+pub use error::{BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
 pub use pool::ChannelPool;
 pub use proto::common::{ClientInfo, ServerInfo};
 pub use proto::milvus::QuotaState;
+pub use tls::MAX_TLS_FILE_SIZE;
 
 /// The few Milvus protobuf messages this crate uses (`Connect`, `GetVersion`,
 /// `CheckHealth`, `common.Status`), compiled from this crate's own minimal `.proto` files
