@@ -187,7 +187,9 @@ impl Connector {
         let material = match (spec.target(), spec.security().tls()) {
             // The unsupported target is reported by `prepare`, before any file is read.
             (Target::Lite(_), _) | (_, None) => None,
-            (_, Some(tls)) => Some(crate::tls::load_by(tls, deadline, spec.timeout()).await?),
+            (target, Some(tls)) => {
+                Some(crate::tls::load_by(tls, &target.address(), deadline, spec.timeout()).await?)
+            }
         };
         let mut prepared = prepare(spec, self.pool.is_some(), material)?;
         let span = prepared.span("milvus.connect");
@@ -752,7 +754,7 @@ fn prepare(
         Some(tls) => {
             let material = match material {
                 Some(material) => material,
-                None => crate::tls::load_within(tls, timeout)?,
+                None => crate::tls::load_within(tls, &address, timeout)?,
             };
             #[cfg(feature = "_tls")]
             {

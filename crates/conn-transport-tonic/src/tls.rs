@@ -64,6 +64,9 @@ pub(crate) struct TlsMaterial {
     /// The client certificate chain and its key.
     #[cfg_attr(not(feature = "_tls"), allow(dead_code))]
     identity: Option<(Vec<Certificate>, PrivateKey)>,
+    /// The platform's root certificates, when there are no CA files.
+    #[cfg(feature = "_tls")]
+    roots: Option<rustls::RootCertStore>,
 }
 
 #[cfg(feature = "_tls")]
@@ -200,14 +203,55 @@ fn read_files(files: &[TlsFile], at: &AtomicUsize) -> Contents {
 /// The reader: [`read_files`], or a stand-in in the tests.
 type Reader = fn(&[TlsFile], &AtomicUsize) -> Contents;
 
+/// The value of [`Reading::at`] while the platform's root certificates are loaded.
+const AT_ROOTS: usize = usize::MAX;
+
+/// The platform's root certificates, loaded when the spec names no CA file.
+#[cfg(feature = "_tls")]
+type Roots = Option<Result<rustls::RootCertStore, Error>>;
+#[cfg(not(feature = "_tls"))]
+type Roots = Option<std::convert::Infallible>;
+
+/// What the reading thread produces.
+struct Loaded {
+    contents: Vec<Vec<u8>>,
+    #[cfg_attr(not(feature = "_tls"), allow(dead_code))]
+    roots: Roots,
+}
+
+/// Reads the files, then (when `roots_for` gives the address) loads the platform's root
+/// certificates: rustls-native-certs reads the OS store, or the files `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` name, which are as able to block as the spec's own files.
+fn read_all(
+    files: &[TlsFile],
+    at: &AtomicUsize,
+    read: Reader,
+    roots_for: Option<&str>,
+) -> Result<Loaded, Error> {
+    let contents = read(files, at)?;
+    #[cfg(feature = "_tls")]
+    let roots = roots_for.map(|address| {
+        at.store(AT_ROOTS, Ordering::Relaxed);
+        platform_roots(address)
+    });
+    #[cfg(not(feature = "_tls"))]
+    let roots = {
+        let _ = roots_for;
+        None
+    };
+    Ok(Loaded { contents, roots })
+}
+
 /// Files being read on a thread of their own.
 struct Reading {
     files: Arc<[TlsFile]>,
+    /// The index of the file being read, or [`AT_ROOTS`].
     at: Arc<AtomicUsize>,
+    address: String,
 }
 
 impl Reading {
-    /// Starts `read` on a new thread, which hands the result to `done`.
+    /// Starts reading on a new thread, which hands the result to `done`.
     ///
     /// A detached thread, not Tokio's blocking pool: a read stuck in the kernel (a hung
     /// network file system) cannot be cancelled, and a runtime waits for its blocking tasks
@@ -216,16 +260,18 @@ impl Reading {
     /// thread per TLS connect is cheap beside the TLS handshake. If no thread can be
     /// started, the files are read on this thread (still type-checked and size-capped).
     fn start(
-        files: Vec<TlsFile>,
+        tls: &TlsSpec,
+        address: &str,
         read: Reader,
-        done: impl FnOnce(Contents) + Send + 'static,
+        done: impl FnOnce(Result<Loaded, Error>) + Send + 'static,
     ) -> Reading {
-        let files: Arc<[TlsFile]> = files.into();
+        let files: Arc<[TlsFile]> = files(tls).into();
         let at = Arc::new(AtomicUsize::new(0));
+        let roots_for = tls.ca_files().is_empty().then(|| address.to_owned());
         let (files2, at2) = (files.clone(), at.clone());
         // The closure is kept aside so that a failed spawn can still run it here.
         let job = Arc::new(std::sync::Mutex::new(Some(move || {
-            done(read(&files2, &at2))
+            done(read_all(&files2, &at2, read, roots_for.as_deref()));
         })));
         let job2 = job.clone();
         let spawned = std::thread::Builder::new()
@@ -237,32 +283,55 @@ impl Reading {
                 f();
             }
         }
-        Reading { files, at }
+        Reading {
+            files,
+            at,
+            address: address.to_owned(),
+        }
     }
 
-    /// The file being read (or the last one).
-    fn current(&self) -> &TlsFile {
-        let i = self.at.load(Ordering::Relaxed);
-        &self.files[i.min(self.files.len().saturating_sub(1))]
+    /// The file being read (or the last one); `None` while loading the platform's roots.
+    fn current(&self) -> Option<&TlsFile> {
+        match self.at.load(Ordering::Relaxed) {
+            AT_ROOTS => None,
+            i => self.files.get(i).or(self.files.last()),
+        }
     }
 
     /// The error when the time ran out: it names the file being read.
     fn timed_out(&self, timeout: Duration) -> Error {
-        let file = self.current();
-        Error::FileReadTimedOut {
-            field: file.field,
-            path: file.path.clone(),
-            timeout,
+        match self.current() {
+            Some(file) => Error::FileReadTimedOut {
+                field: file.field,
+                path: file.path.clone(),
+                timeout,
+            },
+            None => self.roots_failed(format!(
+                "the platform's root certificates (the os store, or SSL_CERT_FILE / SSL_CERT_DIR) were not loaded within the timeout of {}",
+                humantime::format_duration(timeout)
+            )),
         }
     }
 
     /// The error when the reader stopped without a result (it panicked; it does not).
     fn stopped(&self) -> Error {
-        let file = self.current();
-        Error::FileUnreadable {
-            field: file.field,
-            path: file.path.clone(),
-            source: std::io::Error::other("the thread reading the file stopped"),
+        match self.current() {
+            Some(file) => Error::FileUnreadable {
+                field: file.field,
+                path: file.path.clone(),
+                source: std::io::Error::other("the thread reading the file stopped"),
+            },
+            None => self.roots_failed(
+                "the thread loading the platform's root certificates stopped".to_owned(),
+            ),
+        }
+    }
+
+    fn roots_failed(&self, reason: String) -> Error {
+        Error::TlsUnavailable {
+            address: self.address.clone(),
+            reason,
+            source: None,
         }
     }
 }
@@ -276,32 +345,31 @@ fn take<F>(job: &std::sync::Mutex<Option<F>>) -> Option<F> {
 
 /// Reads every file the spec names, by `deadline`, and checks each holds what it should,
 /// so that a missing or wrong file is reported, naming the file and the setting, before
-/// anything is sent. `timeout` is only for the error's text.
+/// anything is sent. Without CA files, loads the platform's roots too, by the same
+/// deadline. `address` and `timeout` are for the errors' text.
 pub(crate) async fn load_by(
     tls: &TlsSpec,
+    address: &str,
     deadline: tokio::time::Instant,
     timeout: Duration,
 ) -> Result<TlsMaterial, Error> {
-    load_by_with(tls, deadline, timeout, read_files).await
+    load_by_with(tls, address, deadline, timeout, read_files).await
 }
 
 async fn load_by_with(
     tls: &TlsSpec,
+    address: &str,
     deadline: tokio::time::Instant,
     timeout: Duration,
     read: Reader,
 ) -> Result<TlsMaterial, Error> {
-    let files = files(tls);
-    if files.is_empty() {
-        return parse(tls, Vec::new());
-    }
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let reading = Reading::start(files, read, move |contents| {
+    let reading = Reading::start(tls, address, read, move |loaded| {
         // The receiver is gone when the deadline passed first; nothing to do then.
-        let _ = tx.send(contents);
+        let _ = tx.send(loaded);
     });
     match tokio::time::timeout_at(deadline, rx).await {
-        Ok(Ok(contents)) => parse(tls, contents?),
+        Ok(Ok(loaded)) => parse(tls, loaded?),
         Ok(Err(_)) => Err(reading.stopped()),
         Err(_) => Err(reading.timed_out(timeout)),
     }
@@ -309,31 +377,36 @@ async fn load_by_with(
 
 /// As [`load_by`], blocking this thread for at most `timeout` (for the synchronous
 /// [`connect_lazy`](crate::Connector::connect_lazy)).
-pub(crate) fn load_within(tls: &TlsSpec, timeout: Duration) -> Result<TlsMaterial, Error> {
-    load_within_with(tls, timeout, read_files)
+pub(crate) fn load_within(
+    tls: &TlsSpec,
+    address: &str,
+    timeout: Duration,
+) -> Result<TlsMaterial, Error> {
+    load_within_with(tls, address, timeout, read_files)
 }
 
-fn load_within_with(tls: &TlsSpec, timeout: Duration, read: Reader) -> Result<TlsMaterial, Error> {
-    let files = files(tls);
-    if files.is_empty() {
-        return parse(tls, Vec::new());
-    }
+fn load_within_with(
+    tls: &TlsSpec,
+    address: &str,
+    timeout: Duration,
+    read: Reader,
+) -> Result<TlsMaterial, Error> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let reading = Reading::start(files, read, move |contents| {
-        let _ = tx.send(contents);
+    let reading = Reading::start(tls, address, read, move |loaded| {
+        let _ = tx.send(loaded);
     });
     // recv_timeout blocks without a deadline when `timeout` is too large to add to now.
     match rx.recv_timeout(timeout) {
-        Ok(contents) => parse(tls, contents?),
+        Ok(loaded) => parse(tls, loaded?),
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(reading.stopped()),
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(reading.timed_out(timeout)),
     }
 }
 
 /// Checks the files' contents (in the order of [`files`]) and builds the material.
-fn parse(tls: &TlsSpec, contents: Vec<Vec<u8>>) -> Result<TlsMaterial, Error> {
+fn parse(tls: &TlsSpec, loaded: Loaded) -> Result<TlsMaterial, Error> {
     let files = files(tls);
-    let mut contents = files.iter().zip(contents);
+    let mut contents = files.iter().zip(loaded.contents);
     let mut cas = Vec::with_capacity(tls.ca_files().len());
     for _ in tls.ca_files() {
         let Some((file, pem)) = contents.next() else {
@@ -357,7 +430,12 @@ fn parse(tls: &TlsSpec, contents: Vec<Vec<u8>>) -> Result<TlsMaterial, Error> {
         }
         _ => None,
     };
-    Ok(TlsMaterial { cas, identity })
+    Ok(TlsMaterial {
+        cas,
+        identity,
+        #[cfg(feature = "_tls")]
+        roots: loaded.roots.transpose()?,
+    })
 }
 
 /// The certificates of a PEM file; `None` when there are none or one is malformed.
@@ -503,7 +581,11 @@ impl TlsConnector {
                 )
             })?;
         let builder = if material.cas.is_empty() {
-            builder.with_root_certificates(platform_roots(address)?)
+            let roots = match material.roots {
+                Some(roots) => roots,
+                None => platform_roots(address)?,
+            };
+            builder.with_root_certificates(roots)
         } else {
             let verifier = ServerPemVerifier::new(&material.cas, provider, address)?;
             builder
@@ -869,6 +951,7 @@ mod tests {
             Duration::from_secs(5),
             load_by_with(
                 tls,
+                "127.0.0.1:1",
                 crate::connect::deadline_after(timeout),
                 timeout,
                 hangs_in_the_second_file,
@@ -891,7 +974,8 @@ mod tests {
         let tls = spec.security().tls().unwrap();
         let timeout = Duration::from_millis(200);
         let start = Instant::now();
-        let err = load_within_with(tls, timeout, hangs_in_the_second_file).unwrap_err();
+        let err =
+            load_within_with(tls, "127.0.0.1:1", timeout, hangs_in_the_second_file).unwrap_err();
         assert!(
             start.elapsed() < Duration::from_secs(3),
             "{:?}",
@@ -904,8 +988,12 @@ mod tests {
     fn the_error_of_the_first_bad_file_is_returned() {
         // The real reader: the first file is missing, the second is never opened.
         let spec = two_ca_files();
-        let err =
-            super::load_within(spec.security().tls().unwrap(), Duration::from_secs(5)).unwrap_err();
+        let err = super::load_within(
+            spec.security().tls().unwrap(),
+            "127.0.0.1:1",
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
         assert!(
             matches!(
                 &err,

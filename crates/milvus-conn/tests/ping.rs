@@ -846,3 +846,30 @@ fn enormous_timeouts_never_panic() {
     );
     assert!(matches!(run.code, 2 | 3), "{run:#?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn platform_roots_that_block_end_at_the_timeout() {
+    // Without a CA file, rustls-native-certs reads the file SSL_CERT_FILE names: a FIFO
+    // there blocked forever. The roots are loaded within the connect deadline (the thread
+    // left reading does not keep the process).
+    let dir = Dir::new();
+    let fifo = dir.path.join("roots.fifo");
+    mkfifo(&fifo);
+    let fifo = fifo.display().to_string();
+    let start = std::time::Instant::now();
+    let run = ping(
+        &dir,
+        &[("SSL_CERT_FILE", &fifo)],
+        &["--uri", "https://127.0.0.1:1", "--timeout", "1"],
+    );
+    let elapsed = start.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
+    run.expect_code(4);
+    assert!(
+        run.stderr.contains(
+            "the platform's root certificates (the os store, or SSL_CERT_FILE / SSL_CERT_DIR) were not loaded within the timeout of 1s"
+        ),
+        "{run:#?}"
+    );
+}
