@@ -175,15 +175,24 @@ impl Connector {
     /// # Errors
     ///
     /// Before any network I/O: [`Error::UnsupportedTarget`] (a milvus-lite `.db` path),
-    /// [`Error::FileUnreadable`], [`Error::FileNotPem`], [`Error::ClientIdentity`] (TLS
+    /// [`Error::FileUnreadable`], [`Error::FileNotRegular`], [`Error::FileTooLarge`],
+    /// [`Error::FileReadTimedOut`], [`Error::FileNotPem`], [`Error::ClientIdentity`] (TLS
     /// files), [`Error::TlsUnavailable`]. Then [`Error::Unreachable`], [`Error::TimedOut`],
     /// [`Error::Tls`], [`Error::Authentication`], [`Error::Unimplemented`] (not a Milvus
     /// gRPC port), [`Error::ServerStatus`] (for example an unknown database), or
     /// [`Error::Rpc`].
     pub async fn connect(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
-        let mut prepared = prepare(spec, self.pool.is_some())?;
+        // One deadline for everything: reading the TLS files, TCP, TLS, HTTP/2, `Connect`.
+        let deadline = deadline_after(spec.timeout());
+        let material = match (spec.target(), spec.security().tls()) {
+            // The unsupported target is reported by `prepare`, before any file is read.
+            (Target::Lite(_), _) | (_, None) => None,
+            (target, Some(tls)) => {
+                Some(crate::tls::load_by(tls, &target.address(), deadline, spec.timeout()).await?)
+            }
+        };
+        let mut prepared = prepare(spec, self.pool.is_some(), material)?;
         let span = prepared.span("milvus.connect");
-        let deadline = Instant::now() + spec.timeout();
         async move {
             let (channel, pooled) = match self.pooled(&prepared) {
                 Some(pooled) => (pooled.channel.clone(), Some(pooled)),
@@ -210,15 +219,17 @@ impl Connector {
     /// [`MilvusConnection::get_version`] or [`MilvusConnection::check_health`]. Calls made
     /// through [`MilvusConnection::service`] before that carry no `identifier`.
     ///
-    /// The TLS files are read and checked now.
+    /// The TLS files are read and checked now, blocking the calling thread for at most the
+    /// spec's timeout.
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedTarget`], [`Error::FileUnreadable`], [`Error::FileNotPem`],
+    /// [`Error::UnsupportedTarget`], [`Error::FileUnreadable`], [`Error::FileNotRegular`],
+    /// [`Error::FileTooLarge`], [`Error::FileReadTimedOut`], [`Error::FileNotPem`],
     /// [`Error::ClientIdentity`], [`Error::TlsUnavailable`], and [`Error::NoRuntime`]
     /// outside a Tokio runtime.
     pub fn connect_lazy(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
-        let mut prepared = prepare(spec, self.pool.is_some())?;
+        let mut prepared = prepare(spec, self.pool.is_some(), None)?;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
@@ -444,7 +455,7 @@ impl MilvusConnection {
     ///
     /// As [`Connector::connect`], from [`Error::Unreachable`] on.
     pub async fn handshake(&self) -> Result<&Handshake, Error> {
-        self.handshake_by(Instant::now() + self.info.ctx.timeout)
+        self.handshake_by(deadline_after(self.info.ctx.timeout))
             .await
     }
 
@@ -470,7 +481,9 @@ impl MilvusConnection {
             let mut request = tonic::Request::new(ConnectRequest {
                 client_info: Some(info),
             });
-            request.set_timeout(deadline.saturating_duration_since(Instant::now()));
+            request.set_timeout(grpc_timeout(
+                deadline.saturating_duration_since(Instant::now()),
+            ));
             let response = match timeout_at(deadline, client.connect(request)).await {
                 Err(_) => return Err(ctx.timed_out("Connect")),
                 Ok(Err(status)) => return Err(ctx.status(status, "Connect")),
@@ -503,10 +516,10 @@ impl MilvusConnection {
     pub async fn get_version(&self) -> Result<String, Error> {
         self.handshake().await?;
         let ctx = &self.info.ctx;
-        let deadline = Instant::now() + ctx.timeout;
+        let deadline = deadline_after(ctx.timeout);
         let mut client = MilvusServiceClient::new(self.service());
         let mut request = tonic::Request::new(GetVersionRequest {});
-        request.set_timeout(ctx.timeout);
+        request.set_timeout(grpc_timeout(ctx.timeout));
         let response = match timeout_at(deadline, client.get_version(request)).await {
             Err(_) => return Err(ctx.timed_out("GetVersion")),
             Ok(Err(status)) => return Err(ctx.status(status, "GetVersion")),
@@ -526,10 +539,10 @@ impl MilvusConnection {
     pub async fn check_health(&self) -> Result<Health, Error> {
         self.handshake().await?;
         let ctx = &self.info.ctx;
-        let deadline = Instant::now() + ctx.timeout;
+        let deadline = deadline_after(ctx.timeout);
         let mut client = MilvusServiceClient::new(self.service());
         let mut request = tonic::Request::new(CheckHealthRequest {});
-        request.set_timeout(ctx.timeout);
+        request.set_timeout(grpc_timeout(ctx.timeout));
         let response = match timeout_at(deadline, client.check_health(request)).await {
             Err(_) => return Err(ctx.timed_out("CheckHealth")),
             Ok(Err(status)) => return Err(ctx.status(status, "CheckHealth")),
@@ -648,7 +661,37 @@ fn uri(scheme: &str, authority: &str, address: &str) -> Result<Uri, Error> {
         })
 }
 
-fn prepare(spec: &ConnectionSpec, with_key: bool) -> Result<Prepared, Error> {
+/// The longest `grpc-timeout` tonic can send: the header holds at most 8 digits, and its
+/// largest unit is the hour, so 99,999,999 hours (about 11,400 years). tonic panics ("duration
+/// is unrealistically large") on a longer timeout when it writes the header.
+pub(crate) const MAX_GRPC_TIMEOUT: Duration = Duration::from_secs(99_999_999 * 3600);
+
+/// `d` as a `grpc-timeout` tonic accepts: at most [`MAX_GRPC_TIMEOUT`].
+pub(crate) fn grpc_timeout(d: Duration) -> Duration {
+    d.min(MAX_GRPC_TIMEOUT)
+}
+
+/// About 30 years: the deadline of a timeout too large to add to now (tokio's own
+/// stand-in for "never").
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// The instant `d` from now, never panicking: a `d` too large to add to the clock gives a
+/// deadline about 30 years away. (`Instant + Duration` panics on overflow.)
+pub(crate) fn deadline_after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(FAR_FUTURE))
+        .unwrap_or(now)
+}
+
+/// Everything before any network I/O. `material` is the spec's TLS files, read by the
+/// caller within its deadline; when `None` for a TLS spec, they are read here, blocking for
+/// at most the spec's timeout.
+fn prepare(
+    spec: &ConnectionSpec,
+    with_key: bool,
+    material: Option<crate::tls::TlsMaterial>,
+) -> Result<Prepared, Error> {
     let address = spec.target().address();
     let timeout = spec.timeout();
     let tls_spec = spec.security().tls();
@@ -709,7 +752,10 @@ fn prepare(spec: &ConnectionSpec, with_key: bool) -> Result<Prepared, Error> {
             ),
         },
         Some(tls) => {
-            let material = crate::tls::load(tls)?;
+            let material = match material {
+                Some(material) => material,
+                None => crate::tls::load_within(tls, &address, timeout)?,
+            };
             #[cfg(feature = "_tls")]
             {
                 if let Some(key) = &mut key {
@@ -841,7 +887,7 @@ mod tests {
     use super::prepare;
 
     fn prepared(args: ConnectArgs) -> super::Prepared {
-        prepare(&args.resolve_isolated().unwrap(), false).unwrap()
+        prepare(&args.resolve_isolated().unwrap(), false, None).unwrap()
     }
 
     #[test]
@@ -871,6 +917,98 @@ mod tests {
                 "{uri}"
             );
         }
+    }
+
+    #[test]
+    fn a_deadline_never_overflows() {
+        use super::{FAR_FUTURE, deadline_after};
+        use tokio::time::Instant;
+        let now = Instant::now();
+        let far = deadline_after(Duration::MAX);
+        assert!(far >= now + FAR_FUTURE, "{:?}", far - now);
+        let near = deadline_after(Duration::from_secs(3));
+        assert!(near > now && near <= Instant::now() + Duration::from_secs(3));
+    }
+
+    /// tonic panics when it writes a `grpc-timeout` over its limit: the limit here is
+    /// exactly tonic's (a tonic upgrade that changes it fails this test).
+    #[tokio::test]
+    async fn grpc_timeouts_are_clamped_to_what_tonic_can_send() {
+        use super::{MAX_GRPC_TIMEOUT, grpc_timeout};
+        use crate::proto::milvus::GetVersionRequest;
+        use crate::proto::milvus::milvus_service_client::MilvusServiceClient;
+
+        assert_eq!(grpc_timeout(Duration::MAX), MAX_GRPC_TIMEOUT);
+        assert_eq!(grpc_timeout(Duration::from_secs(3)), Duration::from_secs(3));
+
+        let server = crate::test_server::TestServer::builder()
+            .serve_tcp()
+            .await
+            .unwrap();
+        let channel = tonic::transport::Endpoint::from_shared(server.uri())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let call = |timeout: Duration| {
+            let channel = channel.clone();
+            tokio::spawn(async move {
+                let mut request = tonic::Request::new(GetVersionRequest {});
+                request.set_timeout(timeout);
+                MilvusServiceClient::new(channel).get_version(request).await
+            })
+        };
+        let at_limit = call(grpc_timeout(Duration::MAX)).await.unwrap();
+        assert_eq!(at_limit.unwrap().into_inner().version, "v0.0.0-test");
+        let over = call(MAX_GRPC_TIMEOUT + Duration::from_secs(3600)).await;
+        assert!(over.is_err_and(|e| e.is_panic()), "tonic's limit moved");
+        let calls = server.calls();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].header("grpc-timeout"), Some("99999999H"));
+    }
+
+    /// A connection whose timeout is larger than any clock or `grpc-timeout` can hold
+    /// (the resolver caps the timeout at a day; the transport does not rely on it).
+    #[tokio::test]
+    async fn calls_with_an_enormous_timeout_do_not_panic() {
+        use std::sync::Arc;
+        let server = crate::test_server::TestServer::builder()
+            .serve_tcp()
+            .await
+            .unwrap();
+        let spec = ConnectArgs::new()
+            .uri(server.uri())
+            .resolve_isolated()
+            .unwrap();
+        let lazy = super::connect_lazy(&spec).unwrap();
+        let info = &lazy.info;
+        let mut ctx = info.ctx.clone();
+        ctx.timeout = Duration::MAX;
+        let huge = super::MilvusConnection {
+            info: Arc::new(super::Info {
+                ctx,
+                alias: info.alias.clone(),
+                tls: info.tls,
+                user: info.user.clone(),
+                pooled: None,
+            }),
+            ..lazy.clone()
+        };
+        // The handshake, then each call, all with the enormous timeout.
+        assert_eq!(huge.get_version().await.unwrap(), "v0.0.0-test");
+        assert!(huge.check_health().await.unwrap().is_healthy());
+        let rpcs: Vec<_> = server.calls().iter().map(|c| c.rpc).collect();
+        assert_eq!(rpcs, ["Connect", "GetVersion", "CheckHealth"]);
+        // The handshake sends the time left to its deadline (saturated at about 30 years,
+        // 15,768,000 minutes); the calls, the clamped timeout.
+        let timeouts: Vec<_> = server
+            .calls()
+            .iter()
+            .map(|c| c.header("grpc-timeout").unwrap().to_owned())
+            .collect();
+        assert!(timeouts[0].starts_with("157679"), "{timeouts:?}");
+        assert!(timeouts[0].ends_with('M'), "{timeouts:?}");
+        assert_eq!(timeouts[1..], ["99999999H", "99999999H"]);
     }
 
     #[cfg(feature = "tls-native-roots")]

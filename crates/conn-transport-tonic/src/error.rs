@@ -40,6 +40,48 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A TLS file named in the spec is not a regular file (a directory, a FIFO, a device, a
+    /// socket). Found before the file is read (a FIFO is never opened for a blocking read) and
+    /// before any network I/O.
+    #[error("{field} file {} is {kind}, not a regular file", path.display())]
+    FileNotRegular {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        kind: FileKind,
+    },
+
+    /// A TLS file named in the spec is larger than [`MAX_TLS_FILE_SIZE`](crate::MAX_TLS_FILE_SIZE)
+    /// (4 MiB). At most one byte over the limit is read. Found before any network I/O.
+    #[error("{field} file {} is larger than {} (the limit for a tls file)", path.display(), size_text(*limit))]
+    FileTooLarge {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
+    /// Reading the TLS files took longer than the spec's timeout (a slow or hung file
+    /// system); `field` and `path` name the file being read when the time ran out. The
+    /// connect gave up at its deadline; nothing was sent.
+    #[error(
+        "{field} file {} was not read within the timeout of {}",
+        path.display(),
+        humantime::format_duration(*timeout)
+    )]
+    FileReadTimedOut {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// The timeout that ran out.
+        timeout: Duration,
+    },
+
     /// A TLS file named in the spec holds no PEM certificate or private key. Found before any
     /// network I/O. The file's contents are never shown.
     #[error("{field} file {} holds no valid PEM {expected}", path.display())]
@@ -206,8 +248,10 @@ pub enum Error {
 pub enum ErrorKind {
     /// [`Error::UnsupportedTarget`].
     UnsupportedTarget,
-    /// [`Error::FileUnreadable`], [`Error::FileNotPem`], [`Error::ClientIdentity`]: a local
-    /// file is missing or wrong; nothing was sent.
+    /// [`Error::FileUnreadable`], [`Error::FileNotRegular`], [`Error::FileTooLarge`],
+    /// [`Error::FileReadTimedOut`], [`Error::FileNotPem`], [`Error::ClientIdentity`]: a local
+    /// file is missing or wrong (or could not be read in time); nothing was sent. Not
+    /// transient: these are configuration errors.
     LocalFile,
     /// [`Error::TlsUnavailable`], [`Error::InvalidAddress`] and [`Error::NoRuntime`]: this build or process cannot do
     /// what the spec asks.
@@ -265,6 +309,9 @@ impl Error {
         match self {
             Error::UnsupportedTarget { .. } => ErrorKind::UnsupportedTarget,
             Error::FileUnreadable { .. }
+            | Error::FileNotRegular { .. }
+            | Error::FileTooLarge { .. }
+            | Error::FileReadTimedOut { .. }
             | Error::FileNotPem { .. }
             | Error::ClientIdentity { .. } => ErrorKind::LocalFile,
             Error::TlsUnavailable { .. } | Error::InvalidAddress { .. } | Error::NoRuntime => {
@@ -325,6 +372,90 @@ impl TlsFileField {
 impl fmt::Display for TlsFileField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What a file that should be a regular file is instead (see [`Error::FileNotRegular`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FileKind {
+    /// A directory.
+    Directory,
+    /// A FIFO (named pipe).
+    Fifo,
+    /// A character device, such as `/dev/zero` or a terminal.
+    CharDevice,
+    /// A block device.
+    BlockDevice,
+    /// A Unix domain socket.
+    Socket,
+    /// Anything else that is not a regular file.
+    Other,
+}
+
+impl FileKind {
+    /// The kind of a file of type `t`; `None` for a regular file.
+    pub(crate) fn of(t: std::fs::FileType) -> Option<FileKind> {
+        if t.is_file() {
+            return None;
+        }
+        if t.is_dir() {
+            return Some(FileKind::Directory);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt as _;
+            if t.is_fifo() {
+                return Some(FileKind::Fifo);
+            }
+            if t.is_char_device() {
+                return Some(FileKind::CharDevice);
+            }
+            if t.is_block_device() {
+                return Some(FileKind::BlockDevice);
+            }
+            if t.is_socket() {
+                return Some(FileKind::Socket);
+            }
+        }
+        Some(FileKind::Other)
+    }
+
+    /// A short snake_case name: `directory`, `fifo`, `char_device`, `block_device`,
+    /// `socket`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Directory => "directory",
+            FileKind::Fifo => "fifo",
+            FileKind::CharDevice => "char_device",
+            FileKind::BlockDevice => "block_device",
+            FileKind::Socket => "socket",
+            FileKind::Other => "other",
+        }
+    }
+}
+
+/// In words, with an article: `a directory`, `a fifo (named pipe)`, …
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            FileKind::Directory => "a directory",
+            FileKind::Fifo => "a fifo (named pipe)",
+            FileKind::CharDevice => "a character device",
+            FileKind::BlockDevice => "a block device",
+            FileKind::Socket => "a socket",
+            FileKind::Other => "a special file",
+        })
+    }
+}
+
+/// `4 MiB` for a whole number of MiB, else the bytes.
+fn size_text(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 

@@ -3,10 +3,10 @@
 //!
 //! | step | what happens | bounded by |
 //! |---|---|---|
-//! | check | a milvus-lite `.db` target is refused; TLS files are read and checked as PEM | (no network I/O) |
+//! | check | a milvus-lite `.db` target is refused; TLS files are read (regular files of at most [`MAX_TLS_FILE_SIZE`], on a thread of their own) and checked as PEM | the spec's timeout (the connect's deadline); no network I/O |
 //! | endpoint | `http://host:port`, `https://host:port` or a Unix socket, from the spec's parts; TCP_NODELAY; HTTP/2 keepalive every 10 s, 5 s to answer, also while idle | |
 //! | connect | TCP (or Unix socket), then TLS through rustls: platform roots, the spec's CA files, a client certificate, `server_name` | the spec's timeout |
-//! | handshake | Milvus's `Connect` RPC with a `ClientInfo` (sdk_type, sdk_version, local_time, user, host, reserved); its `ServerInfo` and identifier are kept | the same timeout (one deadline for both steps) |
+//! | handshake | Milvus's `Connect` RPC with a `ClientInfo` (sdk_type, sdk_version, local_time, user, host, reserved); its `ServerInfo` and identifier are kept | the same timeout (one deadline for all steps) |
 //! | every call | [`MilvusInterceptor`] adds `authorization` (if credentials), `dbname`, and `identifier` (after the handshake) | |
 //!
 //! Failures come back as one [`Error`] whose [`kind`](Error::kind) tells the class:
@@ -61,11 +61,12 @@ pub use connect::{
     Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION, Handshake, Health, KEEPALIVE_INTERVAL,
     KEEPALIVE_TIMEOUT, MilvusConnection, MilvusService, connect, connect_lazy,
 };
-pub use error::{BoxError, Error, ErrorKind, TlsFileField, TlsProblem};
+pub use error::{BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
 pub use pool::ChannelPool;
 pub use proto::common::{ClientInfo, ServerInfo};
 pub use proto::milvus::QuotaState;
+pub use tls::MAX_TLS_FILE_SIZE;
 
 /// The few Milvus protobuf messages this crate uses (`Connect`, `GetVersion`,
 /// `CheckHealth`, `common.Status`), compiled from this crate's own minimal `.proto` files

@@ -8,11 +8,20 @@
 //! certificates is trusted even though nothing in the files issued it (gRPC's "partial
 //! chain"). Its validity dates and its name are still checked.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use conn_config::TlsSpec;
 
-use crate::error::{Error, TlsFileField};
+use crate::error::{Error, FileKind, TlsFileField};
+
+/// The most a TLS file (`server_pem_path`, `ca_pem_path`, `client_pem_path`,
+/// `client_key_path`) may hold: 4 MiB. A larger file is [`Error::FileTooLarge`]; at most one
+/// byte more than this is ever read from it.
+pub const MAX_TLS_FILE_SIZE: u64 = 4 * 1024 * 1024;
 
 /// The field that named the `index`-th CA file of the spec.
 fn ca_field(tls: &TlsSpec, index: usize) -> TlsFileField {
@@ -21,14 +30,6 @@ fn ca_field(tls: &TlsSpec, index: usize) -> TlsFileField {
     } else {
         TlsFileField::CaPemPath
     }
-}
-
-fn read(field: TlsFileField, path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::FileUnreadable {
-        field,
-        path: path.to_owned(),
-        source,
-    })
 }
 
 fn not_pem(field: TlsFileField, path: &Path, expected: &'static str) -> Error {
@@ -63,6 +64,9 @@ pub(crate) struct TlsMaterial {
     /// The client certificate chain and its key.
     #[cfg_attr(not(feature = "_tls"), allow(dead_code))]
     identity: Option<(Vec<Certificate>, PrivateKey)>,
+    /// The platform's root certificates, when there are no CA files.
+    #[cfg(feature = "_tls")]
+    roots: Option<rustls::RootCertStore>,
 }
 
 #[cfg(feature = "_tls")]
@@ -96,35 +100,342 @@ impl TlsMaterial {
     }
 }
 
-/// Reads every file the spec names and checks it holds what it should, so that a missing or
-/// wrong file is reported, naming the file and the setting, before anything is sent.
-pub(crate) fn load(tls: &TlsSpec) -> Result<TlsMaterial, Error> {
-    let mut cas = Vec::with_capacity(tls.ca_files().len());
-    for (i, path) in tls.ca_files().iter().enumerate() {
-        let field = ca_field(tls, i);
-        let pem = read(field, path)?;
-        let certs = certificates(&pem).ok_or_else(|| not_pem(field, path, "certificate"))?;
-        cas.push(CaFile {
-            field,
+/// A file the spec names: the setting and the path.
+#[derive(Clone, Debug)]
+struct TlsFile {
+    field: TlsFileField,
+    path: PathBuf,
+}
+
+/// The files of a spec, in the order they are read: the CA files, then the client
+/// certificate and its key.
+fn files(tls: &TlsSpec) -> Vec<TlsFile> {
+    let mut files: Vec<TlsFile> = (tls.ca_files().iter().enumerate())
+        .map(|(i, path)| TlsFile {
+            field: ca_field(tls, i),
             path: path.clone(),
+        })
+        .collect();
+    if let Some(id) = tls.client_identity() {
+        files.push(TlsFile {
+            field: TlsFileField::ClientPemPath,
+            path: id.cert_path().to_owned(),
+        });
+        files.push(TlsFile {
+            field: TlsFileField::ClientKeyPath,
+            path: id.key_path().to_owned(),
+        });
+    }
+    files
+}
+
+/// The contents of each file, in order, or the first file's error.
+type Contents = Result<Vec<Vec<u8>>, Error>;
+
+/// Reads one TLS file: only a regular file, at most [`MAX_TLS_FILE_SIZE`] bytes.
+///
+/// The type is checked twice. First by path (`stat`), so that a directory, a device or a
+/// FIFO is refused without being opened at all (opening a device can have effects of its
+/// own). Then on the opened handle (`fstat`), which is what decides: the path may have been
+/// replaced between the two. On Unix the file is opened with `O_NONBLOCK`, so that if a FIFO
+/// was swapped in, the open returns at once instead of waiting for a writer (a blocking open
+/// of a FIFO waits forever); the `fstat` then refuses it. `O_NONBLOCK` has no effect on the
+/// reads of a regular file, and `O_NOCTTY` keeps a terminal swapped in from becoming the
+/// process's controlling terminal. The read goes through `take(limit + 1)`, so a file that
+/// grows after the check still costs at most one byte over the limit.
+fn read_file(file: &TlsFile) -> Result<Vec<u8>, Error> {
+    let unreadable = |source| Error::FileUnreadable {
+        field: file.field,
+        path: file.path.clone(),
+        source,
+    };
+    let check = |meta: &std::fs::Metadata| match FileKind::of(meta.file_type()) {
+        Some(kind) => Err(Error::FileNotRegular {
+            field: file.field,
+            path: file.path.clone(),
+            kind,
+        }),
+        None if meta.len() > MAX_TLS_FILE_SIZE => Err(too_large(file)),
+        None => Ok(meta.len()),
+    };
+    check(&std::fs::metadata(&file.path).map_err(unreadable)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let handle = options.open(&file.path).map_err(unreadable)?;
+    let len = check(&handle.metadata().map_err(unreadable)?)?;
+    // `len` is at most the limit, so the capacity is bounded too.
+    let mut contents = Vec::with_capacity(usize::try_from(len).map_or(0, |n| n + 1));
+    handle
+        .take(MAX_TLS_FILE_SIZE + 1)
+        .read_to_end(&mut contents)
+        .map_err(unreadable)?;
+    if contents.len() as u64 > MAX_TLS_FILE_SIZE {
+        return Err(too_large(file));
+    }
+    Ok(contents)
+}
+
+fn too_large(file: &TlsFile) -> Error {
+    Error::FileTooLarge {
+        field: file.field,
+        path: file.path.clone(),
+        limit: MAX_TLS_FILE_SIZE,
+    }
+}
+
+/// Reads `files` in order, noting in `at` the index of the file being read.
+fn read_files(files: &[TlsFile], at: &AtomicUsize) -> Contents {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            at.store(i, Ordering::Relaxed);
+            read_file(file)
+        })
+        .collect()
+}
+
+/// The reader: [`read_files`], or a stand-in in the tests.
+type Reader = fn(&[TlsFile], &AtomicUsize) -> Contents;
+
+/// The value of [`Reading::at`] while the platform's root certificates are loaded.
+const AT_ROOTS: usize = usize::MAX;
+
+/// The platform's root certificates, loaded when the spec names no CA file.
+#[cfg(feature = "_tls")]
+type Roots = Option<Result<rustls::RootCertStore, Error>>;
+#[cfg(not(feature = "_tls"))]
+type Roots = Option<std::convert::Infallible>;
+
+/// What the reading thread produces.
+struct Loaded {
+    contents: Vec<Vec<u8>>,
+    #[cfg_attr(not(feature = "_tls"), allow(dead_code))]
+    roots: Roots,
+}
+
+/// Reads the files, then (when `roots_for` gives the address) loads the platform's root
+/// certificates: rustls-native-certs reads the OS store, or the files `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` name, which are as able to block as the spec's own files.
+fn read_all(
+    files: &[TlsFile],
+    at: &AtomicUsize,
+    read: Reader,
+    roots_for: Option<&str>,
+) -> Result<Loaded, Error> {
+    let contents = read(files, at)?;
+    #[cfg(feature = "_tls")]
+    let roots = roots_for.map(|address| {
+        at.store(AT_ROOTS, Ordering::Relaxed);
+        platform_roots(address)
+    });
+    #[cfg(not(feature = "_tls"))]
+    let roots = {
+        let _ = roots_for;
+        None
+    };
+    Ok(Loaded { contents, roots })
+}
+
+/// Files being read on a thread of their own.
+struct Reading {
+    files: Arc<[TlsFile]>,
+    /// The index of the file being read, or [`AT_ROOTS`].
+    at: Arc<AtomicUsize>,
+    address: String,
+}
+
+impl Reading {
+    /// Starts reading on a new thread, which hands the result to `done`.
+    ///
+    /// A detached thread, not Tokio's blocking pool: a read stuck in the kernel (a hung
+    /// network file system) cannot be cancelled, and a runtime waits for its blocking tasks
+    /// when it shuts down, so a stuck `spawn_blocking` task would hold the process past the
+    /// timeout at exit. A detached thread holds nothing; the process exits around it. One
+    /// thread per TLS connect is cheap beside the TLS handshake. If no thread can be
+    /// started, the files are read on this thread (still type-checked and size-capped).
+    fn start(
+        tls: &TlsSpec,
+        address: &str,
+        read: Reader,
+        done: impl FnOnce(Result<Loaded, Error>) + Send + 'static,
+    ) -> Reading {
+        let files: Arc<[TlsFile]> = files(tls).into();
+        let at = Arc::new(AtomicUsize::new(0));
+        let roots_for = tls.ca_files().is_empty().then(|| address.to_owned());
+        let (files2, at2) = (files.clone(), at.clone());
+        // The closure is kept aside so that a failed spawn can still run it here.
+        let job = Arc::new(std::sync::Mutex::new(Some(move || {
+            done(read_all(&files2, &at2, read, roots_for.as_deref()));
+        })));
+        let job2 = job.clone();
+        let spawned = std::thread::Builder::new()
+            .name("milvus-tls-files".to_owned())
+            .spawn(move || take(&job2).map(|f| f()));
+        if spawned.is_err() {
+            tracing::debug!("cannot start a thread to read the tls files; reading them here");
+            if let Some(f) = take(&job) {
+                f();
+            }
+        }
+        Reading {
+            files,
+            at,
+            address: address.to_owned(),
+        }
+    }
+
+    /// The file being read (or the last one); `None` while loading the platform's roots.
+    fn current(&self) -> Option<&TlsFile> {
+        match self.at.load(Ordering::Relaxed) {
+            AT_ROOTS => None,
+            i => self.files.get(i).or(self.files.last()),
+        }
+    }
+
+    /// The error when the time ran out: it names the file being read.
+    fn timed_out(&self, timeout: Duration) -> Error {
+        match self.current() {
+            Some(file) => Error::FileReadTimedOut {
+                field: file.field,
+                path: file.path.clone(),
+                timeout,
+            },
+            None => self.roots_failed(format!(
+                "the platform's root certificates (the os store, or SSL_CERT_FILE / SSL_CERT_DIR) were not loaded within the timeout of {}",
+                humantime::format_duration(timeout)
+            )),
+        }
+    }
+
+    /// The error when the reader stopped without a result (it panicked; it does not).
+    fn stopped(&self) -> Error {
+        match self.current() {
+            Some(file) => Error::FileUnreadable {
+                field: file.field,
+                path: file.path.clone(),
+                source: std::io::Error::other("the thread reading the file stopped"),
+            },
+            None => self.roots_failed(
+                "the thread loading the platform's root certificates stopped".to_owned(),
+            ),
+        }
+    }
+
+    fn roots_failed(&self, reason: String) -> Error {
+        Error::TlsUnavailable {
+            address: self.address.clone(),
+            reason,
+            source: None,
+        }
+    }
+}
+
+/// Takes the job out of its slot (once).
+fn take<F>(job: &std::sync::Mutex<Option<F>>) -> Option<F> {
+    job.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
+}
+
+/// Reads every file the spec names, by `deadline`, and checks each holds what it should,
+/// so that a missing or wrong file is reported, naming the file and the setting, before
+/// anything is sent. Without CA files, loads the platform's roots too, by the same
+/// deadline. `address` and `timeout` are for the errors' text.
+pub(crate) async fn load_by(
+    tls: &TlsSpec,
+    address: &str,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+) -> Result<TlsMaterial, Error> {
+    load_by_with(tls, address, deadline, timeout, read_files).await
+}
+
+async fn load_by_with(
+    tls: &TlsSpec,
+    address: &str,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    read: Reader,
+) -> Result<TlsMaterial, Error> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let reading = Reading::start(tls, address, read, move |loaded| {
+        // The receiver is gone when the deadline passed first; nothing to do then.
+        let _ = tx.send(loaded);
+    });
+    match tokio::time::timeout_at(deadline, rx).await {
+        Ok(Ok(loaded)) => parse(tls, loaded?),
+        Ok(Err(_)) => Err(reading.stopped()),
+        Err(_) => Err(reading.timed_out(timeout)),
+    }
+}
+
+/// As [`load_by`], blocking this thread for at most `timeout` (for the synchronous
+/// [`connect_lazy`](crate::Connector::connect_lazy)).
+pub(crate) fn load_within(
+    tls: &TlsSpec,
+    address: &str,
+    timeout: Duration,
+) -> Result<TlsMaterial, Error> {
+    load_within_with(tls, address, timeout, read_files)
+}
+
+fn load_within_with(
+    tls: &TlsSpec,
+    address: &str,
+    timeout: Duration,
+    read: Reader,
+) -> Result<TlsMaterial, Error> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let reading = Reading::start(tls, address, read, move |loaded| {
+        let _ = tx.send(loaded);
+    });
+    // recv_timeout blocks without a deadline when `timeout` is too large to add to now.
+    match rx.recv_timeout(timeout) {
+        Ok(loaded) => parse(tls, loaded?),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(reading.stopped()),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(reading.timed_out(timeout)),
+    }
+}
+
+/// Checks the files' contents (in the order of [`files`]) and builds the material.
+fn parse(tls: &TlsSpec, loaded: Loaded) -> Result<TlsMaterial, Error> {
+    let files = files(tls);
+    let mut contents = files.iter().zip(loaded.contents);
+    let mut cas = Vec::with_capacity(tls.ca_files().len());
+    for _ in tls.ca_files() {
+        let Some((file, pem)) = contents.next() else {
+            break;
+        };
+        let certs =
+            certificates(&pem).ok_or_else(|| not_pem(file.field, &file.path, "certificate"))?;
+        cas.push(CaFile {
+            field: file.field,
+            path: file.path.clone(),
             certs,
         });
     }
-    let identity = match tls.client_identity() {
-        Some(id) => {
-            let pem = read(TlsFileField::ClientPemPath, id.cert_path())?;
-            let chain = certificates(&pem).ok_or_else(|| {
-                not_pem(TlsFileField::ClientPemPath, id.cert_path(), "certificate")
-            })?;
-            let pem = read(TlsFileField::ClientKeyPath, id.key_path())?;
-            let key = private_key(&pem).ok_or_else(|| {
-                not_pem(TlsFileField::ClientKeyPath, id.key_path(), "private key")
-            })?;
+    let identity = match (contents.next(), contents.next()) {
+        (Some((cert, cert_pem)), Some((key, key_pem))) => {
+            let chain = certificates(&cert_pem)
+                .ok_or_else(|| not_pem(cert.field, &cert.path, "certificate"))?;
+            let key = private_key(&key_pem)
+                .ok_or_else(|| not_pem(key.field, &key.path, "private key"))?;
             Some((chain, key))
         }
-        None => None,
+        _ => None,
     };
-    Ok(TlsMaterial { cas, identity })
+    Ok(TlsMaterial {
+        cas,
+        identity,
+        #[cfg(feature = "_tls")]
+        roots: loaded.roots.transpose()?,
+    })
 }
 
 /// The certificates of a PEM file; `None` when there are none or one is malformed.
@@ -270,7 +581,11 @@ impl TlsConnector {
                 )
             })?;
         let builder = if material.cas.is_empty() {
-            builder.with_root_certificates(platform_roots(address)?)
+            let roots = match material.roots {
+                Some(roots) => roots,
+                None => platform_roots(address)?,
+            };
+            builder.with_root_certificates(roots)
         } else {
             let verifier = ServerPemVerifier::new(&material.cas, provider, address)?;
             builder
@@ -567,5 +882,127 @@ impl rustls::client::danger::ServerCertVerifier for ServerPemVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use conn_config::{ConnectArgs, ConnectionSpec};
+
+    use super::{Contents, TlsFile, load_by_with, load_within_with};
+    use crate::{Error, TlsFileField};
+
+    /// A spec with a server_pem_path and a ca_pem_path (read in that order).
+    fn two_ca_files() -> ConnectionSpec {
+        ConnectArgs::new()
+            .uri("https://127.0.0.1:1")
+            .server_pem_path("/nowhere/server.pem")
+            .ca_pem_path("/nowhere/ca.pem")
+            .resolve_isolated()
+            .unwrap()
+    }
+
+    /// A reader that hangs, as a read on a hung network file system does, in the second
+    /// file; it notes that it started.
+    fn hangs_in_the_second_file(files: &[TlsFile], at: &AtomicUsize) -> Contents {
+        assert_eq!(files.len(), 2);
+        at.store(1, Ordering::Relaxed);
+        STARTED.fetch_add(1, Ordering::Relaxed);
+        loop {
+            std::thread::park();
+        }
+    }
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+
+    fn assert_timed_out_in_ca_pem_path(err: &Error, timeout: Duration) {
+        match err {
+            Error::FileReadTimedOut {
+                field,
+                path,
+                timeout: t,
+            } => {
+                assert_eq!(*field, TlsFileField::CaPemPath);
+                assert_eq!(path.to_str(), Some("/nowhere/ca.pem"));
+                assert_eq!(*t, timeout);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            err.to_string(),
+            "ca_pem_path file /nowhere/ca.pem was not read within the timeout of 200ms"
+        );
+        assert!(!err.is_transient());
+        assert_eq!(err.kind(), crate::ErrorKind::LocalFile);
+    }
+
+    #[tokio::test]
+    async fn a_read_that_hangs_ends_at_the_deadline_naming_the_file() {
+        let spec = two_ca_files();
+        let tls = spec.security().tls().unwrap();
+        let timeout = Duration::from_millis(200);
+        let start = Instant::now();
+        let before = STARTED.load(Ordering::Relaxed);
+        let result = tokio::time::timeout(
+            Duration::from_secs(5),
+            load_by_with(
+                tls,
+                "127.0.0.1:1",
+                crate::connect::deadline_after(timeout),
+                timeout,
+                hangs_in_the_second_file,
+            ),
+        )
+        .await
+        .expect("the read is bounded by the deadline");
+        assert!(STARTED.load(Ordering::Relaxed) > before, "the reader ran");
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_timed_out_in_ca_pem_path(&result.unwrap_err(), timeout);
+    }
+
+    #[test]
+    fn a_read_that_hangs_ends_at_the_timeout_without_a_runtime_too() {
+        let spec = two_ca_files();
+        let tls = spec.security().tls().unwrap();
+        let timeout = Duration::from_millis(200);
+        let start = Instant::now();
+        let err =
+            load_within_with(tls, "127.0.0.1:1", timeout, hangs_in_the_second_file).unwrap_err();
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_timed_out_in_ca_pem_path(&err, timeout);
+    }
+
+    #[test]
+    fn the_error_of_the_first_bad_file_is_returned() {
+        // The real reader: the first file is missing, the second is never opened.
+        let spec = two_ca_files();
+        let err = super::load_within(
+            spec.security().tls().unwrap(),
+            "127.0.0.1:1",
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::FileUnreadable {
+                    field: TlsFileField::ServerPemPath,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use common::{Ca, Leaf, spec, write};
 use conn_config::ConnectArgs;
 use conn_transport_tonic::test_server::{TestServer, TestServerBuilder};
-use conn_transport_tonic::{Error, ErrorKind, TlsFileField, TlsProblem};
+use conn_transport_tonic::{Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
 use tempfile::TempDir;
 
 struct Pki {
@@ -514,4 +514,210 @@ async fn platform_roots_do_not_trust_a_private_ca() {
         "{err:?}"
     );
     assert!(server.calls().is_empty());
+}
+
+/// Makes a FIFO (named pipe) at `path` with mkfifo(1).
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Connects (eagerly, then lazily) under a guard: a connect that hangs fails the test after
+/// 5 s instead of hanging it, and one that takes over 3 s (the timeout is 1 s) fails too.
+async fn connect_bounded(spec: &conn_config::ConnectionSpec) -> (Error, Error) {
+    let start = std::time::Instant::now();
+    let eager = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        conn_transport_tonic::connect(spec),
+    )
+    .await
+    .expect("connect returned within 5 s")
+    .unwrap_err();
+    let elapsed = start.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
+    let start = std::time::Instant::now();
+    let lazy = conn_transport_tonic::connect_lazy(spec).unwrap_err();
+    let elapsed = start.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
+    (eager, lazy)
+}
+
+fn assert_not_regular(err: &Error, expected_field: TlsFileField, expected: FileKind) {
+    match err {
+        Error::FileNotRegular { field, kind, .. } => {
+            assert_eq!(*field, expected_field, "{err:?}");
+            assert_eq!(*kind, expected, "{err:?}");
+        }
+        other => panic!("expected FileNotRegular, got {other:?}"),
+    }
+    assert_eq!(err.kind(), ErrorKind::LocalFile);
+    assert!(!err.is_transient());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_fifo_as_a_tls_file_is_refused_at_once_not_read() {
+    let pki = Pki::new();
+    let listener = Untouched::new();
+    let fifo = pki.dir.path().join("ca.fifo");
+    mkfifo(&fifo);
+    let ca_fifo = spec(
+        ConnectArgs::new()
+            .uri(listener.uri())
+            .ca_pem_path(&fifo)
+            .timeout(std::time::Duration::from_secs(1)),
+    );
+    let (eager, lazy) = connect_bounded(&ca_fifo).await;
+    for err in [&eager, &lazy] {
+        assert_not_regular(err, TlsFileField::CaPemPath, FileKind::Fifo);
+    }
+    assert_eq!(
+        eager.to_string(),
+        format!(
+            "ca_pem_path file {} is a fifo (named pipe), not a regular file",
+            fifo.display()
+        )
+    );
+
+    // The client key too, named as such.
+    let (cert, _) = pki.client_files(&pki.ca, "f");
+    let key_fifo = pki.dir.path().join("key.fifo");
+    mkfifo(&key_fifo);
+    let key_fifo_spec = spec(
+        ConnectArgs::new()
+            .uri(listener.uri())
+            .ca_pem_path(&pki.ca_path)
+            .client_pem_path(&cert)
+            .client_key_path(&key_fifo)
+            .timeout(std::time::Duration::from_secs(1)),
+    );
+    let (eager, lazy) = connect_bounded(&key_fifo_spec).await;
+    for err in [&eager, &lazy] {
+        assert_not_regular(err, TlsFileField::ClientKeyPath, FileKind::Fifo);
+    }
+    listener.assert_untouched();
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_device_or_a_directory_as_a_tls_file_is_not_a_regular_file() {
+    let pki = Pki::new();
+    let listener = Untouched::new();
+    let cases = [
+        (
+            PathBuf::from("/dev/zero"),
+            FileKind::CharDevice,
+            "a character device",
+        ),
+        (
+            pki.dir.path().to_owned(),
+            FileKind::Directory,
+            "a directory",
+        ),
+    ];
+    for (path, kind, text) in cases {
+        let spec = spec(
+            ConnectArgs::new()
+                .uri(listener.uri())
+                .server_pem_path(&path)
+                .timeout(std::time::Duration::from_secs(1)),
+        );
+        let (eager, lazy) = connect_bounded(&spec).await;
+        for err in [&eager, &lazy] {
+            assert_not_regular(err, TlsFileField::ServerPemPath, kind);
+        }
+        assert_eq!(
+            eager.to_string(),
+            format!(
+                "server_pem_path file {} is {text}, not a regular file",
+                path.display()
+            )
+        );
+    }
+    listener.assert_untouched();
+}
+
+#[tokio::test]
+async fn a_tls_file_over_4_mib_is_too_large_and_not_shown() {
+    let pki = Pki::new();
+    let listener = Untouched::new();
+    assert_eq!(conn_transport_tonic::MAX_TLS_FILE_SIZE, 4 * 1024 * 1024);
+    // A key file one byte over the limit, its contents a marker that must not be shown.
+    let (cert, _) = pki.client_files(&pki.ca, "big");
+    let marker = "KEYMATERIAL-do-not-print-";
+    let limit = usize::try_from(conn_transport_tonic::MAX_TLS_FILE_SIZE).unwrap();
+    let mut big = marker.repeat(limit / marker.len() + 1);
+    big.truncate(limit + 1);
+    let big_key = write(pki.dir.path(), "big.key", &big);
+    let big_ca = write(pki.dir.path(), "big-ca.pem", &big);
+    let cases = [
+        (
+            ConnectArgs::new().ca_pem_path(&big_ca),
+            TlsFileField::CaPemPath,
+            &big_ca,
+        ),
+        (
+            ConnectArgs::new()
+                .ca_pem_path(&pki.ca_path)
+                .client_pem_path(&cert)
+                .client_key_path(&big_key),
+            TlsFileField::ClientKeyPath,
+            &big_key,
+        ),
+    ];
+    for (args, expected_field, expected_path) in cases {
+        let spec = spec(
+            args.uri(listener.uri())
+                .timeout(std::time::Duration::from_secs(1)),
+        );
+        let (eager, lazy) = connect_bounded(&spec).await;
+        for err in [&eager, &lazy] {
+            match err {
+                Error::FileTooLarge { field, path, limit } => {
+                    assert_eq!(*field, expected_field);
+                    assert_eq!(path, expected_path);
+                    assert_eq!(*limit, conn_transport_tonic::MAX_TLS_FILE_SIZE);
+                }
+                other => panic!("expected FileTooLarge, got {other:?}"),
+            }
+            assert_eq!(err.kind(), ErrorKind::LocalFile);
+            assert!(!err.is_transient());
+            let shown = format!("{err} {err:?} {:?}", std::error::Error::source(err));
+            assert!(!shown.contains(marker), "file contents shown: {shown}");
+        }
+        assert_eq!(
+            eager.to_string(),
+            format!(
+                "{expected_field} file {} is larger than 4 MiB (the limit for a tls file)",
+                expected_path.display()
+            )
+        );
+    }
+    listener.assert_untouched();
+}
+
+#[tokio::test]
+async fn a_ca_file_of_exactly_4_mib_is_read_and_works() {
+    // The CA certificate, then comment lines (outside any PEM section, which PEM readers
+    // skip) up to the limit exactly.
+    let pki = Pki::new();
+    let server = pki.server().serve_tcp().await.unwrap();
+    let limit = usize::try_from(conn_transport_tonic::MAX_TLS_FILE_SIZE).unwrap();
+    let mut pem = pki.ca.pem.clone();
+    let line = "# padding padding padding padding padding padding padding padding\n";
+    while pem.len() + line.len() <= limit {
+        pem.push_str(line);
+    }
+    pem.push_str(&"#".repeat(limit - pem.len()));
+    assert_eq!(pem.len(), limit);
+    let path = write(pki.dir.path(), "big-ok.pem", &pem);
+    let spec = spec(ConnectArgs::new().uri(server.uri()).ca_pem_path(&path));
+    let conn = conn_transport_tonic::connect(&spec).await.unwrap();
+    assert_eq!(conn.get_version().await.unwrap(), "v0.0.0-test");
+    let lazy = conn_transport_tonic::connect_lazy(&spec).unwrap();
+    assert_eq!(lazy.get_version().await.unwrap(), "v0.0.0-test");
 }

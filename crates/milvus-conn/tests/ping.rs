@@ -700,3 +700,176 @@ fn a_failure_after_the_handshake_names_its_step() {
         run.stderr
     );
 }
+
+/// Makes a FIFO (named pipe) at `path` with mkfifo(1).
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Pings and asserts it ended well within `--timeout 3` plus a small constant (the limit
+/// proves it did not wait for the file; the binary's own start-up is included).
+fn ping_quickly(dir: &Dir, flags: &[&str]) -> Run {
+    let start = std::time::Instant::now();
+    let run = ping(dir, &[], flags);
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed < std::time::Duration::from_millis(3500),
+        "{elapsed:?}: {run:#?}"
+    );
+    run
+}
+
+#[cfg(unix)]
+#[test]
+fn tls_files_that_are_not_regular_files_exit_2_at_once() {
+    let dir = Dir::new();
+    let fifo = dir.path.join("ca.fifo");
+    mkfifo(&fifo);
+    let mut cases = vec![
+        (fifo.clone(), "a fifo (named pipe)"),
+        (dir.path.clone(), "a directory"),
+    ];
+    if cfg!(target_os = "linux") {
+        cases.push(("/dev/zero".into(), "a character device"));
+    }
+    for (path, what) in cases {
+        let path = path.display().to_string();
+        let run = ping_quickly(
+            &dir,
+            &[
+                "--uri",
+                "https://127.0.0.1:1",
+                "--ca-pem-path",
+                &path,
+                "--timeout",
+                "3",
+                "--format",
+                "json",
+            ],
+        );
+        run.expect_code(2);
+        let v = run.json();
+        assert_eq!(v["error"]["kind"], "local_file", "{v}");
+        assert_eq!(v["error"]["step"], "connect", "{v}");
+        assert_eq!(
+            v["error"]["message"],
+            format!("ca_pem_path file {path} is {what}, not a regular file"),
+            "{v}"
+        );
+    }
+
+    // The client key: named as such; a FIFO, then a file over the limit whose contents
+    // (standing in for key material) are never printed.
+    let ca = Ca::new();
+    let client = ca.leaf(&["client"], ExtendedKeyUsagePurpose::ClientAuth);
+    let ca_path = dir.write("ca.pem", &ca.pem).display().to_string();
+    let cert = dir.write("client.pem", &client.cert).display().to_string();
+    let key_fifo = dir.path.join("key.fifo");
+    mkfifo(&key_fifo);
+    let marker = "KEYMATERIAL-do-not-print-";
+    let limit = 4 * 1024 * 1024;
+    let mut big = marker.repeat(limit / marker.len() + 1);
+    big.truncate(limit + 1);
+    let big_key = dir.write("big.key", &big);
+    let cases = [
+        (key_fifo, "is a fifo (named pipe), not a regular file"),
+        (big_key, "is larger than 4 MiB (the limit for a tls file)"),
+    ];
+    for (key, what) in cases {
+        let key = key.display().to_string();
+        let run = ping_quickly(
+            &dir,
+            &[
+                "--uri",
+                "https://127.0.0.1:1",
+                "--ca-pem-path",
+                &ca_path,
+                "--client-pem-path",
+                &cert,
+                "--client-key-path",
+                &key,
+                "--timeout",
+                "3",
+            ],
+        );
+        run.expect_code(2);
+        assert!(
+            run.stderr
+                .contains(&format!("client_key_path file {key} {what}")),
+            "{run:#?}"
+        );
+        assert!(
+            !run.stdout.contains(marker) && !run.stderr.contains(marker),
+            "{run:#?}"
+        );
+    }
+}
+
+#[test]
+fn enormous_timeouts_never_panic() {
+    // Issue 11: these exited 101 (an Instant overflow, then tonic's "duration is
+    // unrealistically large"). The transport saturates its deadline and clamps grpc-timeout;
+    // the resolver may refuse such a timeout first (exit 2, naming it). Never a panic.
+    let rt = runtime();
+    let server = serve(&rt, TestServer::builder());
+    let dir = Dir::new();
+    let uri = server.uri();
+    let runs = [
+        ping(
+            &dir,
+            &[],
+            &["--uri", &uri, "--timeout", "18446744073709551615"],
+        ),
+        ping(&dir, &[], &["--uri", &uri, "--timeout", "1e12"]),
+        ping(&dir, &[("MILVUS_CONN_TIMEOUT", "1e12")], &["--uri", &uri]),
+    ];
+    for run in &runs {
+        assert!(matches!(run.code, 0 | 2), "{run:#?}");
+        if run.code == 2 {
+            assert!(run.stderr.contains("timeout"), "{run:#?}");
+        }
+    }
+    // Nothing listens: unreachable at once (or refused by the resolver), no panic.
+    let closed = {
+        let l = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+        format!("http://{}", l.local_addr().expect("addr"))
+    };
+    let run = ping(
+        &dir,
+        &[],
+        &["--uri", &closed, "--timeout", "18446744073709551615"],
+    );
+    assert!(matches!(run.code, 2 | 3), "{run:#?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn platform_roots_that_block_end_at_the_timeout() {
+    // Without a CA file, rustls-native-certs reads the file SSL_CERT_FILE names: a FIFO
+    // there blocked forever. The roots are loaded within the connect deadline (the thread
+    // left reading does not keep the process).
+    let dir = Dir::new();
+    let fifo = dir.path.join("roots.fifo");
+    mkfifo(&fifo);
+    let fifo = fifo.display().to_string();
+    let start = std::time::Instant::now();
+    let run = ping(
+        &dir,
+        &[("SSL_CERT_FILE", &fifo)],
+        &["--uri", "https://127.0.0.1:1", "--timeout", "1"],
+    );
+    let elapsed = start.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
+    run.expect_code(4);
+    assert!(
+        run.stderr.contains(
+            "the platform's root certificates (the os store, or SSL_CERT_FILE / SSL_CERT_DIR) were not loaded within the timeout of 1s"
+        ),
+        "{run:#?}"
+    );
+}
