@@ -1,6 +1,7 @@
 //! The registry's errors.
 
 use std::fmt;
+use std::sync::Arc;
 
 use conn_config::Field;
 
@@ -8,7 +9,8 @@ use conn_config::Field;
 /// [`Error::DefaultAlias`], which is about finding it), and none shows a secret: a
 /// configuration mismatch names the differing fields, never their values.
 ///
-/// `E` is the transport's error ([`Transport::Error`](crate::Transport::Error)).
+/// `E` is the transport's error ([`Transport::Error`](crate::Transport::Error)), held in an
+/// `Arc` because every caller of one connect attempt gets the same error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error<E> {
@@ -61,14 +63,31 @@ pub enum Error<E> {
         fields: Vec<Field>,
     },
 
+    /// The alias is being connected, by a call still in flight, with a configuration that
+    /// resolves to a different spec (the timeout counts). The call does not wait for that
+    /// connect; once it has ended, connecting again either starts a new attempt (it failed)
+    /// or gets [`Error::ConfigMismatch`] (it succeeded).
+    #[error(
+        "alias {alias:?} is being connected with a different configuration (differing: {}); connect again when that has finished",
+        FieldList(fields)
+    )]
+    ConnectInProgress {
+        /// The alias.
+        alias: String,
+        /// The fields that differ (secrets are compared, never shown).
+        fields: Vec<Field>,
+    },
+
     /// The transport could not connect.
     #[error("cannot connect alias {alias:?}")]
     Connect {
         /// The alias.
         alias: String,
-        /// The transport's error.
+        /// The transport's error: one value shared by every caller of the attempt that
+        /// failed (`Arc::ptr_eq` tells). It derefs to `E`, so `source.kind()` works as on
+        /// `E` itself.
         #[source]
-        source: E,
+        source: Arc<E>,
     },
 
     /// The alias is not connected (pymilvus: "should create connection first").
@@ -87,6 +106,7 @@ impl<E> Error<E> {
             | Error::AliasMismatch { alias, .. }
             | Error::Resolve { alias, .. }
             | Error::ConfigMismatch { alias, .. }
+            | Error::ConnectInProgress { alias, .. }
             | Error::Connect { alias, .. }
             | Error::NotConnected { alias } => Some(alias),
             Error::DefaultAlias { .. } => None,

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arc_swap::ArcSwap;
 use conn_config::{Alias, ConnectArgs, ConnectionSpec, Environment, ProcessEnv, Resolver};
+use futures_util::FutureExt as _;
+use futures_util::future::{BoxFuture, Shared, WeakShared};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 use crate::addr::ConnectionAddr;
@@ -25,10 +27,11 @@ type Result<V, T> = std::result::Result<V, Error<<T as Transport>::Error>>;
 /// environment applies to whatever the stored arguments leave open.
 ///
 /// The registry is `Send + Sync` and meant to be shared (`Arc`, or a `static`).
-/// [`get`](Registry::get) reads an immutable snapshot and takes no lock; operations that
-/// change an alias are serialized per alias, never across aliases, and no registry-wide lock
-/// is held while the transport connects or closes. Dropping the registry drops its
-/// handles without calling [`Transport::close`].
+/// [`get`](Registry::get) reads an immutable snapshot and takes no lock. Concurrent
+/// [`connect`](Registry::connect) calls of one alias share one attempt (single flight);
+/// the other operations that change an alias are serialized per alias, never across
+/// aliases, and no registry-wide lock is held while the transport connects or closes.
+/// Dropping the registry drops its handles without calling [`Transport::close`].
 ///
 /// ```
 /// use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, MapEnv, Resolver};
@@ -59,13 +62,15 @@ type Result<V, T> = std::result::Result<V, Error<<T as Transport>::Error>>;
 /// # Ok(()) }
 /// ```
 pub struct Registry<T: Transport, E: Environment = ProcessEnv> {
-    transport: T,
+    /// Shared with the connect attempts in flight, which outlive the call that started them.
+    transport: Arc<T>,
     resolver: Resolver<E>,
     /// The live connections by alias, replaced as a whole on every change: what
     /// [`Registry::get`] reads.
     live: Arc<ArcSwap<Snapshot<T::Connection>>>,
-    /// Stored arguments, live connections and their specs; never held across an await.
-    state: Mutex<State<T::Connection>>,
+    /// Stored arguments, live connections and their specs, connects in flight; never held
+    /// across an await. Shared with the attempts in flight, which record their outcome.
+    state: Arc<Mutex<State<T>>>,
     /// One async lock per alias that an operation is using, serializing the operations
     /// on that alias; removed when the last user lets go.
     locks: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
@@ -75,9 +80,39 @@ pub struct Registry<T: Transport, E: Environment = ProcessEnv> {
 /// application's own alias names, and the look-up is on every call path.
 type Snapshot<C> = HashMap<Box<str>, C, foldhash::fast::RandomState>;
 
-struct State<C> {
-    entries: HashMap<String, Entry<C>>,
+struct State<T: Transport> {
+    entries: HashMap<String, Entry<T::Connection>>,
+    /// The connect attempt in flight of each alias that has one.
+    connecting: HashMap<String, InFlight<T>>,
     next_seq: u64,
+    next_attempt: u64,
+}
+
+/// What a connect attempt ends with: the connection, or the transport's error, shared by
+/// every caller waiting for the attempt (hence the `Arc`).
+type Outcome<T> = std::result::Result<<T as Transport>::Connection, Arc<<T as Transport>::Error>>;
+
+/// A connect attempt: the transport's `connect`, then recording its outcome in the state.
+/// Every caller waiting for it holds a clone and polls it, so it goes on as long as one of
+/// them is waiting, whichever started it.
+type Attempt<T> = Shared<BoxFuture<'static, Outcome<T>>>;
+
+/// An alias's connect attempt in flight.
+struct InFlight<T: Transport> {
+    /// Tells this attempt from a later one of the same alias.
+    id: u64,
+    /// The spec it connects with; a caller joins it only with an identical spec.
+    spec: Arc<ConnectionSpec>,
+    /// Weak, so that when every waiting caller has gone the attempt is dropped (cancelled,
+    /// as a dropped connect future always was) and the next caller starts a new one.
+    attempt: WeakShared<BoxFuture<'static, Outcome<T>>>,
+}
+
+impl<T: Transport> InFlight<T> {
+    /// The attempt, if a caller is still waiting for it.
+    fn upgrade(&self) -> Option<Attempt<T>> {
+        self.attempt.upgrade()
+    }
 }
 
 /// A configured alias.
@@ -120,13 +155,15 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// [`MapEnv`](conn_config::MapEnv), so nothing reads the process environment).
     pub fn with_resolver(transport: T, resolver: Resolver<E>) -> Self {
         Registry {
-            transport,
+            transport: Arc::new(transport),
             resolver,
             live: Arc::new(ArcSwap::from_pointee(Snapshot::default())),
-            state: Mutex::new(State {
+            state: Arc::new(Mutex::new(State {
                 entries: HashMap::new(),
+                connecting: HashMap::new(),
                 next_seq: 0,
-            }),
+                next_attempt: 0,
+            })),
             locks: Mutex::new(HashMap::new()),
         }
     }
@@ -160,7 +197,8 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     ///
     /// The arguments themselves are stored, not their resolution, so what they leave open
     /// follows the environment at each later `connect`. An empty `alias` means the alias
-    /// the arguments name, else the [default alias](Registry::default_alias).
+    /// the arguments name, else the [default alias](Registry::default_alias). A connect of
+    /// the alias in flight is waited for first, so it is compared as a live connection.
     ///
     /// # Errors
     ///
@@ -173,6 +211,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         let alias = self.alias_for(alias, &args)?;
         let key = alias.as_str();
         let _op = self.lock_alias(key).await;
+        self.settle(key).await;
         let stored = args.alias(key);
         let spec = self
             .resolver
@@ -182,7 +221,9 @@ impl<T: Transport, E: Environment> Registry<T, E> {
                 source,
             })?;
         let mut state = lock(&self.state);
-        let State { entries, next_seq } = &mut *state;
+        let State {
+            entries, next_seq, ..
+        } = &mut *state;
         match entries.get_mut(key) {
             Some(entry) => {
                 if let Some(live) = &entry.live {
@@ -214,86 +255,179 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// connects the same way; a failed connect leaves the stored arguments as they were.
     ///
     /// An empty `alias` means the alias the arguments name, else the
-    /// [default alias](Registry::default_alias). Concurrent calls for one alias open at most
-    /// one connection: they are served one at a time, and the later ones find it connected.
+    /// [default alias](Registry::default_alias).
+    ///
+    /// # Concurrent calls: one attempt, shared
+    ///
+    /// Concurrent calls for one alias open at most one connection, and each caller waits
+    /// at most its own timeout. A call that finds a connect of the alias in flight with an
+    /// identical spec does not start another: it waits for that attempt and gets its
+    /// outcome, the same connection or the same transport error ([`Error::Connect`] holds
+    /// it in an `Arc`, shared by every caller of the attempt). The transport bounds the
+    /// attempt by the spec's timeout, and the timeout is part of the spec, so a caller who
+    /// joins late waits less than its own timeout. A call whose spec differs, in the
+    /// timeout or anything else, does not wait: it gets [`Error::ConnectInProgress`],
+    /// naming the differing fields. A failure is not kept: the next call after it starts a
+    /// new attempt.
+    ///
+    /// The attempt goes on as long as one caller waits for it: dropping the call that
+    /// started it does not cancel it for the others. When every caller has gone, the
+    /// attempt is dropped and nothing is stored. No task is spawned, so the registry needs
+    /// no particular runtime (the transport may).
+    ///
+    /// [`add_connection`](Registry::add_connection), [`disconnect`](Registry::disconnect)
+    /// and [`remove_connection`](Registry::remove_connection) wait for a connect of the
+    /// alias in flight, then act on its outcome, as if they had been called after it; a
+    /// `connect` called while one of them runs waits for it.
     ///
     /// # Errors
     ///
     /// - [`Error::Resolve`]: the configuration does not resolve (every problem listed);
     /// - [`Error::ConfigMismatch`]: connected with a different spec (the differing fields are
     ///   named, secrets compared but never shown);
-    /// - [`Error::Connect`]: the transport failed;
+    /// - [`Error::ConnectInProgress`]: being connected with a different spec;
+    /// - [`Error::Connect`]: the transport failed (this call's attempt, or the one it
+    ///   joined);
     /// - [`Error::InvalidAlias`]: the alias holds a control character;
     /// - [`Error::AliasMismatch`]: `alias` and the arguments' alias differ;
     /// - [`Error::DefaultAlias`]: no alias is given and `MILVUS_CONN_ALIAS` or `.env` is bad.
     pub async fn connect(&self, alias: &str, args: ConnectArgs) -> Result<T::Connection, T> {
         let alias = self.alias_for(alias, &args)?;
         let key = alias.as_str();
-        let _op = self.lock_alias(key).await;
-        let (stored, live) = {
-            let state = lock(&self.state);
-            match state.entries.get(key) {
-                Some(e) => (Some(e.stored.clone()), e.live.clone()),
-                None => (None, None),
-            }
-        };
-        let spec = self
-            .resolver
-            .resolve_with_stored(&args.alias(key), stored.as_ref())
-            .map_err(|source| Error::Resolve {
-                alias: key.to_owned(),
-                source,
-            })?;
-        if let Some(live) = live {
-            let fields = live.spec.differences(&spec);
-            if fields.is_empty() {
-                return Ok(live.conn);
-            }
-            return Err(Error::ConfigMismatch {
-                alias: key.to_owned(),
-                fields,
-            });
-        }
-        tracing::debug!(alias = key, target = %spec.target(), "connecting");
-        let conn = match self.transport.connect(&spec).await {
-            Ok(conn) => conn,
-            Err(source) => {
-                tracing::debug!(alias = key, error = %source, "connect failed");
-                return Err(Error::Connect {
+        let attempt = {
+            // Held while deciding, not while the attempt runs.
+            let _op = self.lock_alias(key).await;
+            let stored = lock(&self.state).entries.get(key).map(|e| e.stored.clone());
+            let spec = self
+                .resolver
+                .resolve_with_stored(&args.alias(key), stored.as_ref())
+                .map_err(|source| Error::Resolve {
                     alias: key.to_owned(),
                     source,
+                })?;
+            let mut state = lock(&self.state);
+            if let Some(live) = state.entries.get(key).and_then(|e| e.live.as_ref()) {
+                let fields = live.spec.differences(&spec);
+                if fields.is_empty() {
+                    return Ok(live.conn.clone());
+                }
+                return Err(Error::ConfigMismatch {
+                    alias: key.to_owned(),
+                    fields,
                 });
             }
+            let joined = match state.connecting.get(key) {
+                Some(flight) => match flight.upgrade() {
+                    Some(attempt) => {
+                        let fields = flight.spec.differences(&spec);
+                        if !fields.is_empty() {
+                            return Err(Error::ConnectInProgress {
+                                alias: key.to_owned(),
+                                fields,
+                            });
+                        }
+                        tracing::debug!(alias = key, "joining the connect in flight");
+                        Some(attempt)
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            match joined {
+                Some(attempt) => attempt,
+                None => self.start(&mut state, alias.clone(), spec),
+            }
         };
-        let stored = pinned_args(&spec);
-        let live = Live {
-            spec: Arc::new(spec),
-            conn: conn.clone(),
-        };
-        let mut state = lock(&self.state);
-        let State { entries, next_seq } = &mut *state;
-        let entry = entries
-            .entry(key.to_owned())
-            .or_insert_with(|| new_entry(alias.clone(), next_seq, stored.clone()));
-        entry.stored = stored;
-        entry.live = Some(live);
-        self.publish(&state);
-        Ok(conn)
+        attempt.await.map_err(|source| Error::Connect {
+            alias: key.to_owned(),
+            source,
+        })
+    }
+
+    /// Starts a connect attempt of `alias` with `spec`, records it as in flight, and returns
+    /// it for the caller to wait for. The attempt records its own outcome: on success the
+    /// alias is connected (its stored arguments pinned to the spec) before any caller sees
+    /// the connection; either way it is no longer in flight.
+    fn start(&self, state: &mut State<T>, alias: Alias, spec: ConnectionSpec) -> Attempt<T> {
+        let id = state.next_attempt;
+        state.next_attempt += 1;
+        let spec = Arc::new(spec);
+        let in_flight_spec = spec.clone();
+        let transport = self.transport.clone();
+        let shared_state = self.state.clone();
+        let live = self.live.clone();
+        let key = alias.as_str().to_owned();
+        let attempt = async move {
+            tracing::debug!(alias = alias.as_str(), target = %spec.target(), "connecting");
+            let result = transport.connect(&spec).await;
+            let mut guard = lock(&shared_state);
+            let state = &mut *guard;
+            if state
+                .connecting
+                .get(alias.as_str())
+                .is_some_and(|f| f.id == id)
+            {
+                state.connecting.remove(alias.as_str());
+            }
+            match result {
+                Ok(conn) => {
+                    // The alias is not connected: an attempt starts only then, and while it
+                    // is in flight the others wait for it.
+                    let stored = pinned_args(&spec);
+                    let State {
+                        entries, next_seq, ..
+                    } = &mut *state;
+                    let entry = entries
+                        .entry(alias.as_str().to_owned())
+                        .or_insert_with(|| new_entry(alias.clone(), next_seq, stored.clone()));
+                    entry.stored = stored;
+                    entry.live = Some(Live {
+                        spec,
+                        conn: conn.clone(),
+                    });
+                    publish(&live, state);
+                    Ok(conn)
+                }
+                Err(error) => {
+                    tracing::debug!(alias = alias.as_str(), %error, "connect failed");
+                    Err(Arc::new(error))
+                }
+            }
+        }
+        .boxed()
+        .shared();
+        if let Some(weak) = attempt.downgrade() {
+            state.connecting.insert(
+                key,
+                InFlight {
+                    id,
+                    spec: in_flight_spec,
+                    attempt: weak,
+                },
+            );
+        }
+        attempt
     }
 
     /// Closes the alias's connection and keeps its configuration (pymilvus's
     /// `disconnect`). An alias that is not connected, or not known, is left alone.
+    ///
+    /// A connect of the alias in flight is waited for first, and what it opened is closed:
+    /// after `disconnect` the alias is not connected. Its callers still get the connection
+    /// (with tonic, their clones keep working until dropped), as if `disconnect` had been
+    /// called right after it.
     pub async fn disconnect(&self, alias: &str) {
         let key = trim(alias);
         if key.is_empty() {
             return;
         }
         let _op = self.lock_alias(key).await;
+        self.settle(key).await;
         let live = {
             let mut state = lock(&self.state);
             let live = state.entries.get_mut(key).and_then(|e| e.live.take());
             if live.is_some() {
-                self.publish(&state);
+                publish(&self.live, &state);
             }
             live
         };
@@ -304,18 +438,20 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     }
 
     /// Disconnects the alias and forgets its configuration (pymilvus's
-    /// `remove_connection`). An unknown alias is left alone.
+    /// `remove_connection`). An unknown alias is left alone. A connect of the alias in
+    /// flight is waited for first, as in [`disconnect`](Registry::disconnect).
     pub async fn remove_connection(&self, alias: &str) {
         let key = trim(alias);
         if key.is_empty() {
             return;
         }
         let _op = self.lock_alias(key).await;
+        self.settle(key).await;
         let live = {
             let mut state = lock(&self.state);
             let live = state.entries.remove(key).and_then(|e| e.live);
             if live.is_some() {
-                self.publish(&state);
+                publish(&self.live, &state);
             }
             live
         };
@@ -435,16 +571,35 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         }
     }
 
-    /// Replaces the snapshot [`Registry::get`] reads; called with the state locked, so
-    /// snapshots follow the state in order.
-    fn publish(&self, state: &State<T::Connection>) {
-        let snapshot = state
-            .entries
-            .iter()
-            .filter_map(|(k, e)| Some((Box::from(k.as_str()), e.live.as_ref()?.conn.clone())))
-            .collect();
-        self.live.store(Arc::new(snapshot));
+    /// Waits until the alias has no connect in flight (its outcome recorded). Called with
+    /// the alias's operation lock held, so no other attempt starts meanwhile.
+    async fn settle(&self, key: &str) {
+        let attempt = {
+            let mut state = lock(&self.state);
+            let attempt = state.connecting.get(key).map(InFlight::upgrade);
+            if let Some(None) = attempt {
+                // Every caller of it went away: it was dropped, and recorded nothing.
+                state.connecting.remove(key);
+            }
+            attempt.flatten()
+        };
+        if let Some(attempt) = attempt {
+            tracing::debug!(alias = key, "waiting for the connect in flight");
+            // Its callers get its outcome; here only its end matters.
+            let _outcome = attempt.await;
+        }
     }
+}
+
+/// Replaces the snapshot [`Registry::get`] reads; called with the state locked, so
+/// snapshots follow the state in order.
+fn publish<T: Transport>(live: &ArcSwap<Snapshot<T::Connection>>, state: &State<T>) {
+    let snapshot = state
+        .entries
+        .iter()
+        .filter_map(|(k, e)| Some((Box::from(k.as_str()), e.live.as_ref()?.conn.clone())))
+        .collect();
+    live.store(Arc::new(snapshot));
 }
 
 /// A look-up handle that caches the registry's snapshot: [`Reader::get`] checks with one

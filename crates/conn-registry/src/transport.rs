@@ -38,6 +38,8 @@ pub trait Transport: Send + Sync + 'static {
     /// Opens a connection as the spec says (target, TLS, credentials, database, timeout).
     ///
     /// The spec is already validated; a transport converts it and does not check it again.
+    /// Keep the spec's timeout: every caller of the alias that arrives while this runs
+    /// waits for its outcome (see [`Registry::connect`](crate::Registry::connect)).
     ///
     /// # Errors
     ///

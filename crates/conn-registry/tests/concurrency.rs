@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{Counting, registry_with};
-use conn_config::ConnectArgs;
+use common::{Counting, TestRegistry, registry_with};
+use conn_config::{ConnectArgs, Field};
+use conn_registry::Error;
 
 const ALIASES: [&str; 3] = ["a", "b", "c"];
 
@@ -46,6 +47,11 @@ async fn concurrent_connects_of_one_alias_open_one_connection() {
         ids.push(t.await.expect("task").id());
     }
     assert_eq!(reg.transport().opens(), 1, "one connection for 32 calls");
+    assert_eq!(
+        reg.transport().calls(),
+        1,
+        "the transport's connect ran once"
+    );
     assert!(ids.iter().all(|&id| id == ids[0]), "{ids:?}");
     assert_eq!(reg.get("a").map(|c| c.id()), Some(ids[0]));
 }
@@ -208,4 +214,234 @@ async fn a_slow_connect_blocks_only_its_own_alias() {
     assert_eq!(slow, second);
     assert!(reg.has_connection("slow"));
     assert_eq!(reg.transport().opens(), 3);
+}
+
+/// Lets every other task on a current-thread runtime run until it waits (for the attempt it
+/// joined, or for the operation lock).
+async fn let_others_run() {
+    for _ in 0..16 {
+        tokio::task::yield_now().await;
+    }
+}
+
+fn spawn_connect(
+    reg: &Arc<TestRegistry>,
+    args: ConnectArgs,
+) -> tokio::task::JoinHandle<Result<common::Conn, Error<common::Refused>>> {
+    let reg = reg.clone();
+    tokio::spawn(async move { reg.connect("a", args).await })
+}
+
+/// Callers that arrive while a connect is in flight share its failure: one transport call,
+/// one error value for all of them. The failure is not kept: the next call tries again.
+#[tokio::test(flavor = "current_thread")]
+async fn concurrent_callers_share_one_failure_and_it_is_not_kept() {
+    let (reg, _) = registry_with(Counting::default(), &[]);
+    let reg = Arc::new(reg);
+    reg.transport().fail("down:1");
+    let (entered, release) = reg.transport().hold("down:1");
+    let args = || ConnectArgs::new().uri("http://down:1");
+    let tasks: Vec<_> = (0..16).map(|_| spawn_connect(&reg, args())).collect();
+    entered.notified().await;
+    let_others_run().await;
+    release.notify_one();
+    let mut sources = Vec::new();
+    for t in tasks {
+        match t.await.expect("task") {
+            Err(Error::Connect { alias, source }) => {
+                assert_eq!(alias, "a");
+                assert_eq!(source.0, "down:1");
+                sources.push(source);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(reg.transport().calls(), 1, "one attempt for 16 callers");
+    assert!(
+        sources.iter().all(|s| Arc::ptr_eq(s, &sources[0])),
+        "every caller got the same error"
+    );
+    assert!(!reg.has_connection("a"));
+
+    // Not kept: the next call runs a new attempt (the gate is spent, so it does not wait).
+    reg.transport().hold("elsewhere:1");
+    let err = reg.connect("a", args()).await.expect_err("still down");
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert_eq!(reg.transport().calls(), 2);
+    reg.transport().recover("down:1");
+    reg.connect("a", args()).await.expect("up again");
+    assert_eq!(reg.transport().calls(), 3);
+    assert!(reg.has_connection("a"));
+}
+
+/// A caller whose spec differs from the attempt in flight (here: a shorter timeout) does
+/// not wait for it: it returns at once, naming the differing field, and the attempt goes
+/// on for its own callers.
+#[tokio::test(flavor = "current_thread")]
+async fn a_caller_with_a_shorter_timeout_does_not_wait_for_the_attempt_in_flight() {
+    let (reg, _) = registry_with(Counting::default(), &[]);
+    let reg = Arc::new(reg);
+    let (entered, release) = reg.transport().hold("h:1");
+    let first = spawn_connect(&reg, ConnectArgs::new().uri("http://h:1").timeout(10u64));
+    entered.notified().await;
+
+    let short = ConnectArgs::new()
+        .uri("http://h:1")
+        .timeout(Duration::from_millis(500));
+    let err = tokio::time::timeout(Duration::from_secs(5), reg.connect("a", short.clone()))
+        .await
+        .expect("does not wait for the attempt in flight")
+        .expect_err("a different spec is in flight");
+    match &err {
+        Error::ConnectInProgress { alias, fields } => {
+            assert_eq!(alias, "a");
+            assert_eq!(fields, &[Field::Timeout]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "alias \"a\" is being connected with a different configuration (differing: timeout); connect again when that has finished"
+    );
+    assert!(!first.is_finished(), "the attempt goes on");
+
+    release.notify_one();
+    let conn = first.await.expect("task").expect("connects");
+    assert_eq!(conn.spec().timeout(), Duration::from_secs(10));
+    assert_eq!(reg.transport().calls(), 1);
+    // Once connected, the same arguments meet the live connection, as before.
+    let err = reg
+        .connect("a", short)
+        .await
+        .expect_err("connected differently");
+    assert!(
+        matches!(&err, Error::ConfigMismatch { fields, .. } if fields == &[Field::Timeout]),
+        "{err:?}"
+    );
+}
+
+/// Dropping the call that started an attempt does not cancel it for a caller that joined.
+#[tokio::test(flavor = "current_thread")]
+async fn the_attempt_outlives_the_caller_that_started_it() {
+    let (reg, _) = registry_with(Counting::default(), &[]);
+    let reg = Arc::new(reg);
+    let (entered, release) = reg.transport().hold("h:1");
+    let args = || ConnectArgs::new().uri("http://h:1");
+    let first = spawn_connect(&reg, args());
+    entered.notified().await;
+    let second = spawn_connect(&reg, args());
+    let_others_run().await; // the second has joined the attempt
+    first.abort();
+    assert!(first.await.expect_err("aborted").is_cancelled());
+    release.notify_one();
+    let conn = tokio::time::timeout(Duration::from_secs(5), second)
+        .await
+        .expect("the joined caller drives the attempt on")
+        .expect("task")
+        .expect("connects");
+    assert_eq!(reg.transport().calls(), 1, "no second attempt");
+    assert_eq!(reg.get("a"), Some(conn));
+}
+
+/// When every caller of an attempt has gone, the attempt is dropped and stores nothing;
+/// the next call starts a new one.
+#[tokio::test(flavor = "current_thread")]
+async fn an_attempt_nobody_waits_for_is_dropped() {
+    let (reg, _) = registry_with(Counting::default(), &[]);
+    let reg = Arc::new(reg);
+    let (entered, _release) = reg.transport().hold("h:1");
+    let first = spawn_connect(&reg, ConnectArgs::new().uri("http://h:1"));
+    entered.notified().await;
+    first.abort();
+    assert!(first.await.expect_err("aborted").is_cancelled());
+    assert!(!reg.has_connection("a"));
+    assert!(reg.list_connections().is_empty(), "nothing stored");
+
+    reg.transport().hold("elsewhere:1");
+    let conn = tokio::time::timeout(
+        Duration::from_secs(5),
+        reg.connect("a", ConnectArgs::new().uri("http://h:1")),
+    )
+    .await
+    .expect("does not wait for the dropped attempt")
+    .expect("connects");
+    assert_eq!(reg.transport().calls(), 2, "a new attempt");
+    assert_eq!(reg.transport().opens(), 1);
+    assert_eq!(reg.get("a"), Some(conn));
+}
+
+/// `disconnect` and `remove_connection` during a connect wait for it, then close what it
+/// opened: afterwards the alias is not connected, and opens and closes balance.
+#[tokio::test(flavor = "current_thread")]
+async fn disconnect_and_remove_wait_for_the_connect_in_flight() {
+    for remove in [false, true] {
+        let (reg, _) = registry_with(Counting::default(), &[]);
+        let reg = Arc::new(reg);
+        let (entered, release) = reg.transport().hold("h:1");
+        let connect = spawn_connect(&reg, ConnectArgs::new().uri("http://h:1"));
+        entered.notified().await;
+        let closing = {
+            let reg = reg.clone();
+            tokio::spawn(async move {
+                if remove {
+                    reg.remove_connection("a").await;
+                } else {
+                    reg.disconnect("a").await;
+                }
+            })
+        };
+        let_others_run().await;
+        assert!(
+            !closing.is_finished(),
+            "remove {remove}: waits for the connect"
+        );
+        release.notify_one();
+        let conn = connect.await.expect("task").expect("connects");
+        tokio::time::timeout(Duration::from_secs(5), closing)
+            .await
+            .expect("ends after the connect")
+            .expect("task");
+        assert_eq!(conn.address(), "h:1", "its caller got the connection");
+        assert!(!reg.has_connection("a"), "remove {remove}");
+        assert_eq!(reg.transport().opens(), 1);
+        assert_eq!(
+            reg.transport().closes(),
+            1,
+            "what the connect opened is closed"
+        );
+        let listed = reg.list_connections();
+        if remove {
+            assert!(listed.is_empty());
+        } else {
+            assert_eq!(listed.len(), 1, "disconnect keeps the configuration");
+            assert!(listed[0].1.is_none());
+        }
+    }
+}
+
+/// `add_connection` during a connect waits for it, then compares with the live
+/// connection as it always does.
+#[tokio::test(flavor = "current_thread")]
+async fn add_connection_waits_for_the_connect_in_flight() {
+    let (reg, _) = registry_with(Counting::default(), &[]);
+    let reg = Arc::new(reg);
+    let (entered, release) = reg.transport().hold("h:1");
+    let connect = spawn_connect(&reg, ConnectArgs::new().uri("http://h:1"));
+    entered.notified().await;
+    let add = {
+        let reg = reg.clone();
+        tokio::spawn(async move {
+            reg.add_connection("a", ConnectArgs::new().uri("http://other:2"))
+                .await
+        })
+    };
+    let_others_run().await;
+    assert!(!add.is_finished(), "waits for the connect");
+    release.notify_one();
+    connect.await.expect("task").expect("connects");
+    let err = add.await.expect("task").expect_err("connected elsewhere");
+    assert!(
+        matches!(&err, Error::ConfigMismatch { fields, .. } if fields == &[Field::Target]),
+        "{err:?}"
+    );
 }

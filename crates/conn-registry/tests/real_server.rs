@@ -3,11 +3,13 @@
 #![cfg(feature = "tonic")]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-use conn_config::{ConnectArgs, DotEnv, Field, MapEnv, Resolver};
+use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, Field, MapEnv, Resolver};
 use conn_registry::conn_transport_tonic::test_server::{Call, TestServer};
-use conn_registry::conn_transport_tonic::{Connector, ErrorKind};
-use conn_registry::{Error, Registry, TonicTransport};
+use conn_registry::conn_transport_tonic::{Connector, ErrorKind, MilvusConnection};
+use conn_registry::{Error, Registry, TonicTransport, Transport};
 
 fn registry() -> Registry<TonicTransport, MapEnv> {
     let transport = TonicTransport::with_connector(
@@ -330,4 +332,127 @@ fn registry_futures_and_errors_are_send() {
     send(&reg.add_connection("a", ConnectArgs::new()));
     send(&reg.disconnect("a"));
     send(&reg.remove_connection("a"));
+}
+
+/// The tonic transport, counting its `connect` calls.
+struct CountingTonic {
+    inner: TonicTransport,
+    connects: AtomicUsize,
+}
+
+impl Transport for CountingTonic {
+    type Connection = Arc<MilvusConnection>;
+    type Error = conn_registry::conn_transport_tonic::Error;
+
+    async fn connect(&self, spec: &ConnectionSpec) -> Result<Self::Connection, Self::Error> {
+        self.connects.fetch_add(1, Ordering::SeqCst);
+        self.inner.connect(spec).await
+    }
+}
+
+/// A TCP listener on `127.0.0.1:0` that accepts connections and never answers: the
+/// "silent server" of issue 11, item 9. Returns its address and the number of accepts.
+async fn silent_server() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("bound");
+    let accepts = Arc::new(AtomicUsize::new(0));
+    let counted = accepts.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            held.push(socket); // kept open, never read or written
+        }
+    });
+    (addr, accepts)
+}
+
+/// Issue 11, item 9: 64 tasks connecting one alias to a silent server with a 0.5 s timeout
+/// share one attempt and its failure, instead of running 64 attempts one after another
+/// (the last caller used to wait 32 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::print_stderr)] // the figure docs/registry.md quotes, seen with --nocapture
+async fn sixty_four_connects_to_a_silent_server_share_one_attempt() {
+    let (addr, accepts) = silent_server().await;
+    let reg = Arc::new(Registry::with_resolver(
+        CountingTonic {
+            inner: TonicTransport::new(),
+            connects: AtomicUsize::new(0),
+        },
+        Resolver::with_env(MapEnv::new()).dotenv(DotEnv::Disabled),
+    ));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let reg = reg.clone();
+            tokio::spawn(async move {
+                let args = ConnectArgs::new()
+                    .uri(format!("http://{addr}"))
+                    .timeout(Duration::from_millis(500));
+                let result = reg.connect("silent", args).await;
+                (result, started.elapsed())
+            })
+        })
+        .collect();
+    let all = async {
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.expect("task"));
+        }
+        out
+    };
+    // A regression fails here instead of hanging for 32 s.
+    let results = tokio::time::timeout(Duration::from_secs(5), all)
+        .await
+        .expect("all 64 callers finish well before 64 x 0.5 s");
+    let slowest = results.iter().map(|(_, t)| *t).max().unwrap_or_default();
+    eprintln!("64 callers, 0.5 s timeout: the last one finished after {slowest:?}");
+    let mut sources = Vec::new();
+    for (result, _) in results {
+        let err = result.expect_err("the server never answers");
+        let Error::Connect { alias, source } = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(alias, "silent");
+        assert_eq!(source.kind(), ErrorKind::TimedOut, "{source}");
+        sources.push(source);
+    }
+    assert_eq!(
+        reg.transport().connects.load(Ordering::SeqCst),
+        1,
+        "one attempt for 64 callers"
+    );
+    assert!(accepts.load(Ordering::SeqCst) <= 1, "one socket at most");
+    assert!(!reg.has_connection("silent"));
+}
+
+/// Callers that arrive while a connect is in flight share its success: one `Connect`
+/// handshake, one handle for all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_connects_share_one_handshake_and_one_handle() {
+    let server = TestServer::builder()
+        .delay(Duration::from_millis(200))
+        .serve_tcp()
+        .await
+        .expect("server starts");
+    let reg = Arc::new(registry());
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let reg = reg.clone();
+            let uri = server.uri();
+            tokio::spawn(async move { reg.connect("a", ConnectArgs::new().uri(uri)).await })
+        })
+        .collect();
+    let mut conns = Vec::new();
+    for t in tasks {
+        conns.push(t.await.expect("task").expect("connects"));
+    }
+    assert!(
+        conns.iter().all(|c| Arc::ptr_eq(c, &conns[0])),
+        "one handle"
+    );
+    assert_eq!(rpcs(&server.calls()), ["Connect"], "one handshake");
+    assert!(reg.get("a").is_some_and(|c| Arc::ptr_eq(&c, &conns[0])));
 }

@@ -77,19 +77,19 @@ pub(crate) struct ConnFlags {
     secure: Option<String>,
 
     /// PEM file with the server's certificate to trust (one-way TLS).
-    #[arg(long, value_name = "PATH", help_heading = "TLS")]
+    #[arg(long, value_name = "PATH", help_heading = "TLS", value_parser = path())]
     server_pem_path: Option<PathBuf>,
 
     /// PEM file with the CA certificate to trust.
-    #[arg(long, value_name = "PATH", help_heading = "TLS")]
+    #[arg(long, value_name = "PATH", help_heading = "TLS", value_parser = path())]
     ca_pem_path: Option<PathBuf>,
 
     /// Client certificate (PEM) for mutual TLS; needs --client-key-path.
-    #[arg(long, value_name = "PATH", help_heading = "TLS")]
+    #[arg(long, value_name = "PATH", help_heading = "TLS", value_parser = path())]
     client_pem_path: Option<PathBuf>,
 
     /// Client private key (PEM) for mutual TLS; needs --client-pem-path.
-    #[arg(long, value_name = "PATH", help_heading = "TLS")]
+    #[arg(long, value_name = "PATH", help_heading = "TLS", value_parser = path())]
     client_key_path: Option<PathBuf>,
 
     /// Name to check in the server's certificate instead of the host.
@@ -111,17 +111,27 @@ pub(crate) struct ConnFlags {
     keep_alive: Option<String>,
 
     /// Read this .env file instead of searching for .env from the current directory up.
+    // Not `conflicts_with = "no_dotenv"`: clap would count an empty `--dotenv ""`, which is
+    // "not given"; `dotenv_conflict` checks it instead.
     #[arg(
         long,
         value_name = "PATH",
         help_heading = ".env file",
-        conflicts_with = "no_dotenv"
+        value_parser = path()
     )]
     dotenv: Option<PathBuf>,
 
     /// Read no .env file.
     #[arg(long, help_heading = ".env file")]
     no_dotenv: bool,
+}
+
+/// A path flag's parser: any value, the empty one included (clap's `PathBuf` parser refuses
+/// `""` with "a value is required"; here it reaches the library, where it counts as not
+/// given, as for every other flag). Not necessarily UTF-8.
+fn path() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
 }
 
 /// Parses a secret flag straight into a [`SecretString`].
@@ -148,7 +158,18 @@ fn parse_bool(flag: &'static str, value: Option<&str>) -> Result<Option<bool>, P
 }
 
 impl ConnFlags {
-    /// Where the `.env` file comes from: `--no-dotenv`, `--dotenv PATH`, else the search.
+    /// `--dotenv PATH` together with `--no-dotenv`, a usage error. An empty `--dotenv ""`
+    /// is not given, so it goes with `--no-dotenv`.
+    pub(crate) fn dotenv_conflict(&self) -> bool {
+        self.no_dotenv
+            && self
+                .dotenv
+                .as_ref()
+                .is_some_and(|p| !p.as_os_str().is_empty())
+    }
+
+    /// Where the `.env` file comes from: `--no-dotenv`, `--dotenv PATH`, else the search
+    /// (an empty `--dotenv ""` is not given: the search).
     fn dotenv(&self) -> DotEnv {
         match &self.dotenv {
             _ if self.no_dotenv => DotEnv::Disabled,

@@ -145,7 +145,7 @@ impl From<Exit> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse().and_then(Cli::check) {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
@@ -174,6 +174,29 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr().lock(), "error: cannot write output: {e}");
             Exit::Internal.into()
         }
+    }
+}
+
+impl Cli {
+    /// What clap's own rules cannot say: `--dotenv PATH` conflicts with `--no-dotenv` only
+    /// when `PATH` is not empty (an empty value is not given).
+    fn check(self) -> Result<Cli, clap::Error> {
+        let (name, conn) = match &self.command {
+            Command::Resolve { conn, .. } => ("resolve", conn),
+            Command::Ping { conn, .. } => ("ping", conn),
+        };
+        if conn.dotenv_conflict() {
+            use clap::CommandFactory as _;
+            let mut cli = Cli::command();
+            cli.build();
+            let kind = clap::error::ErrorKind::ArgumentConflict;
+            let message = "the argument '--dotenv <PATH>' cannot be used with '--no-dotenv'";
+            return Err(match cli.find_subcommand_mut(name) {
+                Some(command) => command.error(kind, message),
+                None => cli.error(kind, message),
+            });
+        }
+        Ok(self)
     }
 }
 

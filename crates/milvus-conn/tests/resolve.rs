@@ -517,6 +517,104 @@ fn explicit_dotenv_path() {
     .expect_code(2);
 }
 
+/// Issue 11, item 8: an empty value of a TLS path flag counts as not given, as for every
+/// other flag (clap used to refuse it: "a value is required"), in both spellings.
+#[test]
+fn empty_tls_path_flags_count_as_not_given() {
+    let dir = Dir::new();
+    for flag in [
+        "--server-pem-path",
+        "--ca-pem-path",
+        "--client-pem-path",
+        "--client-key-path",
+    ] {
+        let joined = format!("{flag}=");
+        for spelling in [vec![flag, ""], vec![joined.as_str()]] {
+            let v = run(&dir.path, &[], &args(ISOLATED, &spelling))
+                .expect_code(0)
+                .json();
+            assert_eq!(v["secure"], false, "{spelling:?}");
+            assert_eq!(v["tls"]["mode"], "none", "{spelling:?}");
+            assert_eq!(v["origins"]["secure"], "default", "{spelling:?}");
+        }
+    }
+    // An empty one beside a given one: the given one alone, as without the empty one.
+    let v = run(
+        &dir.path,
+        &[],
+        &args(
+            ISOLATED,
+            &["--server-pem-path", "", "--ca-pem-path", "/c/ca.pem"],
+        ),
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(v["tls"]["mode"], "one_way");
+    assert_eq!(v["tls"]["ca_files"], json!(["/c/ca.pem"]));
+    // The key is not given, so the certificate lacks its pair: the library's error.
+    let v = run(
+        &dir.path,
+        &[],
+        &args(
+            ISOLATED,
+            &[
+                "--client-pem-path",
+                "/c/client.pem",
+                "--client-key-path",
+                "",
+            ],
+        ),
+    )
+    .expect_code(2)
+    .json();
+    assert_eq!(v["errors"][0]["field"], "client_key_path");
+    assert_eq!(v["errors"][0]["origin"], "client_pem_path (argument)");
+}
+
+/// Issue 11, item 8: `--dotenv ""` counts as not given: the search runs as without the
+/// flag, and `--no-dotenv` beside it is no conflict (it switches `.env` off).
+#[test]
+fn empty_dotenv_flag_counts_as_not_given() {
+    let dir = Dir::new();
+    dir.write(".env", "MILVUS_URI=http://searched:1\n");
+    let address = |flags: &[&str]| {
+        run(
+            &dir.path,
+            &[],
+            &args(&["resolve", "--format", "json"], flags),
+        )
+        .expect_code(0)
+        .json()["target"]["address"]
+            .clone()
+    };
+    assert_eq!(address(&[]), "searched:1");
+    assert_eq!(address(&["--dotenv", ""]), "searched:1");
+    assert_eq!(address(&["--dotenv="]), "searched:1");
+    assert_eq!(address(&["--dotenv", "", "--no-dotenv"]), "localhost:19530");
+    assert_eq!(address(&["--no-dotenv", "--dotenv="]), "localhost:19530");
+    // A non-empty path with --no-dotenv is still a usage error, for both commands.
+    for command in ["resolve", "ping"] {
+        let v = run(
+            &dir.path,
+            &[],
+            &[
+                command,
+                "--format",
+                "json",
+                "--dotenv",
+                "x.env",
+                "--no-dotenv",
+            ],
+        )
+        .expect_code(2)
+        .json();
+        assert_eq!(
+            v["errors"][0]["message"],
+            "the argument '--dotenv <PATH>' cannot be used with '--no-dotenv'"
+        );
+    }
+}
+
 #[test]
 fn real_environment_beats_dotenv_and_empty_hides_it() {
     let dir = Dir::new();

@@ -54,6 +54,8 @@ impl PartialEq for Conn {
 #[derive(Default)]
 pub struct Counting {
     next_id: AtomicU64,
+    /// Calls of `connect`, whatever their outcome.
+    pub calls: AtomicUsize,
     pub opens: AtomicUsize,
     pub closes: AtomicUsize,
     /// Connections open now, by alias.
@@ -94,6 +96,11 @@ impl Counting {
             .insert(address.to_owned());
     }
 
+    /// Undoes [`Counting::fail`].
+    pub fn recover(&self, address: &str) {
+        self.failing.lock().expect("not poisoned").remove(address);
+    }
+
     /// Makes the next connects to `address` wait inside the transport: the first
     /// notifier says one has entered, the second lets them go on.
     pub fn hold(&self, address: &str) -> (Arc<Notify>, Arc<Notify>) {
@@ -114,6 +121,10 @@ impl Counting {
             .get(alias)
             .copied()
             .unwrap_or(0)
+    }
+
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
     }
 
     pub fn opens(&self) -> usize {
@@ -137,6 +148,7 @@ impl Transport for Counting {
     type Error = Refused;
 
     async fn connect(&self, spec: &ConnectionSpec) -> Result<Conn, Refused> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         let address = spec.target().address();
         self.pause().await;
         let gate = self
