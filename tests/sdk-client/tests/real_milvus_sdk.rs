@@ -561,4 +561,9 @@ fn snippet_matches_docs() {
     let lines = code.count();
     eprintln!("observed: the snippet has {lines} lines of code after its `use` lines");
     assert!(lines < 30, "the snippet has {lines} lines of code");
+    let claim = format!("{lines} lines of code after the imports");
+    assert!(
+        doc.contains(&claim),
+        "docs/sdk-integration.md should say {claim:?}"
+    );
 }
