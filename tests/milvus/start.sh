@@ -41,8 +41,14 @@ mkdir -p "$RUN"
 "$MILVUS_SCRIPTS/stop.sh"
 
 # Milvus flocks this hard-coded file; another Milvus on this machine would make ours fail.
+# Wait a little for it: the Milvus stop.sh has just stopped can still hold it for a moment
+# (probably because stop.sh sees it gone once /proc/PID/exe is, which happens when its main
+# thread has released the memory, before the last thread has closed the files). Seen as
+# "another Milvus is running ... pid <the one just stopped>" on a start right after a stop,
+# in both of two runs of tests/sdk-client's three starts.
 LOCKFILE=/run/milvus/standalone.pid
-if [ -f "$LOCKFILE" ] && command -v flock >/dev/null 2>&1 && ! flock -n "$LOCKFILE" true 2>/dev/null; then
+if [ -f "$LOCKFILE" ] && command -v flock >/dev/null 2>&1 \
+  && ! flock -w "$MILVUS_IT_STOP_TIMEOUT" "$LOCKFILE" true 2>/dev/null; then
   die "another Milvus is running on this machine (it holds $LOCKFILE: pid $(cat "$LOCKFILE" 2>/dev/null || echo '?')); stop it first"
 fi
 

@@ -1,0 +1,569 @@
+//! A full Milvus client generated from the official milvus-proto (v2.3.5, `build.rs`), run
+//! over conn-transport-tonic's channel against the real Milvus 2.3.5 of the harness
+//! (`milvus_conn_tests::milvus`) in plain, one-way TLS and mutual TLS: create a database,
+//! connect a second spec with `db_name` set to it, create a collection (int64 key + float
+//! vector, dim 8), insert 300 rows, flush, index (FLAT), load, search (the nearest neighbour
+//! of a stored vector is itself), query, check through the first connection (database
+//! `default`) that the collection lived only in the new database, drop both. Then token
+//! authentication and a wrong password.
+//!
+//! One server per mode (three starts in all); every call is bounded (see [`DEADLINE`] and
+//! the counted polls). Under `CI=true` a harness that is not set up fails these tests;
+//! elsewhere they skip with a printed reason. Each test prints what it observed
+//! (`cargo test -p milvus-conn-sdk-client -- --nocapture`).
+//!
+//! The snippet of `docs/sdk-integration.md` is `sdk_snippet/snippet.rs`, used here as it is
+//! (`snippet_matches_docs` checks that the two are the same).
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+// The snippet of docs/sdk-integration.md: from `ConnectArgs` to a generated client, and a
+// search with it. Its items are `pub`, as an SDK's would be. `include!`, not a module file:
+// `cargo fmt` would reformat it with the workspace's narrower widths, where
+// `sdk_snippet/rustfmt.toml` keeps lines up to 100 characters whole.
+#[allow(unreachable_pub)]
+mod sdk_snippet {
+    include!("sdk_snippet/snippet.rs");
+}
+
+use std::time::{Duration, Instant};
+
+use conn_config::ConnectArgs;
+use conn_transport_tonic::prost::Message as _;
+use conn_transport_tonic::tonic::{self, Code};
+use conn_transport_tonic::{Error, ErrorKind};
+use milvus_conn_sdk_client::common::{ConsistencyLevel, KeyValuePair, Status};
+use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
+use milvus_conn_sdk_client::milvus::{
+    CreateCollectionRequest, CreateDatabaseRequest, CreateIndexRequest, DescribeIndexRequest,
+    DropCollectionRequest, DropDatabaseRequest, FlushRequest, GetFlushStateRequest,
+    GetLoadingProgressRequest, InsertRequest, ListDatabasesRequest, LoadCollectionRequest,
+    QueryRequest, ShowCollectionsRequest,
+};
+use milvus_conn_sdk_client::schema::{
+    CollectionSchema, DataType, FieldData, FieldSchema, FloatArray, IDs, LongArray, ScalarField,
+    VectorField, field_data, i_ds, scalar_field, vector_field,
+};
+use milvus_conn_tests::milvus::{Mode, RealMilvus};
+use sdk_snippet::{Client, client, search};
+
+/// Rows inserted per mode.
+const ROWS: usize = 300;
+/// The vector dimension.
+const DIM: usize = 8;
+/// The collection (one per database; each mode has its own database).
+const COLLECTION: &str = "sdk_vectors";
+/// The spec's timeout (connect and handshake).
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// A generous upper bound on one mode's whole run, so that a stuck server fails the test
+/// instead of hanging CI.
+const DEADLINE: Duration = Duration::from_secs(240);
+/// Polls of flush state and loading progress, 100 ms apart.
+const MAX_POLLS: u32 = 600;
+
+/// Fails with the call's name and the server's reason unless `status` says success
+/// (`code == 0` and the legacy `error_code == 0`).
+#[allow(deprecated)] // error_code: Milvus 2.3 still fills it, and pymilvus still reads it
+fn ok(what: &str, status: Option<&Status>) {
+    let s = status.unwrap_or_else(|| panic!("{what}: the reply has no status"));
+    assert!(
+        s.code == 0 && s.error_code == 0,
+        "{what} failed: code {}, error_code {}, reason {:?}",
+        s.code,
+        s.error_code,
+        s.reason
+    );
+}
+
+/// A tonic call's result, or a failure naming the call and the gRPC status.
+fn rpc<T>(what: &str, reply: Result<tonic::Response<T>, tonic::Status>) -> T {
+    match reply {
+        Ok(r) => r.into_inner(),
+        Err(status) => panic!("{what}: grpc {:?}: {}", status.code(), status.message()),
+    }
+}
+
+/// The connection arguments for `milvus` in its mode, without credentials: the CA in TLS
+/// modes, the client certificate in mutual TLS.
+fn tls_args(milvus: &RealMilvus) -> ConnectArgs {
+    let mut args = ConnectArgs::new().uri(milvus.uri()).timeout(TIMEOUT);
+    if let Some(ca) = milvus.ca() {
+        args = args.ca_pem_path(ca);
+    }
+    if let (Some(cert), Some(key)) = (milvus.client_cert(), milvus.client_key()) {
+        args = args.client_pem_path(cert).client_key_path(key);
+    }
+    args
+}
+
+/// Row `i`'s vector: distinct for every row (component 0 is `i` itself), so the nearest
+/// neighbour of a stored vector under L2 is that row alone, at distance 0.
+fn vector(i: usize) -> Vec<f32> {
+    let mut x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut v = vec![i as f32];
+    for _ in 1..DIM {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.push((x % 1000) as f32 / 100.0);
+    }
+    v
+}
+
+fn kv(key: &str, value: &str) -> KeyValuePair {
+    KeyValuePair {
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+async fn show_collections(client: &mut Client, what: &str) -> Vec<String> {
+    let reply = rpc(
+        what,
+        client
+            .show_collections(ShowCollectionsRequest::default())
+            .await,
+    );
+    ok(what, reply.status.as_ref());
+    reply.collection_names
+}
+
+async fn list_databases(client: &mut Client) -> Vec<String> {
+    let reply = rpc(
+        "ListDatabases",
+        client.list_databases(ListDatabasesRequest::default()).await,
+    );
+    ok("ListDatabases", reply.status.as_ref());
+    reply.db_names
+}
+
+/// `Int64` values of a query's output field.
+fn longs(fields: &[FieldData], name: &str) -> Vec<i64> {
+    let field = fields
+        .iter()
+        .find(|f| f.field_name == name)
+        .unwrap_or_else(|| panic!("no field {name} in {fields:?}"));
+    match &field.field {
+        Some(field_data::Field::Scalars(ScalarField {
+            data: Some(scalar_field::Data::LongData(LongArray { data })),
+        })) => data.clone(),
+        other => panic!("field {name} is not int64: {other:?}"),
+    }
+}
+
+/// `[type] message: source: …`, for the printed observations.
+fn describe(err: &Error) -> String {
+    let mut out = format!("[{}] {err}", err.kind());
+    let mut next = std::error::Error::source(err);
+    while let Some(e) = next {
+        out.push_str(&format!(": {e}"));
+        next = e.source();
+    }
+    out
+}
+
+/// Everything this file checks, in one mode, on one server.
+async fn exercise(milvus: &RealMilvus) {
+    let mode = milvus.mode();
+    let started = Instant::now();
+    let args = tls_args(milvus)
+        .user(milvus.user())
+        .password(milvus.password());
+
+    // The first connection: database `default`.
+    let mut default = client(&args).await.unwrap();
+    let db = format!("sdk_db_{mode}");
+    let reply = rpc(
+        "CreateDatabase",
+        default
+            .create_database(CreateDatabaseRequest {
+                db_name: db.clone(),
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("CreateDatabase", Some(&reply));
+
+    // The second connection: `db_name` in the spec, so every call carries `dbname: <db>`.
+    // No request below names the database: the header alone routes them.
+    let mut in_db = client(&args.clone().db_name(&db)).await.unwrap();
+
+    let schema = CollectionSchema {
+        name: COLLECTION.into(),
+        description: "milvus-conn sdk-client test".into(),
+        fields: vec![
+            FieldSchema {
+                name: "id".into(),
+                is_primary_key: true,
+                data_type: DataType::Int64.into(),
+                ..Default::default()
+            },
+            FieldSchema {
+                name: "vec".into(),
+                data_type: DataType::FloatVector.into(),
+                type_params: vec![kv("dim", &DIM.to_string())],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let reply = rpc(
+        "CreateCollection",
+        in_db
+            .create_collection(CreateCollectionRequest {
+                collection_name: COLLECTION.into(),
+                schema: schema.encode_to_vec(),
+                shards_num: 1,
+                consistency_level: ConsistencyLevel::Strong.into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("CreateCollection", Some(&reply));
+
+    // Insert.
+    let ids: Vec<i64> = (0..ROWS as i64).collect();
+    let vectors: Vec<f32> = (0..ROWS).flat_map(vector).collect();
+    let fields_data = vec![
+        FieldData {
+            r#type: DataType::Int64.into(),
+            field_name: "id".into(),
+            field: Some(field_data::Field::Scalars(ScalarField {
+                data: Some(scalar_field::Data::LongData(LongArray {
+                    data: ids.clone(),
+                })),
+            })),
+            ..Default::default()
+        },
+        FieldData {
+            r#type: DataType::FloatVector.into(),
+            field_name: "vec".into(),
+            field: Some(field_data::Field::Vectors(VectorField {
+                dim: DIM as i64,
+                data: Some(vector_field::Data::FloatVector(FloatArray {
+                    data: vectors,
+                })),
+            })),
+            ..Default::default()
+        },
+    ];
+    let reply = rpc(
+        "Insert",
+        in_db
+            .insert(InsertRequest {
+                collection_name: COLLECTION.into(),
+                fields_data,
+                num_rows: ROWS as u32,
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("Insert", reply.status.as_ref());
+    assert_eq!(reply.insert_cnt, ROWS as i64);
+    let inserted = match reply.i_ds {
+        Some(IDs {
+            id_field: Some(i_ds::IdField::IntId(LongArray { data })),
+        }) => data,
+        other => panic!("Insert returned no int64 ids: {other:?}"),
+    };
+    assert_eq!(inserted, ids);
+
+    // Flush, and wait until the segments are flushed (as pymilvus's flush() does).
+    let reply = rpc(
+        "Flush",
+        in_db
+            .flush(FlushRequest {
+                collection_names: vec![COLLECTION.into()],
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("Flush", reply.status.as_ref());
+    assert_eq!(reply.db_name, db, "Flush answers for the header's database");
+    let segments = reply
+        .coll_seg_i_ds
+        .get(COLLECTION)
+        .map(|l| l.data.clone())
+        .unwrap_or_default();
+    let flush_ts = reply.coll_flush_ts.get(COLLECTION).copied().unwrap_or(0);
+    let mut flush_polls = 0;
+    loop {
+        flush_polls += 1;
+        let state = rpc(
+            "GetFlushState",
+            in_db
+                .get_flush_state(GetFlushStateRequest {
+                    segment_i_ds: segments.clone(),
+                    flush_ts,
+                    collection_name: COLLECTION.into(),
+                    ..Default::default()
+                })
+                .await,
+        );
+        ok("GetFlushState", state.status.as_ref());
+        if state.flushed {
+            break;
+        }
+        assert!(
+            flush_polls < MAX_POLLS,
+            "not flushed after {flush_polls} polls"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Index (FLAT: exact, and quick on 300 rows) and load.
+    let reply = rpc(
+        "CreateIndex",
+        in_db
+            .create_index(CreateIndexRequest {
+                collection_name: COLLECTION.into(),
+                field_name: "vec".into(),
+                index_name: "vec_flat".into(),
+                extra_params: vec![
+                    kv("index_type", "FLAT"),
+                    kv("metric_type", "L2"),
+                    kv("params", "{}"),
+                ],
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("CreateIndex", Some(&reply));
+    let reply = rpc(
+        "DescribeIndex",
+        in_db
+            .describe_index(DescribeIndexRequest {
+                collection_name: COLLECTION.into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("DescribeIndex", reply.status.as_ref());
+    let index_names: Vec<_> = reply
+        .index_descriptions
+        .iter()
+        .map(|d| d.index_name.as_str())
+        .collect();
+    assert_eq!(index_names, ["vec_flat"]);
+    let reply = rpc(
+        "LoadCollection",
+        in_db
+            .load_collection(LoadCollectionRequest {
+                collection_name: COLLECTION.into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("LoadCollection", Some(&reply));
+    let mut load_polls = 0;
+    loop {
+        load_polls += 1;
+        let progress = rpc(
+            "GetLoadingProgress",
+            in_db
+                .get_loading_progress(GetLoadingProgressRequest {
+                    collection_name: COLLECTION.into(),
+                    ..Default::default()
+                })
+                .await,
+        );
+        ok("GetLoadingProgress", progress.status.as_ref());
+        if progress.progress == 100 {
+            break;
+        }
+        assert!(
+            load_polls < MAX_POLLS,
+            "not loaded after {load_polls} polls"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Search: the nearest neighbour of a stored vector is that row, at distance 0.
+    let mut found = Vec::new();
+    for probe in [0, 123, ROWS - 1] {
+        let results = search(&mut in_db, COLLECTION, &vector(probe), 3)
+            .await
+            .unwrap_or_else(|e| panic!("Search for row {probe}: {e}"));
+        let hits = match results.ids {
+            Some(IDs {
+                id_field: Some(i_ds::IdField::IntId(LongArray { data })),
+            }) => data,
+            other => panic!("Search returned no int64 ids: {other:?}"),
+        };
+        assert_eq!(hits.len(), 3, "top 3 of {ROWS}: {hits:?}");
+        assert_eq!(hits[0], probe as i64, "nearest of row {probe}: {hits:?}");
+        assert_eq!(results.scores[0], 0.0, "{:?}", results.scores);
+        assert!(results.scores[1] > 0.0, "{:?}", results.scores);
+        found.push((probe, hits, results.scores));
+    }
+
+    // Query: a count, and a filter.
+    let reply = rpc(
+        "Query count(*)",
+        in_db
+            .query(QueryRequest {
+                collection_name: COLLECTION.into(),
+                output_fields: vec!["count(*)".into()],
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("Query count(*)", reply.status.as_ref());
+    let count = longs(&reply.fields_data, "count(*)");
+    assert_eq!(count, [ROWS as i64]);
+    let reply = rpc(
+        "Query filter",
+        in_db
+            .query(QueryRequest {
+                collection_name: COLLECTION.into(),
+                expr: "id in [7, 42, 299] or id < 0".into(),
+                output_fields: vec!["id".into()],
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("Query filter", reply.status.as_ref());
+    let mut filtered = longs(&reply.fields_data, "id");
+    filtered.sort_unstable();
+    assert_eq!(filtered, [7, 42, 299]);
+
+    // The independent path: the first connection (dbname `default`) does not see the
+    // collection; the second sees only it.
+    let in_default = show_collections(&mut default, "ShowCollections (default)").await;
+    let in_new_db = show_collections(&mut in_db, "ShowCollections (db)").await;
+    let databases = list_databases(&mut default).await;
+    assert!(
+        !in_default.iter().any(|c| c == COLLECTION),
+        "{in_default:?}"
+    );
+    assert_eq!(in_new_db, [COLLECTION]);
+    assert!(databases.contains(&db), "{databases:?}");
+
+    // Drop the collection (through the second connection) and the database (the first).
+    let reply = rpc(
+        "DropCollection",
+        in_db
+            .drop_collection(DropCollectionRequest {
+                collection_name: COLLECTION.into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("DropCollection", Some(&reply));
+    let after_drop = show_collections(&mut in_db, "ShowCollections (db, dropped)").await;
+    assert!(after_drop.is_empty(), "{after_drop:?}");
+    let reply = rpc(
+        "DropDatabase",
+        default
+            .drop_database(DropDatabaseRequest {
+                db_name: db.clone(),
+                ..Default::default()
+            })
+            .await,
+    );
+    ok("DropDatabase", Some(&reply));
+    let databases_after = list_databases(&mut default).await;
+    assert!(!databases_after.contains(&db), "{databases_after:?}");
+    let work = started.elapsed();
+
+    // Token authentication: the same user as `user:password`.
+    let mut by_token =
+        client(&tls_args(milvus).token(format!("{}:{}", milvus.user(), milvus.password())))
+            .await
+            .unwrap();
+    let token_collections = show_collections(&mut by_token, "ShowCollections (token)").await;
+
+    // A wrong password: the handshake refuses it, classified as authentication ...
+    let wrong = args.clone().password("not-the-password");
+    let err = conn_transport_tonic::connect(&wrong.resolve().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
+    assert!(!err.is_transient(), "{err:?}");
+    assert!(!format!("{err:?} {err}").contains("not-the-password"));
+    // ... and a generated client on a lazy connection gets UNAUTHENTICATED on its call.
+    let lazy = conn_transport_tonic::connect_lazy(&wrong.resolve().unwrap()).unwrap();
+    let status = MilvusServiceClient::new(lazy.service())
+        .show_collections(ShowCollectionsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+
+    eprintln!(
+        "observed {mode}: database {db}; insert_cnt {ROWS}, ids 0..{ROWS}; flushed after \
+         {flush_polls} poll(s) (segments {segments:?}); index {index_names:?}; loaded after \
+         {load_polls} poll(s); search top-3 (probe, ids, L2 scores) {found:?}; count(*) \
+         {count:?}; filter ids {filtered:?}; ShowCollections default={in_default:?} \
+         {db}={in_new_db:?} after drop={after_drop:?}; ListDatabases {databases:?} -> after \
+         drop {databases_after:?}; token ShowCollections(default) {token_collections:?}; \
+         wrong password: {}; lazy wrong password, generated client: {:?} {:?}; create..drop \
+         took {work:?}",
+        describe(&err),
+        status.code(),
+        status.message(),
+    );
+}
+
+fn run(mode: Mode) {
+    let started = Instant::now();
+    let Some(milvus) = RealMilvus::start_or_skip(mode) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        tokio::time::timeout(DEADLINE, exercise(&milvus))
+            .await
+            .unwrap_or_else(|_| panic!("{mode}: the generated-client run exceeded {DEADLINE:?}"));
+    });
+    milvus.stop().unwrap();
+    eprintln!(
+        "observed {mode}: start, run and stop took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn generated_client_plain() {
+    run(Mode::Plain);
+}
+
+#[test]
+fn generated_client_one_way_tls() {
+    run(Mode::Tls1);
+}
+
+#[test]
+fn generated_client_mutual_tls() {
+    run(Mode::Tls2);
+}
+
+/// The snippet in `docs/sdk-integration.md` is `sdk_snippet/snippet.rs`, verbatim, and stays
+/// short: under 30 lines of code from `ConnectArgs` to a search result.
+#[test]
+fn snippet_matches_docs() {
+    let snippet = include_str!("sdk_snippet/snippet.rs");
+    let doc = include_str!("../../../docs/sdk-integration.md");
+    let block = doc
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/sdk-integration.md has a ```rust block");
+    assert_eq!(
+        block, snippet,
+        "docs/sdk-integration.md and sdk_snippet/snippet.rs differ"
+    );
+    let code = snippet.lines().filter(|l| {
+        let l = l.trim();
+        !(l.is_empty() || l.starts_with("//") || l.starts_with("use "))
+    });
+    let lines = code.count();
+    eprintln!("observed: the snippet has {lines} lines of code after its `use` lines");
+    assert!(lines < 30, "the snippet has {lines} lines of code");
+    let claim = format!("{lines} lines of code after the imports");
+    assert!(
+        doc.contains(&claim),
+        "docs/sdk-integration.md should say {claim:?}"
+    );
+}
