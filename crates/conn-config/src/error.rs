@@ -310,6 +310,16 @@ impl FileKind {
     /// The kind of `file_type`, or `None` for a regular file. A symbolic link counts as
     /// [`FileKind::Other`]: callers ask about the file a link points to
     /// ([`std::fs::metadata`], [`std::fs::File::metadata`]).
+    ///
+    /// ```
+    /// use conn_config::FileKind;
+    /// let dir = std::fs::metadata(std::env::temp_dir())?;
+    /// assert_eq!(FileKind::of(dir.file_type()), Some(FileKind::Directory));
+    /// assert_eq!(FileKind::Directory.to_string(), "directory");
+    /// # #[cfg(unix)]
+    /// assert_eq!(FileKind::of(std::fs::metadata("/dev/null")?.file_type()), Some(FileKind::CharDevice));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn of(file_type: std::fs::FileType) -> Option<FileKind> {
         if file_type.is_file() {
             return None;
@@ -425,6 +435,22 @@ impl Error {
 
 /// Every problem found by one resolution (never empty), up to [`Errors::MAX_STORED`]; past
 /// that, only how many more there were.
+///
+/// ```
+/// use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
+/// let dir = std::env::temp_dir().join(format!("errors-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("bad.env");
+/// std::fs::write(&path, "not an assignment\n".repeat(250))?;
+/// let errors = Resolver::with_env(MapEnv::new())
+///     .dotenv(DotEnv::Path(path))
+///     .resolve(&ConnectArgs::new())
+///     .unwrap_err();
+/// assert_eq!((errors.len(), errors.omitted(), errors.total()), (100, 150, 250));
+/// assert!(errors.to_string().ends_with("; and 150 more problems"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 ///
 /// [`len`](Errors::len), [`iter`](Errors::iter) and [`into_vec`](Errors::into_vec) see the
 /// stored problems, in the order they were found; [`omitted`](Errors::omitted) counts the
