@@ -1,6 +1,7 @@
 //! Resolution cost, beside its floor: `url::Url::parse` of the same URI, in the same run.
 //!
-//! `cargo bench -p conn-config --bench resolve`
+//! `cargo bench -p conn-config --bench resolve` (the `.env` shapes alone:
+//! `cargo bench -p conn-config --bench resolve -- "dotenv shapes"`)
 #![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
 
 use std::hint::black_box;
@@ -63,5 +64,44 @@ fn resolve(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, resolve);
+/// `.env` shapes that were slow or huge before issue 11, each at half the size limit and at
+/// the limit (1 MiB): linear parsing shows as a time ratio of about 2 between the two.
+fn dotenv_shapes(c: &mut Criterion) {
+    #[allow(clippy::type_complexity)]
+    let shapes: &[(&str, fn(usize) -> String)] = &[
+        ("spaces, open quote, newlines", |n| {
+            format!("{}\"{}", " ".repeat(n - n / 50 - 1), "\n".repeat(n / 50))
+        }),
+        ("one long line", |n| format!("K={}", "v".repeat(n - 2))),
+        ("many lines", |n| "K=v\n".repeat(n / 4)),
+        ("nested quotes over lines", |n| {
+            format!("K=\"{}", "'\\\"'\n".repeat((n - 3) / 5))
+        }),
+        ("$ runs", |n| format!("K={}", "$".repeat(n - 2))),
+        ("a value doubling itself", |n| {
+            format!("A=x\n{}", "A=$A$A\n".repeat((n - 4) / 7))
+        }),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let none = ConnectArgs::new();
+    let mut g = c.benchmark_group("dotenv shapes");
+    g.sample_size(20);
+    for (name, make) in shapes {
+        for size in [512 << 10, 1 << 20] {
+            let content = make(size);
+            assert!(content.len() <= 1 << 20, "{name}: {} bytes", content.len());
+            let path = dir
+                .path()
+                .join(format!("{}-{size}.env", name.replace(' ', "_")));
+            std::fs::write(&path, &content).expect("write .env");
+            let resolver = Resolver::with_env(MapEnv::new()).dotenv(DotEnv::Path(path));
+            g.bench_function(format!("{name} / {} KiB", size >> 10), |b| {
+                b.iter(|| resolver.resolve(black_box(&none)))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, resolve, dotenv_shapes);
 criterion_main!(benches);

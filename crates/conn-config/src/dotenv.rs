@@ -8,12 +8,31 @@
 //! (then earlier keys of the file, as dotenvy does). A differential test
 //! (`same_as_dotenvy_without_interpolation`) checks that both parsers agree on every input
 //! without `$`, so the dialect cannot drift. Exact line numbers come for free.
+//!
+//! Hostile files are bounded (docs/resolution.md, "Limits"): only a regular file is read,
+//! at most [`MAX_FILE`] bytes; parsing is linear in the file's size (each byte is looked at
+//! a bounded number of times; the `steps` counter measures it and the tests double inputs
+//! against it); a value never grows past [`MAX_VALUE`] bytes and interpolation copies at
+//! most [`MAX_INTERPOLATED`] bytes per file, so memory stays a small multiple of the file.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::error::{Error, FileKind, push_capped};
 use crate::vars::VARS;
+
+/// The largest `.env` file read: 1 MiB.
+pub(crate) const MAX_FILE: usize = 1 << 20;
+
+/// The longest value, interpolation included: 64 KiB.
+pub(crate) const MAX_VALUE: usize = 64 << 10;
+
+/// The most bytes `$VAR` / `${VAR}` interpolation copies in one file: 1 MiB. Without it, a
+/// 1 MiB file of `A=$A` lines, each copying a value just under [`MAX_VALUE`], would copy
+/// about 16 lines × 64 KiB per KiB of file: gigabytes of work and of map entries. With it,
+/// the values of one file hold at most `MAX_FILE + MAX_INTERPOLATED` bytes.
+pub(crate) const MAX_INTERPOLATED: usize = 1 << 20;
 
 /// A variable read from a `.env` file.
 #[derive(Debug, Clone)]
@@ -30,7 +49,9 @@ pub(crate) struct DotEnvFile {
     pub(crate) vars: BTreeMap<&'static str, DotEnvValue>,
 }
 
-/// Finds `.env` in `start` or its nearest ancestor that has one, as dotenvy does.
+/// Finds `.env` in `start` or its nearest ancestor that has one, as dotenvy does: only a
+/// regular file (or a link to one) counts; a FIFO, a device or a directory named `.env` is
+/// passed over.
 pub(crate) fn find(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
@@ -38,19 +59,19 @@ pub(crate) fn find(start: &Path) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Reads and parses a `.env` file. Every malformed entry is reported; what parsed is kept.
+/// Reads and parses a `.env` file. Every malformed entry is reported (up to the problem cap
+/// of [`Errors`](crate::Errors): past it they are only counted in `omitted`, never built);
+/// what parsed is kept.
 pub(crate) fn read(
     path: &Path,
     lookup: &dyn Fn(&str) -> Option<String>,
     errors: &mut Vec<Error>,
+    omitted: &mut usize,
 ) -> Option<DotEnvFile> {
-    let content = match std::fs::read_to_string(path) {
+    let content = match load(path) {
         Ok(c) => c,
-        Err(source) => {
-            errors.push(Error::DotEnvRead {
-                path: path.to_path_buf(),
-                source,
-            });
+        Err(e) => {
+            push_capped(errors, omitted, || e);
             return None;
         }
     };
@@ -58,20 +79,100 @@ pub(crate) fn read(
         path: path.to_path_buf(),
         vars: BTreeMap::new(),
     };
-    for entry in parse(&content, lookup) {
-        match entry {
-            Entry::Pair { key, value, line } => {
-                if let Some(&name) = VARS.iter().find(|v| **v == key) {
-                    file.vars.insert(name, DotEnvValue { value, line });
-                }
+    parse_with(&content, lookup, &mut |entry| match entry {
+        Entry::Pair { key, value, line } => {
+            if let Some(&name) = VARS.iter().find(|v| **v == key) {
+                file.vars.insert(name, DotEnvValue { value, line });
             }
-            Entry::Invalid { line } => errors.push(Error::DotEnvParse {
+        }
+        Entry::Invalid { line } => push_capped(errors, omitted, || Error::DotEnvParse {
+            path: path.to_path_buf(),
+            line,
+        }),
+        Entry::ValueTooLarge { line } => {
+            push_capped(errors, omitted, || Error::DotEnvValueTooLarge {
                 path: path.to_path_buf(),
                 line,
-            }),
+                limit: MAX_VALUE,
+            });
         }
-    }
+        Entry::OverBudget { line } => {
+            push_capped(errors, omitted, || Error::DotEnvInterpolationBudget {
+                path: path.to_path_buf(),
+                line,
+                limit: MAX_INTERPOLATED,
+            });
+        }
+    });
     Some(file)
+}
+
+/// The content of the regular file at `path`, at most [`MAX_FILE`] bytes of UTF-8.
+///
+/// The type is checked twice. First on the path, before anything is opened: opening a FIFO
+/// waits for a writer, and opening some devices acts (a tape rewinds, a serial line waits
+/// for a carrier). Then on the opened handle (`fstat`), because the path may name something
+/// else by then; on Unix the open is non-blocking (`O_NONBLOCK`), so a FIFO swapped in
+/// between the two checks cannot block it either. `O_NONBLOCK` changes nothing for the
+/// regular file read afterwards (Linux and the BSDs ignore it for regular files), and
+/// clearing it would take `fcntl`, an unsafe call this crate forbids. The read goes through
+/// `take(MAX_FILE + 1)`: a file that grew past its `stat` size is still cut off one byte
+/// past the limit.
+fn load(path: &Path) -> Result<String, Error> {
+    let io_error = |source| Error::DotEnvRead {
+        path: path.to_path_buf(),
+        source,
+    };
+    let not_a_file = |kind| Error::DotEnvNotAFile {
+        path: path.to_path_buf(),
+        kind,
+    };
+    let too_large = || Error::DotEnvTooLarge {
+        path: path.to_path_buf(),
+        limit: MAX_FILE,
+    };
+    let limit = u64::try_from(MAX_FILE).unwrap_or(u64::MAX);
+    let meta = std::fs::metadata(path).map_err(io_error)?;
+    if let Some(kind) = FileKind::of(meta.file_type()) {
+        return Err(not_a_file(kind));
+    }
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let file = open_nonblocking(path).map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    if let Some(kind) = FileKind::of(meta.file_type()) {
+        return Err(not_a_file(kind));
+    }
+    let expected = usize::try_from(meta.len()).map_or(MAX_FILE, |n| n.min(MAX_FILE));
+    let mut bytes = Vec::with_capacity(expected + 1);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() > MAX_FILE {
+        return Err(too_large());
+    }
+    // The same error as `std::fs::read_to_string`'s, which read the file before limits.
+    String::from_utf8(bytes).map_err(|_| {
+        io_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// One entry of a `.env` file.
@@ -85,42 +186,317 @@ pub(crate) enum Entry {
     },
     /// An entry that does not parse, starting at `line`.
     Invalid { line: u32 },
+    /// An entry whose value would grow past [`MAX_VALUE`].
+    ValueTooLarge { line: u32 },
+    /// An entry whose interpolation would take the file past [`MAX_INTERPOLATED`].
+    OverBudget { line: u32 },
+}
+
+/// The most steps [`parse_with`] may take over `len` bytes: 8 per byte (each pass looks at
+/// a byte at most once, and there are fewer than 8 passes), plus twice the interpolation
+/// budget (a copied byte is counted when it is copied and when the value is stored).
+#[cfg(any(test, feature = "invariants"))]
+pub(crate) fn step_bound(len: usize) -> u64 {
+    8 * len as u64 + 2 * MAX_INTERPOLATED as u64 + 8
 }
 
 /// Parses `.env` content. `lookup` answers `${VAR}` before the file's earlier keys do.
+#[cfg(any(test, feature = "invariants"))]
 pub(crate) fn parse(content: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<Entry> {
-    let content = content.strip_prefix('\u{feff}').unwrap_or(content);
-    let mut earlier: HashMap<String, String> = HashMap::new();
     let mut out = Vec::new();
-    for logical in logical_lines(content) {
-        let line = logical.line;
-        let Some(text) = logical.text else {
-            out.push(Entry::Invalid { line });
-            continue;
-        };
-        let subst = |name: &str| {
-            lookup(name)
-                .or_else(|| earlier.get(name).cloned())
-                .unwrap_or_default()
-        };
-        match parse_entry(&text, &subst) {
-            Ok(None) => {}
-            Ok(Some((key, value))) => {
-                earlier.insert(key.clone(), value.clone());
-                out.push(Entry::Pair { key, value, line });
-            }
-            Err(()) => out.push(Entry::Invalid { line }),
-        }
-    }
+    parse_with(content, lookup, &mut |e| out.push(e));
     out
 }
 
-/// A logical line: one entry, possibly spanning physical lines inside quotes.
-struct LogicalLine {
-    /// 1-based physical line where it starts.
-    line: u32,
-    /// Its text without the final line break; `None` when the file ends inside quotes.
-    text: Option<String>,
+/// Parses `.env` content, handing each entry to `sink` as it is found; returns the number
+/// of steps taken: bytes and characters looked at, plus bytes copied, by every pass (an
+/// upper bound of the work, linear in `content.len()` by construction: no pass goes back
+/// over a byte an earlier pass has finished with).
+pub(crate) fn parse_with(
+    content: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    sink: &mut dyn FnMut(Entry),
+) -> u64 {
+    let content = content.strip_prefix('\u{feff}').unwrap_or(content);
+    let mut p = Parser {
+        lookup,
+        env: HashMap::new(),
+        earlier: HashMap::new(),
+        interpolated: 0,
+        steps: 0,
+    };
+    // The logical line being gathered: its byte offset and its first physical line.
+    let mut begin: Option<usize> = None;
+    let mut start = 1u32;
+    // Its first character that is not white space, once one has been seen.
+    let mut first: Option<char> = None;
+    let mut state = Scan::Complete;
+    let mut physical = 0u32;
+    let mut end = 0usize;
+    for chunk in content.split_inclusive('\n') {
+        let chunk_at = end;
+        end += chunk.len();
+        physical = physical.saturating_add(1);
+        let from = match begin {
+            Some(from) => from,
+            None => {
+                start = physical;
+                state = Scan::Complete;
+                first = None;
+                begin = Some(chunk_at);
+                chunk_at
+            }
+        };
+        if first.is_none() {
+            // dotenvy asks `buf.trim_start().starts_with('#')` of the whole gathered buffer
+            // at each physical line; that answer is its first non-white character, which
+            // never changes once seen. Looking for it only in new text keeps a long run of
+            // white space before an open quote from being rescanned at every line.
+            for c in chunk.chars() {
+                p.steps += 1;
+                if !c.is_whitespace() {
+                    first = Some(c);
+                    break;
+                }
+            }
+        }
+        if first == Some('#') {
+            // A comment line (possibly after white-space-only text): nothing to parse.
+            begin = None;
+            continue;
+        }
+        let comment;
+        (state, comment) = scan(state, chunk);
+        p.steps += chunk.len() as u64;
+        if let Some(at) = comment {
+            // A `#` after white space, outside quotes: the rest of the line is a comment.
+            p.entry(start, &content[from..chunk_at + at], sink);
+            begin = None;
+        } else if matches!(state, Scan::Complete) {
+            let text = &content[from..end];
+            let text = text.strip_suffix('\n').unwrap_or(text);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            p.entry(start, text, sink);
+            begin = None;
+        }
+    }
+    if begin.is_some() {
+        sink(Entry::Invalid { line: start });
+    }
+    p.steps
+}
+
+/// What a lookup in the environment found, kept for the rest of the file: a variable
+/// named a thousand times is looked up once, and one longer than [`MAX_VALUE`] is not kept.
+enum Found {
+    Missing,
+    Value(String),
+    TooLarge,
+}
+
+/// Why an entry has no value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fail {
+    /// It does not parse.
+    Invalid,
+    /// Its value would grow past [`MAX_VALUE`].
+    ValueTooLarge,
+    /// Interpolation would take the file past [`MAX_INTERPOLATED`].
+    OverBudget,
+}
+
+/// The parser's state across the entries of one file.
+struct Parser<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Environment lookups made so far.
+    env: HashMap<String, Found>,
+    /// The file's keys so far, with their values.
+    earlier: HashMap<String, String>,
+    /// Bytes copied by interpolation so far.
+    interpolated: usize,
+    /// Work done so far (see [`parse_with`]).
+    steps: u64,
+}
+
+impl Parser<'_> {
+    /// Parses one logical line starting on physical line `line` and hands its entry, if it
+    /// has one, to `sink`.
+    fn entry(&mut self, line: u32, text: &str, sink: &mut dyn FnMut(Entry)) {
+        // The trims, the key and the `=` each walk part of `text` once.
+        self.steps += 2 * text.len() as u64;
+        match self.parse_entry(text) {
+            Ok(None) => {}
+            Ok(Some((key, value))) => {
+                self.steps += (key.len() + value.len()) as u64;
+                self.earlier.insert(key.clone(), value.clone());
+                sink(Entry::Pair { key, value, line });
+            }
+            Err(Fail::Invalid) => sink(Entry::Invalid { line }),
+            Err(Fail::ValueTooLarge) => sink(Entry::ValueTooLarge { line }),
+            Err(Fail::OverBudget) => sink(Entry::OverBudget { line }),
+        }
+    }
+
+    /// Parses one logical line: `[export] KEY = value [# comment]`. `Ok(None)` for blank
+    /// and comment lines.
+    fn parse_entry(&mut self, text: &str) -> Result<Option<(String, String)>, Fail> {
+        let rest = text.trim_end().trim_start();
+        if rest.is_empty() || rest.starts_with('#') {
+            return Ok(None);
+        }
+        let (mut key, mut rest) = take_key(rest)?;
+        rest = rest.trim_start();
+        if key == "export" {
+            // `export` is a prefix, unless it is the key itself (`export=1`).
+            if let Some(after) = rest.strip_prefix('=') {
+                rest = after;
+            } else {
+                (key, rest) = take_key(rest)?;
+                rest = rest.trim_start().strip_prefix('=').ok_or(Fail::Invalid)?;
+            }
+        } else {
+            rest = rest.strip_prefix('=').ok_or(Fail::Invalid)?;
+        }
+        let rest = rest.trim_start();
+        if rest.is_empty() || rest.starts_with('#') {
+            return Ok(Some((key.to_owned(), String::new())));
+        }
+        Ok(Some((key.to_owned(), self.parse_value(rest)?)))
+    }
+
+    /// Parses a value: quotes, escapes, interpolation, and a trailing ` # comment`. Past a
+    /// limit nothing more is copied, but the rest is still read: a value that is also
+    /// malformed is [`Fail::Invalid`], as dotenvy would say.
+    fn parse_value(&mut self, input: &str) -> Result<String, Fail> {
+        let mut strong = false;
+        let mut weak = false;
+        let mut escaped = false;
+        let mut expecting_end = false;
+        let mut mode = Subst::Off;
+        let mut name = String::new();
+        let mut out = String::new();
+        let mut over: Option<Fail> = None;
+
+        for c in input.chars() {
+            self.steps += 1;
+            if expecting_end {
+                match c {
+                    ' ' | '\t' => continue,
+                    '#' => break,
+                    _ => return Err(Fail::Invalid),
+                }
+            } else if escaped {
+                match c {
+                    '\\' | '\'' | '"' | '$' | ' ' => push(&mut out, &mut over, c),
+                    'n' => push(&mut out, &mut over, '\n'),
+                    _ => return Err(Fail::Invalid),
+                }
+                escaped = false;
+            } else if strong {
+                if c == '\'' {
+                    strong = false;
+                } else {
+                    push(&mut out, &mut over, c);
+                }
+            } else if mode != Subst::Off {
+                if c.is_alphanumeric() {
+                    name.push(c);
+                } else if mode == Subst::Bare {
+                    if c == '{' && name.is_empty() {
+                        mode = Subst::Braced;
+                    } else {
+                        self.substitute(&name, &mut out, &mut over);
+                        name.clear();
+                        if c == '$' {
+                            mode = Subst::Bare;
+                        } else {
+                            mode = Subst::Off;
+                            push(&mut out, &mut over, c);
+                        }
+                    }
+                } else if c == '}' {
+                    mode = Subst::Off;
+                    self.substitute(&name, &mut out, &mut over);
+                    name.clear();
+                } else {
+                    name.push(c);
+                }
+            } else if c == '$' {
+                mode = Subst::Bare;
+            } else if weak {
+                match c {
+                    '"' => weak = false,
+                    '\\' => escaped = true,
+                    _ => push(&mut out, &mut over, c),
+                }
+            } else {
+                match c {
+                    '\'' => strong = true,
+                    '"' => weak = true,
+                    '\\' => escaped = true,
+                    ' ' | '\t' => expecting_end = true,
+                    _ => push(&mut out, &mut over, c),
+                }
+            }
+        }
+        if mode == Subst::Braced || strong || weak {
+            return Err(Fail::Invalid);
+        }
+        self.substitute(&name, &mut out, &mut over);
+        match over {
+            Some(fail) => Err(fail),
+            None => Ok(out),
+        }
+    }
+
+    /// Appends the value of `$name`: the environment's (through the seam), else the file's
+    /// earlier key, else nothing. Nothing is copied once `over` is set, and nothing that
+    /// would take `out` past [`MAX_VALUE`] or the file past [`MAX_INTERPOLATED`]: that sets
+    /// `over` instead.
+    fn substitute(&mut self, name: &str, out: &mut String, over: &mut Option<Fail>) {
+        self.steps += name.len() as u64 + 1;
+        if over.is_some() {
+            return;
+        }
+        if !self.env.contains_key(name) {
+            let found = match (self.lookup)(name) {
+                None => Found::Missing,
+                Some(v) if v.len() > MAX_VALUE => Found::TooLarge,
+                Some(v) => Found::Value(v),
+            };
+            self.env.insert(name.to_owned(), found);
+        }
+        let value = match self.env.get(name) {
+            Some(Found::TooLarge) => {
+                *over = Some(Fail::ValueTooLarge);
+                return;
+            }
+            Some(Found::Value(v)) => v.as_str(),
+            Some(Found::Missing) | None => self.earlier.get(name).map_or("", String::as_str),
+        };
+        if out.len() + value.len() > MAX_VALUE {
+            *over = Some(Fail::ValueTooLarge);
+        } else if self.interpolated + value.len() > MAX_INTERPOLATED {
+            *over = Some(Fail::OverBudget);
+        } else {
+            self.interpolated += value.len();
+            self.steps += value.len() as u64;
+            out.push_str(value);
+        }
+    }
+}
+
+/// Appends `c` to a value, unless a limit was hit already or `c` would take it past
+/// [`MAX_VALUE`] (which records the limit in `over`).
+fn push(out: &mut String, over: &mut Option<Fail>, c: char) {
+    if over.is_some() {
+        return;
+    }
+    if out.len() + c.len_utf8() > MAX_VALUE {
+        *over = Some(Fail::ValueTooLarge);
+    } else {
+        out.push(c);
+    }
 }
 
 /// Where the scanner is at the end of a physical line.
@@ -133,55 +509,6 @@ enum Scan {
     Weak,
     WeakEscape,
     Blank,
-}
-
-/// Splits content into logical lines: a line ends where it is not inside quotes or right
-/// after a backslash.
-fn logical_lines(content: &str) -> Vec<LogicalLine> {
-    let mut out = Vec::new();
-    let mut buf = String::new();
-    let mut start = 1u32;
-    let mut state = Scan::Complete;
-    let mut physical = 0u32;
-    for chunk in content.split_inclusive('\n') {
-        physical = physical.saturating_add(1);
-        if buf.is_empty() {
-            start = physical;
-            state = Scan::Complete;
-        }
-        let chunk_at = buf.len();
-        buf.push_str(chunk);
-        if buf.trim_start().starts_with('#') {
-            // A comment line (possibly after whitespace-only lines): nothing to parse.
-            buf.clear();
-            continue;
-        }
-        let comment;
-        (state, comment) = scan(state, chunk);
-        if let Some(at) = comment {
-            // A `#` after whitespace, outside quotes: the rest of the line is a comment.
-            buf.truncate(chunk_at + at);
-            out.push(LogicalLine {
-                line: start,
-                text: Some(std::mem::take(&mut buf)),
-            });
-        } else if matches!(state, Scan::Complete) {
-            let text = buf.strip_suffix('\n').unwrap_or(&buf);
-            let text = text.strip_suffix('\r').unwrap_or(text);
-            out.push(LogicalLine {
-                line: start,
-                text: Some(text.to_owned()),
-            });
-            buf.clear();
-        }
-    }
-    if !buf.is_empty() {
-        out.push(LogicalLine {
-            line: start,
-            text: None,
-        });
-    }
-    out
 }
 
 /// Advances the quote scanner over one physical line. A `#` after whitespace starts a
@@ -221,37 +548,10 @@ fn scan(mut state: Scan, chunk: &str) -> (Scan, Option<usize>) {
     (state, None)
 }
 
-/// Parses one logical line: `[export] KEY = value [# comment]`. `Ok(None)` for blank and
-/// comment lines.
-fn parse_entry(text: &str, subst: &dyn Fn(&str) -> String) -> Result<Option<(String, String)>, ()> {
-    let rest = text.trim_end().trim_start();
-    if rest.is_empty() || rest.starts_with('#') {
-        return Ok(None);
-    }
-    let (mut key, mut rest) = take_key(rest)?;
-    rest = rest.trim_start();
-    if key == "export" {
-        // `export` is a prefix, unless it is the key itself (`export=1`).
-        if let Some(after) = rest.strip_prefix('=') {
-            rest = after;
-        } else {
-            (key, rest) = take_key(rest)?;
-            rest = rest.trim_start().strip_prefix('=').ok_or(())?;
-        }
-    } else {
-        rest = rest.strip_prefix('=').ok_or(())?;
-    }
-    let rest = rest.trim_start();
-    if rest.is_empty() || rest.starts_with('#') {
-        return Ok(Some((key.to_owned(), String::new())));
-    }
-    Ok(Some((key.to_owned(), parse_value(rest, subst)?)))
-}
-
 /// A key: a letter or `_`, then letters, digits, `_` or `.`.
-fn take_key(s: &str) -> Result<(&str, &str), ()> {
+fn take_key(s: &str) -> Result<(&str, &str), Fail> {
     if !s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-        return Err(());
+        return Err(Fail::Invalid);
     }
     let end = s
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
@@ -268,82 +568,6 @@ enum Subst {
     Bare,
     /// After `${`: a name up to `}`.
     Braced,
-}
-
-/// Parses a value: quotes, escapes, interpolation, and a trailing ` # comment`.
-fn parse_value(input: &str, subst: &dyn Fn(&str) -> String) -> Result<String, ()> {
-    let mut strong = false;
-    let mut weak = false;
-    let mut escaped = false;
-    let mut expecting_end = false;
-    let mut mode = Subst::Off;
-    let mut name = String::new();
-    let mut out = String::new();
-
-    for c in input.chars() {
-        if expecting_end {
-            match c {
-                ' ' | '\t' => continue,
-                '#' => break,
-                _ => return Err(()),
-            }
-        } else if escaped {
-            match c {
-                '\\' | '\'' | '"' | '$' | ' ' => out.push(c),
-                'n' => out.push('\n'),
-                _ => return Err(()),
-            }
-            escaped = false;
-        } else if strong {
-            if c == '\'' {
-                strong = false;
-            } else {
-                out.push(c);
-            }
-        } else if mode != Subst::Off {
-            if c.is_alphanumeric() {
-                name.push(c);
-            } else if mode == Subst::Bare {
-                if c == '{' && name.is_empty() {
-                    mode = Subst::Braced;
-                } else {
-                    out.push_str(&subst(&std::mem::take(&mut name)));
-                    if c == '$' {
-                        mode = Subst::Bare;
-                    } else {
-                        mode = Subst::Off;
-                        out.push(c);
-                    }
-                }
-            } else if c == '}' {
-                mode = Subst::Off;
-                out.push_str(&subst(&std::mem::take(&mut name)));
-            } else {
-                name.push(c);
-            }
-        } else if c == '$' {
-            mode = Subst::Bare;
-        } else if weak {
-            match c {
-                '"' => weak = false,
-                '\\' => escaped = true,
-                _ => out.push(c),
-            }
-        } else {
-            match c {
-                '\'' => strong = true,
-                '"' => weak = true,
-                '\\' => escaped = true,
-                ' ' | '\t' => expecting_end = true,
-                _ => out.push(c),
-            }
-        }
-    }
-    if mode == Subst::Braced || strong || weak {
-        return Err(());
-    }
-    out.push_str(&subst(&name));
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -443,7 +667,9 @@ mod tests {
             .into_iter()
             .map(|e| match e {
                 Entry::Pair { key, value, .. } => Ok((key, value)),
-                Entry::Invalid { .. } => Err(()),
+                Entry::Invalid { .. } | Entry::ValueTooLarge { .. } | Entry::OverBudget { .. } => {
+                    Err(())
+                }
             })
             .collect()
     }
@@ -462,6 +688,204 @@ mod tests {
         ] {
             assert_eq!(ours(input), dotenvy_entries(input), "{input:?}");
         }
+    }
+
+    /// The steps `parse_with` takes over `content`, with no environment.
+    fn steps(content: &str) -> u64 {
+        parse_with(content, &no_env, &mut |_| {})
+    }
+
+    /// Shapes that cost more than linear time in naive parsers (and in this one before: a
+    /// long run of white space before an open quote was rescanned at every later line),
+    /// each built at a size of about `n` bytes.
+    #[allow(clippy::type_complexity)]
+    const SHAPES: &[(&str, fn(usize) -> String)] = &[
+        ("spaces, an open quote, newlines", |n| {
+            format!("{}\"{}", " ".repeat(n), "\n".repeat(n / 50))
+        }),
+        ("spaces, a key, an open quote, newlines", |n| {
+            format!("{}K=\"{}", " ".repeat(n), "x\n".repeat(n / 50))
+        }),
+        ("one long line", |n| format!("K={}", "v".repeat(n))),
+        ("one long line of blanks", |n| {
+            format!("K=v{}", " ".repeat(n))
+        }),
+        ("many lines", |n| "K=v\n".repeat(n / 4)),
+        ("many blank lines", |n| " \n".repeat(n / 2)),
+        ("many comment lines", |n| "  # c\n".repeat(n / 6)),
+        ("many bad lines", |n| "bad\n".repeat(n / 4)),
+        ("nested quotes over lines", |n| {
+            format!("K=\"{}", "'\\\"'\n".repeat(n / 5))
+        }),
+        ("alternating quotes", |n| {
+            format!("K={}", "'\"'\"".repeat(n / 4))
+        }),
+        ("escapes", |n| format!("K={}", "\\ ".repeat(n / 2))),
+        ("$ runs", |n| format!("K={}", "$".repeat(n))),
+        ("$ runs in quotes", |n| format!("K=\"{}\"", "$".repeat(n))),
+        ("an unclosed ${", |n| format!("K=${{{}", "a".repeat(n))),
+        ("many ${} references", |n| {
+            format!("K={}", "${A}".repeat(n / 4))
+        }),
+        ("references to a long value", |n| {
+            format!("A={}\n{}", "v".repeat(4096), "B=$A$A\n".repeat(n / 7))
+        }),
+        ("a value doubling itself", |n| {
+            format!("A=x\n{}", "A=$A$A\n".repeat(n / 7))
+        }),
+    ];
+
+    /// Doubling the input doubles the work, give or take: linear time on every shape.
+    #[test]
+    fn work_is_linear_in_the_input() {
+        for (shape, make) in SHAPES {
+            let (small, large) = (make(64 << 10), make(128 << 10));
+            let (a, b) = (steps(&small), steps(&large));
+            assert!(b > a, "{shape}: {a} steps, then {b} for twice the input");
+            let ratio = b as f64 / a as f64;
+            assert!(
+                ratio <= 2.25,
+                "{shape}: {a} steps for {} bytes, {b} for {} bytes (x{ratio:.2})",
+                small.len(),
+                large.len()
+            );
+            // And a small multiple of the size (interpolation copies count as steps too, up
+            // to the budget of 1 MiB).
+            let bound = step_bound(large.len());
+            assert!(b <= bound, "{shape}: {b} steps for {} bytes", large.len());
+        }
+    }
+
+    /// The issue's file: 1 MiB of spaces, an open quote and 20,000 newlines (19 s before).
+    #[test]
+    fn a_megabyte_of_spaces_before_an_open_quote_parses_in_linear_steps() {
+        let content = format!("{}\"{}", " ".repeat(MAX_FILE - 20_001), "\n".repeat(20_000));
+        let mut entries = Vec::new();
+        let n = parse_with(&content, &no_env, &mut |e| entries.push(e));
+        assert_eq!(entries, vec![Entry::Invalid { line: 1 }]);
+        assert!(n <= 4 * content.len() as u64, "{n} steps");
+    }
+
+    #[test]
+    fn a_value_doubling_itself_stops_at_the_value_limit_with_its_line() {
+        // Line k holds 2^(k-1) bytes: line 17 has 65536 (the limit), line 18 would have
+        // twice that; A keeps its line-17 value, so every later line is too large as well,
+        // until the first `$A` of each such line (copied before the second one overflows)
+        // has spent the file's interpolation budget: from then on, over budget.
+        let content = format!("A=x\n{}", "A=$A$A\n".repeat(40));
+        let entries = pairs(&content);
+        assert_eq!(entries.len(), 41);
+        let spent: usize = (1..=16).map(|k| 1 << k).sum();
+        let failing_copies = (MAX_INTERPOLATED - spent) / MAX_VALUE;
+        assert_eq!(failing_copies, 14);
+        for (i, e) in entries.iter().enumerate() {
+            let line = i as u32 + 1;
+            let expected = match line {
+                ..=17 => pair("A", &"x".repeat(1 << i), line),
+                18..=31 => Entry::ValueTooLarge { line },
+                _ => Entry::OverBudget { line },
+            };
+            assert_eq!(e, &expected, "line {line}");
+        }
+    }
+
+    #[test]
+    fn interpolation_stops_at_the_file_budget() {
+        // 60 KiB copied per line: the 18th copy would pass 1 MiB.
+        let big = "v".repeat(60 << 10);
+        let content = format!("A={big}\n{}", "B=$A\n".repeat(20));
+        let entries = pairs(&content);
+        let copies = MAX_INTERPOLATED / big.len();
+        assert_eq!(copies, 17);
+        for (i, e) in entries.iter().enumerate().skip(1) {
+            let line = i as u32 + 1;
+            if i <= copies {
+                assert_eq!(e, &pair("B", &big, line), "line {line}");
+            } else {
+                assert_eq!(e, &Entry::OverBudget { line }, "line {line}");
+            }
+        }
+        // Values that copy nothing still parse after the budget is spent.
+        let content = format!("A={big}\n{}C=$UNSET.ok\nD=plain", "B=$A\n".repeat(20));
+        let entries = pairs(&content);
+        assert_eq!(entries[21], pair("C", ".ok", 22));
+        assert_eq!(entries[22], pair("D", "plain", 23));
+    }
+
+    #[test]
+    fn value_limit_cases() {
+        let at_limit = "v".repeat(MAX_VALUE);
+        let env = |name: &str| match name {
+            "HUGE" => Some("h".repeat(MAX_VALUE + 1)),
+            "HALF" => Some("h".repeat(MAX_VALUE / 2)),
+            _ => None,
+        };
+        let rows: Vec<(String, Entry)> = vec![
+            // A literal value at the limit is fine; one byte more is not.
+            (format!("K={at_limit}"), pair("K", &at_limit, 1)),
+            (format!("K={at_limit}x"), Entry::ValueTooLarge { line: 1 }),
+            (
+                format!("K=\"{at_limit}x\""),
+                Entry::ValueTooLarge { line: 1 },
+            ),
+            // An environment variable past the limit, at once.
+            ("K=$HUGE".to_owned(), Entry::ValueTooLarge { line: 1 }),
+            (
+                "K=${HALF}${HALF}".to_owned(),
+                pair("K", &"h".repeat(MAX_VALUE), 1),
+            ),
+            (
+                "K=${HALF}${HALF}x".to_owned(),
+                Entry::ValueTooLarge { line: 1 },
+            ),
+            // Too large and malformed: malformed, as dotenvy would say.
+            ("K=${HUGE} bad".to_owned(), Entry::Invalid { line: 1 }),
+            // (After a bare `$NAME`, dotenvy keeps a space as text.)
+            ("K=$HUGE bad".to_owned(), Entry::ValueTooLarge { line: 1 }),
+            ("K=\"$HUGE".to_owned(), Entry::Invalid { line: 1 }),
+            ("K=${HUGE".to_owned(), Entry::Invalid { line: 1 }),
+        ];
+        for (input, expected) in rows {
+            let got = parse(&input, &env);
+            assert_eq!(got, vec![expected], "{}", &input[..input.len().min(40)]);
+        }
+    }
+
+    #[test]
+    fn the_environment_is_asked_once_per_name() {
+        let calls = std::cell::Cell::new(0);
+        let env = |name: &str| {
+            calls.set(calls.get() + 1);
+            (name == "X").then(|| "x".to_owned())
+        };
+        let got = parse(&format!("K={}\nJ=$Y$Y\n", "$X".repeat(1000)), &env);
+        assert_eq!(got[0], pair("K", &"x".repeat(1000), 1));
+        assert_eq!(calls.get(), 2, "one lookup for X, one for Y");
+    }
+
+    /// The second line of defence of [`load`]: a FIFO that replaced the file after the
+    /// type check is opened without waiting for a writer, and its handle says what it is.
+    #[cfg(unix)]
+    #[test]
+    fn opening_a_fifo_does_not_block_and_its_type_is_seen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pipe");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("run mkfifo");
+        assert!(status.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let kind = open_nonblocking(&fifo)
+                .and_then(|f| f.metadata())
+                .map(|m| FileKind::of(m.file_type()));
+            let _ = tx.send(kind.map_err(|e| e.to_string()));
+        });
+        let kind = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the open of a FIFO does not block");
+        assert_eq!(kind, Ok(Some(FileKind::Fifo)));
     }
 
     proptest::proptest! {

@@ -236,6 +236,134 @@ pub enum Error {
         /// The 1-based line.
         line: u32,
     },
+
+    /// A `.env` path given explicitly that is not a regular file (a FIFO, a device, a
+    /// directory). Nothing is read from it, and a FIFO is never waited on.
+    #[error(".env file {} is a {kind}, not a regular file", path.display())]
+    DotEnvNotAFile {
+        /// The file.
+        path: PathBuf,
+        /// What it is.
+        kind: FileKind,
+    },
+
+    /// A `.env` file larger than its limit (1 MiB). At most one byte past the limit is
+    /// read to find this out.
+    #[error(".env file {} is larger than {limit} bytes", path.display())]
+    DotEnvTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
+    /// A `.env` value longer than its limit (64 KiB) once `$VAR` / `${VAR}` interpolation
+    /// has run. The value is never built past the limit.
+    #[error(
+        ".env file {} line {line}: the value grows beyond {limit} bytes (interpolation included)",
+        path.display()
+    )]
+    DotEnvValueTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line where the entry starts.
+        line: u32,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
+    /// A `.env` file whose `$VAR` / `${VAR}` interpolation copies more than its budget
+    /// (1 MiB for the whole file): reported on each line that would go past it.
+    #[error(
+        ".env file {} line {line}: interpolation in this file copies more than {limit} bytes in all",
+        path.display()
+    )]
+    DotEnvInterpolationBudget {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line where the entry starts.
+        line: u32,
+        /// The budget, in bytes.
+        limit: usize,
+    },
+}
+
+/// What a path that should name a regular file names instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileKind {
+    /// A directory.
+    Directory,
+    /// A named pipe.
+    Fifo,
+    /// A character device (`/dev/zero`, `/dev/urandom`, a terminal).
+    CharDevice,
+    /// A block device (a disk).
+    BlockDevice,
+    /// A Unix domain socket.
+    Socket,
+    /// Anything else that is not a regular file.
+    Other,
+}
+
+impl FileKind {
+    /// The kind of `file_type`, or `None` for a regular file. A symbolic link counts as
+    /// [`FileKind::Other`]: callers ask about the file a link points to
+    /// ([`std::fs::metadata`], [`std::fs::File::metadata`]).
+    ///
+    /// ```
+    /// use conn_config::FileKind;
+    /// let dir = std::fs::metadata(std::env::temp_dir())?;
+    /// assert_eq!(FileKind::of(dir.file_type()), Some(FileKind::Directory));
+    /// assert_eq!(FileKind::Directory.to_string(), "directory");
+    /// # #[cfg(unix)]
+    /// assert_eq!(FileKind::of(std::fs::metadata("/dev/null")?.file_type()), Some(FileKind::CharDevice));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn of(file_type: std::fs::FileType) -> Option<FileKind> {
+        if file_type.is_file() {
+            return None;
+        }
+        if file_type.is_dir() {
+            return Some(FileKind::Directory);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt as _;
+            if file_type.is_fifo() {
+                return Some(FileKind::Fifo);
+            }
+            if file_type.is_char_device() {
+                return Some(FileKind::CharDevice);
+            }
+            if file_type.is_block_device() {
+                return Some(FileKind::BlockDevice);
+            }
+            if file_type.is_socket() {
+                return Some(FileKind::Socket);
+            }
+        }
+        Some(FileKind::Other)
+    }
+
+    /// The kind in words: `directory`, `fifo`, `character device`, `block device`,
+    /// `socket`, `special file`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Directory => "directory",
+            FileKind::Fifo => "fifo",
+            FileKind::CharDevice => "character device",
+            FileKind::BlockDevice => "block device",
+            FileKind::Socket => "socket",
+            FileKind::Other => "special file",
+        }
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// An optional suggestion appended to a message (empty when there is none).
@@ -278,7 +406,13 @@ impl Error {
             HttpsWithSecureFalse { secure, .. } | TlsSettingWithSecureFalse { secure, .. } => {
                 Some(secure)
             }
-            NoTarget { .. } | DotEnvRead { .. } | DotEnvParse { .. } => None,
+            NoTarget { .. }
+            | DotEnvRead { .. }
+            | DotEnvParse { .. }
+            | DotEnvNotAFile { .. }
+            | DotEnvTooLarge { .. }
+            | DotEnvValueTooLarge { .. }
+            | DotEnvInterpolationBudget { .. } => None,
         }
     }
 
@@ -287,63 +421,138 @@ impl Error {
     pub fn field(&self) -> &'static str {
         match self {
             Error::NoTarget { .. } => "target",
-            Error::DotEnvRead { .. } | Error::DotEnvParse { .. } => ".env",
+            Error::DotEnvRead { .. }
+            | Error::DotEnvParse { .. }
+            | Error::DotEnvNotAFile { .. }
+            | Error::DotEnvTooLarge { .. }
+            | Error::DotEnvValueTooLarge { .. }
+            | Error::DotEnvInterpolationBudget { .. } => ".env",
             Error::IncompleteClientIdentity { missing, .. } => missing,
             other => other.origin().and_then(Origin::key).unwrap_or("target"),
         }
     }
 }
 
-/// Every problem found by one resolution (never empty).
+/// Every problem found by one resolution (never empty), up to [`Errors::MAX_STORED`]; past
+/// that, only how many more there were.
+///
+/// ```
+/// use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
+/// let dir = std::env::temp_dir().join(format!("errors-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("bad.env");
+/// std::fs::write(&path, "not an assignment\n".repeat(250))?;
+/// let errors = Resolver::with_env(MapEnv::new())
+///     .dotenv(DotEnv::Path(path))
+///     .resolve(&ConnectArgs::new())
+///     .unwrap_err();
+/// assert_eq!((errors.len(), errors.omitted(), errors.total()), (100, 150, 250));
+/// assert!(errors.to_string().ends_with("; and 150 more problems"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// [`len`](Errors::len), [`iter`](Errors::iter) and [`into_vec`](Errors::into_vec) see the
+/// stored problems, in the order they were found; [`omitted`](Errors::omitted) counts the
+/// problems found after the first [`Errors::MAX_STORED`] (never built, so a file of a
+/// million bad lines costs no memory per line); [`total`](Errors::total) is both. `Display`
+/// lists the stored ones and ends with `; and N more problems` when some were left out.
 #[derive(Debug)]
-pub struct Errors(pub(crate) Vec<Error>);
+pub struct Errors {
+    stored: Vec<Error>,
+    omitted: usize,
+}
+
+/// Adds the error `make` builds to `errors`, or, when [`Errors::MAX_STORED`] are there
+/// already, only counts it in `omitted` (without building it).
+pub(crate) fn push_capped(
+    errors: &mut Vec<Error>,
+    omitted: &mut usize,
+    make: impl FnOnce() -> Error,
+) {
+    if errors.len() < Errors::MAX_STORED {
+        errors.push(make());
+    } else {
+        *omitted = omitted.saturating_add(1);
+    }
+}
 
 impl Errors {
-    /// The problems, in the order they were found.
-    pub fn iter(&self) -> std::slice::Iter<'_, Error> {
-        self.0.iter()
+    /// The most problems one resolution stores and shows: 100.
+    pub const MAX_STORED: usize = 100;
+
+    /// The problems found, with `omitted` more counted but not kept; those past
+    /// [`Errors::MAX_STORED`] move to the count.
+    pub(crate) fn new(mut stored: Vec<Error>, omitted: usize) -> Errors {
+        let excess = stored.len().saturating_sub(Errors::MAX_STORED);
+        stored.truncate(Errors::MAX_STORED);
+        Errors {
+            stored,
+            omitted: omitted.saturating_add(excess),
+        }
     }
 
-    /// How many problems there are (at least one).
+    /// The stored problems, in the order they were found.
+    pub fn iter(&self) -> std::slice::Iter<'_, Error> {
+        self.stored.iter()
+    }
+
+    /// How many problems are stored: at least one, at most [`Errors::MAX_STORED`]. See
+    /// [`total`](Errors::total) for how many were found.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.stored.len()
+    }
+
+    /// How many problems were found past the first [`Errors::MAX_STORED`] and not kept.
+    pub fn omitted(&self) -> usize {
+        self.omitted
+    }
+
+    /// How many problems were found: [`len`](Errors::len) plus
+    /// [`omitted`](Errors::omitted).
+    pub fn total(&self) -> usize {
+        self.stored.len().saturating_add(self.omitted)
     }
 
     /// Always false: an `Errors` holds at least one problem.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.stored.is_empty()
     }
 
     /// The first problem.
     pub fn first(&self) -> &Error {
-        &self.0[0]
+        &self.stored[0]
     }
 
-    /// The problems, by value.
+    /// The stored problems, by value.
     pub fn into_vec(self) -> Vec<Error> {
-        self.0
+        self.stored
     }
 }
 
 impl From<Error> for Errors {
     fn from(e: Error) -> Errors {
-        Errors(vec![e])
+        Errors::new(vec![e], 0)
     }
 }
 
 impl fmt::Display for Errors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.as_slice() {
-            [one] => fmt::Display::fmt(one, f),
+        match self.stored.as_slice() {
+            [one] if self.omitted == 0 => fmt::Display::fmt(one, f),
             many => {
-                write!(f, "{} problems: ", many.len())?;
+                write!(f, "{} problems: ", self.total())?;
                 for (i, e) in many.iter().enumerate() {
                     if i > 0 {
                         f.write_str("; ")?;
                     }
                     fmt::Display::fmt(e, f)?;
                 }
-                Ok(())
+                match self.omitted {
+                    0 => Ok(()),
+                    1 => f.write_str("; and 1 more problem"),
+                    n => write!(f, "; and {n} more problems"),
+                }
             }
         }
     }
@@ -351,8 +560,8 @@ impl fmt::Display for Errors {
 
 impl std::error::Error for Errors {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self.0.as_slice() {
-            [one] => std::error::Error::source(one),
+        match self.stored.as_slice() {
+            [one] if self.omitted == 0 => std::error::Error::source(one),
             _ => None,
         }
     }
@@ -362,7 +571,7 @@ impl IntoIterator for Errors {
     type Item = Error;
     type IntoIter = std::vec::IntoIter<Error>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.stored.into_iter()
     }
 }
 
@@ -370,6 +579,6 @@ impl<'a> IntoIterator for &'a Errors {
     type Item = &'a Error;
     type IntoIter = std::slice::Iter<'a, Error>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.stored.iter()
     }
 }

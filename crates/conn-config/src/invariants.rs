@@ -499,6 +499,43 @@ pub fn check_resolution(result: &Result<ConnectionSpec, Errors>, secrets: &[&str
     }
 }
 
+/// Panics unless this crate's `.env` parser, run over `content` both without an
+/// environment and with one that answers every name with a 4 KiB value, ends without a
+/// panic, gives no value longer than 64 KiB, and takes no more steps (its own count of
+/// the bytes and characters it looks at and copies) than a fixed multiple of the input's
+/// size plus the interpolation budget: linear time on every input.
+pub fn check_dotenv_parse(content: &str) {
+    use crate::dotenv::{Entry, MAX_VALUE, parse_with, step_bound};
+    let none = |_: &str| None;
+    let four_kib = |_: &str| Some("v".repeat(4096));
+    type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+    let lookups: [(&str, Lookup<'_>); 2] =
+        [("no environment", &none), ("4 KiB per variable", &four_kib)];
+    for (env, lookup) in lookups {
+        let mut longest = 0;
+        let steps = parse_with(content, lookup, &mut |e| {
+            if let Entry::Pair { value, .. } = e {
+                longest = longest.max(value.len());
+            }
+        });
+        assert!(
+            longest <= MAX_VALUE,
+            "invariant broken: a .env value of {longest} bytes ({env}), over the limit of {MAX_VALUE}"
+        );
+        let bound = step_bound(content.len());
+        assert!(
+            steps <= bound,
+            "invariant broken: {steps} steps to parse {} bytes of .env ({env}), over {bound}",
+            content.len()
+        );
+    }
+    // The collecting form agrees with the streaming one.
+    assert!(
+        crate::dotenv::parse(content, &none).len() <= content.len() + 1,
+        "invariant broken: more .env entries than bytes"
+    );
+}
+
 /// A logical line of a `.env` file as dotenvy reads it: one physical line, or several when
 /// a quote is open or a line ends in an escape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -646,7 +683,8 @@ pub fn check_dotenv_lines(
 
 /// Panics unless the parse errors of a `.env` file at `path` holding `content` are right:
 /// as many as the logical lines dotenvy cannot parse, the n-th within the n-th such line,
-/// and none (so no success) when dotenvy parses every line.
+/// and none (so no success) when dotenvy parses every line. When the problems were capped
+/// ([`Errors::omitted`]), the stored ones are the first of those lines, in order.
 pub fn check_dotenv_error_lines(
     content: &str,
     path: &Path,
@@ -658,19 +696,31 @@ pub fn check_dotenv_error_lines(
         .iter()
         .filter(|l| l.kind == DotEnvLineKind::Error)
         .collect();
-    let reported: Vec<u32> = match result {
-        Ok(_) => Vec::new(),
-        Err(errors) => errors
-            .iter()
-            .filter_map(|e| match e {
-                Error::DotEnvParse { path: p, line } if p == path => Some(*line),
-                _ => None,
-            })
-            .collect(),
+    let (reported, capped): (Vec<u32>, bool) = match result {
+        Ok(_) => (Vec::new(), false),
+        Err(errors) => (
+            errors
+                .iter()
+                .filter_map(|e| match e {
+                    Error::DotEnvParse { path: p, line } if p == path => Some(*line),
+                    _ => None,
+                })
+                .collect(),
+            errors.omitted() > 0,
+        ),
     };
-    assert_eq!(
-        reported.len(),
-        bad.len(),
+    if let Err(errors) = result {
+        assert!(
+            errors.len() <= Errors::MAX_STORED
+                && (errors.omitted() == 0 || errors.len() == Errors::MAX_STORED),
+            "invariant broken: {} problems stored and {} omitted (the cap is {})",
+            errors.len(),
+            errors.omitted(),
+            Errors::MAX_STORED
+        );
+    }
+    assert!(
+        reported.len() == bad.len() || (capped && reported.len() < bad.len()),
         "invariant broken: {} .env parse errors reported (lines {reported:?}) for {} logical lines dotenvy cannot parse {bad:?}",
         reported.len(),
         bad.len()
@@ -687,16 +737,38 @@ pub fn check_dotenv_error_lines(
 
 /// Panics unless every value `result` says comes from the `.env` file at `path` holding
 /// `content` (in the spec's origins or in an error) names the line where the variable's
-/// last assignment starts.
+/// last assignment starts. An assignment whose value is past a limit
+/// ([`Error::DotEnvValueTooLarge`], [`Error::DotEnvInterpolationBudget`]) assigns
+/// nothing; when problems were capped, those lines are not all known and nothing is
+/// checked.
 pub fn check_dotenv_origin_lines(
     content: &str,
     path: &Path,
     result: &Result<ConnectionSpec, Errors>,
     classify: Classify<'_>,
 ) {
+    let mut over_limit = std::collections::BTreeSet::new();
+    if let Err(errors) = result {
+        if errors.omitted() > 0 {
+            return;
+        }
+        for e in errors {
+            match e {
+                Error::DotEnvValueTooLarge { path: p, line, .. }
+                | Error::DotEnvInterpolationBudget { path: p, line, .. }
+                    if p == path =>
+                {
+                    over_limit.insert(*line);
+                }
+                _ => {}
+            }
+        }
+    }
     let mut last_assignment: BTreeMap<String, u32> = BTreeMap::new();
     for l in dotenv_lines(content, classify) {
-        if let DotEnvLineKind::Assignment(k) = l.kind {
+        if let DotEnvLineKind::Assignment(k) = l.kind
+            && !over_limit.contains(&l.first)
+        {
             last_assignment.insert(k, l.first);
         }
     }

@@ -83,7 +83,7 @@ mod vars;
 
 pub use args::{ConnectArgs, PortArg, TimeoutArg};
 pub use env::{Environment, MapEnv, ProcessEnv};
-pub use error::{Error, Errors, Hint};
+pub use error::{Error, Errors, FileKind, Hint};
 pub use origin::{Field, Origin, Overridden};
 pub use resolve::{DotEnv, Resolver};
 pub use spec::{

@@ -24,10 +24,12 @@ use crate::vars::{self, VARS};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum DotEnv {
     /// A file named `.env` in the current directory or its nearest ancestor that has one
-    /// (dotenvy's search). No file is fine.
+    /// (dotenvy's search). No file is fine; a `.env` that is not a regular file (a FIFO, a
+    /// device, a directory) is passed over, as dotenvy does.
     #[default]
     Search,
-    /// This file; an error if it cannot be read.
+    /// This file; an error if it cannot be read, is not a regular file
+    /// ([`Error::DotEnvNotAFile`]) or is larger than 1 MiB ([`Error::DotEnvTooLarge`]).
     Path(PathBuf),
     /// No `.env` file.
     Disabled,
@@ -117,7 +119,10 @@ impl<E: Environment> Resolver<E> {
     /// ([`Error::PortOutOfRange`], [`Error::UnsupportedScheme`], …), conflicts
     /// ([`Error::HttpsWithSecureFalse`], [`Error::UserWithoutPassword`], …),
     /// [`Error::NoTarget`] for a non-default alias nobody configured, and `.env` problems
-    /// ([`Error::DotEnvRead`], [`Error::DotEnvParse`]).
+    /// ([`Error::DotEnvRead`], [`Error::DotEnvParse`], [`Error::DotEnvNotAFile`],
+    /// [`Error::DotEnvTooLarge`], [`Error::DotEnvValueTooLarge`],
+    /// [`Error::DotEnvInterpolationBudget`]). At most [`Errors::MAX_STORED`] problems are
+    /// kept; the rest are counted ([`Errors::omitted`]).
     pub fn resolve(&self, args: &ConnectArgs) -> Result<ConnectionSpec, Errors> {
         self.resolve_with_stored(args, None)
     }
@@ -149,7 +154,8 @@ impl<E: Environment> Resolver<E> {
     /// # Errors
     ///
     /// [`Error::ControlCharacter`] or [`Error::NotUnicode`] for a bad `MILVUS_CONN_ALIAS`;
-    /// [`Error::DotEnvRead`] or [`Error::DotEnvParse`] for a `.env` file that cannot be read.
+    /// [`Error::DotEnvRead`], [`Error::DotEnvParse`] and the other `.env` variants for a
+    /// `.env` file that cannot be read or parsed.
     pub fn default_alias(&self) -> Result<Alias, Errors> {
         self.with_view(&ConnectArgs::new(), None, |view, errors| {
             let given = arg_or_var(view, "alias", vars::MILVUS_CONN_ALIAS, errors)?;
@@ -166,7 +172,10 @@ impl<E: Environment> Resolver<E> {
         f: impl FnOnce(&View<'_>, &mut Vec<Error>) -> Option<R>,
     ) -> Result<R, Errors> {
         let mut errors = Vec::new();
-        let dotenv_file = self.read_dotenv(&mut errors);
+        // Problems past `Errors::MAX_STORED`, counted, not kept (only `.env` lines can be
+        // that many; the other sources have a fixed number of fields).
+        let mut omitted = 0;
+        let dotenv_file = self.read_dotenv(&mut errors, &mut omitted);
         let stored_alias = stored
             .and_then(|s| s.alias.clone())
             .or_else(|| args.alias.clone())
@@ -191,23 +200,23 @@ impl<E: Environment> Resolver<E> {
         };
         match f(&view, &mut errors) {
             Some(out) if errors.is_empty() => Ok(out),
-            _ => Err(Errors(errors)),
+            _ => Err(Errors::new(errors, omitted)),
         }
     }
 
-    fn read_dotenv(&self, errors: &mut Vec<Error>) -> Option<DotEnvFile> {
+    fn read_dotenv(&self, errors: &mut Vec<Error>, omitted: &mut usize) -> Option<DotEnvFile> {
         // `${VAR}` in the file is answered by the environment seam.
         let lookup = |name: &str| self.env.var(name).and_then(|v| v.into_string().ok());
         match &self.dotenv {
             DotEnv::Disabled => None,
-            DotEnv::Path(p) => dotenv::read(p, &lookup, errors),
+            DotEnv::Path(p) => dotenv::read(p, &lookup, errors, omitted),
             DotEnv::Search => {
                 if self.search_disabled() {
                     return None;
                 }
                 let start = self.env.current_dir()?;
                 let found = dotenv::find(&start)?;
-                dotenv::read(&found, &lookup, errors)
+                dotenv::read(&found, &lookup, errors, omitted)
             }
         }
     }

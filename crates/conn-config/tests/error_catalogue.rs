@@ -17,6 +17,18 @@ fn examples(dir: &std::path::Path) -> Vec<Example> {
     let bad_env = dir.join("bad.env");
     std::fs::write(&bad_env, "MILVUS_URI=http://h:1\nnot an assignment\n").expect("write");
     let missing = dir.join("missing.env");
+    let not_a_file = dir.join("dir.env");
+    std::fs::create_dir(&not_a_file).expect("mkdir");
+    let too_large = dir.join("large.env");
+    std::fs::write(&too_large, "#".repeat((1 << 20) + 1)).expect("write");
+    let long_value = dir.join("long.env");
+    std::fs::write(&long_value, format!("A={}\n", "v".repeat((64 << 10) + 1))).expect("write");
+    let budget = dir.join("budget.env");
+    std::fs::write(
+        &budget,
+        format!("A={}\n{}", "v".repeat(60 << 10), "B=$A\n".repeat(18)),
+    )
+    .expect("write");
     vec![
         (
             "UnsupportedScheme",
@@ -155,6 +167,30 @@ fn examples(dir: &std::path::Path) -> Vec<Example> {
             ConnectArgs::new(),
             vec![],
             DotEnv::Path(bad_env),
+        ),
+        (
+            "DotEnvNotAFile",
+            ConnectArgs::new(),
+            vec![],
+            DotEnv::Path(not_a_file),
+        ),
+        (
+            "DotEnvTooLarge",
+            ConnectArgs::new(),
+            vec![],
+            DotEnv::Path(too_large),
+        ),
+        (
+            "DotEnvValueTooLarge",
+            ConnectArgs::new(),
+            vec![],
+            DotEnv::Path(long_value),
+        ),
+        (
+            "DotEnvInterpolationBudget",
+            ConnectArgs::new(),
+            vec![],
+            DotEnv::Path(budget),
         ),
     ]
 }

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use conn_config::invariants::{
-    DotEnvLineKind, MARKER, check_args_redacted, check_dotenv_lines, check_resolution,
-    checkable_secrets, split_uri_password,
+    DotEnvLineKind, MARKER, check_args_redacted, check_dotenv_lines, check_dotenv_parse,
+    check_resolution, checkable_secrets, split_uri_password,
 };
 use conn_config::{
     ConnectArgs, ConnectionSpec, DotEnv, Error, Errors, Host, MapEnv, Port, Resolver, Target,
@@ -898,6 +898,7 @@ proptest! {
         let checkable = checkable_secrets(&strs(&secrets), &strs(&public));
         check_resolution(&result, &checkable);
         check_dotenv_lines(&content, &path, &result, &dotenvy_kind);
+        check_dotenv_parse(&content);
     }
 }
 

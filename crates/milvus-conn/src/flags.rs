@@ -153,6 +153,7 @@ fn parse_bool(flag: &'static str, value: Option<&str>) -> Result<Option<bool>, P
             field: flag.to_owned(),
             origin: Some(format!("{flag} (argument)")),
             message: format!("{flag} {v:?} in {flag} (argument) is not true or false"),
+            more: 0,
         })
     }
 }
@@ -271,6 +272,9 @@ impl ConnFlags {
             Ok(_) => Err(problems),
             Err(errors) => {
                 problems.extend(errors.iter().map(Problem::from));
+                if errors.omitted() > 0 {
+                    problems.push(Problem::more(errors.omitted()));
+                }
                 Err(problems)
             }
         }

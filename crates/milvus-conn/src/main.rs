@@ -265,6 +265,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
             field: "arguments".to_owned(),
             origin: Some("command line".to_owned()),
             message: first_line,
+            more: 0,
         };
         let _ = problem::write_json(&mut io::stdout().lock(), &[problem]);
     }

@@ -19,22 +19,47 @@ pub(crate) struct Problem {
     pub(crate) origin: Option<String>,
     /// The full message, with its causes.
     pub(crate) message: String,
+    /// For the last entry of a capped list only (`and N more problems`): how many problems
+    /// it stands for. Zero for a real problem.
+    #[serde(skip)]
+    pub(crate) more: usize,
+}
+
+impl Problem {
+    /// The entry that ends a list capped at `conn_config::Errors::MAX_STORED`: field
+    /// `problems`, no origin, message `and N more problems`.
+    pub(crate) fn more(n: usize) -> Problem {
+        Problem {
+            field: "problems".to_owned(),
+            origin: None,
+            message: match n {
+                1 => "and 1 more problem".to_owned(),
+                n => format!("and {n} more problems"),
+            },
+            more: n,
+        }
+    }
 }
 
 impl From<&conn_config::Error> for Problem {
     fn from(e: &conn_config::Error) -> Problem {
         use conn_config::Error;
         let origin = match e {
-            Error::DotEnvParse { path, line, .. } => {
+            Error::DotEnvParse { path, line, .. }
+            | Error::DotEnvValueTooLarge { path, line, .. }
+            | Error::DotEnvInterpolationBudget { path, line, .. } => {
                 Some(format!(".env {}:{line}", path.display()))
             }
-            Error::DotEnvRead { path, .. } => Some(format!(".env {}", path.display())),
+            Error::DotEnvRead { path, .. }
+            | Error::DotEnvNotAFile { path, .. }
+            | Error::DotEnvTooLarge { path, .. } => Some(format!(".env {}", path.display())),
             other => other.origin().map(ToString::to_string),
         };
         Problem {
             field: e.field().to_owned(),
             origin,
             message: with_causes(e),
+            more: 0,
         }
     }
 }
@@ -72,7 +97,9 @@ pub(crate) fn write_text(
     what: &str,
     problems: &[Problem],
 ) -> io::Result<()> {
-    let count = match problems.len() {
+    // A capped list ends with an entry that stands for the problems left out.
+    let total: usize = problems.iter().map(|p| p.more.max(1)).sum();
+    let count = match total {
         1 => String::new(),
         n => format!(" ({n} problems)"),
     };
