@@ -114,8 +114,11 @@ impl<E: Environment> Resolver<E> {
     /// # Errors
     ///
     /// [`Errors`] listing every problem: each bad value with its field and origin
-    /// ([`Error::PortOutOfRange`], [`Error::UnsupportedScheme`], …), conflicts
-    /// ([`Error::HttpsWithSecureFalse`], [`Error::UserWithoutPassword`], …),
+    /// ([`Error::PortOutOfRange`], [`Error::UnsupportedScheme`], [`Error::InvalidHost`],
+    /// [`Error::InvalidServerName`], [`Error::TimeoutTooLarge`], …), a value over
+    /// 64 KiB ([`Error::ValueTooLong`]), a variable that is not Unicode
+    /// ([`Error::NotUnicode`]), conflicts ([`Error::HttpsWithSecureFalse`],
+    /// [`Error::UserWithoutPassword`], …),
     /// [`Error::NoTarget`] for a non-default alias nobody configured, and `.env` problems
     /// ([`Error::DotEnvRead`], [`Error::DotEnvParse`]).
     pub fn resolve(&self, args: &ConnectArgs) -> Result<ConnectionSpec, Errors> {
