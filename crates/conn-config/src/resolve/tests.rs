@@ -1288,6 +1288,19 @@ fn every_value_is_at_most_64_kib() {
         )
         .expect_err("stored");
     too_long(&errs, "uri (stored for alias \"a\")");
+    // A .env value (the file is read as text; only values are bounded here).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(".env");
+    std::fs::write(&path, format!("MILVUS_URI=http://{over}\n")).expect("write .env");
+    let errs = Resolver::with_env(MapEnv::new())
+        .dotenv(DotEnv::Path(path))
+        .resolve(&ConnectArgs::new())
+        .expect_err(".env");
+    assert!(
+        errs.iter().all(|e| e.to_string().len() < 1024) && errs.to_string().contains(".env"),
+        "{}",
+        &errs.to_string()[..errs.to_string().len().min(300)]
+    );
     // A too-long value that a higher source overrides is not used, so not reported.
     let spec = Resolver::with_env(MapEnv::new().set("MILVUS_URI", over.clone()))
         .dotenv(DotEnv::Disabled)
