@@ -191,7 +191,7 @@ fn pool(i: u16) -> &'static str {
     lines[usize::from(i) % lines.len()]
 }
 
-/// A string: as generated, one of the pool's, or a URI built from parts.
+/// A string: as generated, one of the pool's, a URI built from parts, or a long value.
 #[derive(Arbitrary, Debug)]
 pub enum Text {
     /// Any string.
@@ -200,6 +200,31 @@ pub enum Text {
     Pool(u16),
     /// A URI assembled from parts.
     Uri(UriParts),
+    /// A prefix, then a piece repeated to about `bytes % LONG_MAX` bytes: values around
+    /// the limits (63/64-byte labels, 253/254-byte hosts, 64 KiB values), which a
+    /// fuzzer's short inputs cannot reach otherwise.
+    Long {
+        /// Written once, first (a scheme, `86400.`, …).
+        prefix: String,
+        /// Repeated (an empty piece repeats `a`).
+        piece: String,
+        /// The length to reach, modulo [`LONG_MAX`].
+        bytes: u32,
+    },
+}
+
+/// The longest [`Text::Long`]: a little over the 64 KiB limit of a value.
+pub const LONG_MAX: u32 = 70_000;
+
+fn long_text(prefix: &str, piece: &str, bytes: u32) -> String {
+    let piece = if piece.is_empty() { "a" } else { piece };
+    let len = usize::try_from(bytes % LONG_MAX).unwrap_or(0);
+    let mut v = String::with_capacity(len + piece.len() + prefix.len());
+    v.push_str(prefix);
+    while v.len() < len {
+        v.push_str(piece);
+    }
+    v
 }
 
 /// A URI's parts; the password is a secret, the rest public.
@@ -339,6 +364,11 @@ impl Text {
             Text::Raw(v) => (v.clone(), None, false),
             Text::Pool(i) => (pool(*i).to_owned(), None, false),
             Text::Uri(parts) => parts.render(),
+            Text::Long {
+                prefix,
+                piece,
+                bytes,
+            } => (long_text(prefix, piece, *bytes), None, false),
         };
         match (kind, password) {
             (Kind::Secret, _) => s.secrets.push(value.clone()),
@@ -744,9 +774,12 @@ pub fn describe_resolve_input(data: &[u8]) -> String {
 }
 
 /// Target `resolve`: a structured input (arguments, stored arguments, environment, `.env`
-/// file), or a pymilvus oracle case when the bytes are a JSON object. No panic; a success
-/// satisfies the spec invariants and round-trips; a failure is well-formed; no output shows
-/// a secret; the `.env` line numbers are right.
+/// file; values up to [`LONG_MAX`] bytes), or a pymilvus oracle case when the bytes are a
+/// JSON object. No panic; a success satisfies the spec invariants (among them
+/// `check_limits`: no value in the spec exceeds its limit — timeout at most 86400 s, host
+/// and server name at most 253 bytes of valid labels, every string at most 64 KiB) and
+/// round-trips; a failure is well-formed; no output shows a secret; the `.env` line numbers
+/// are right.
 pub fn resolve(data: &[u8]) {
     let case = if data.first() == Some(&b'{') {
         match serde_json::from_slice::<serde_json::Value>(data) {

@@ -85,7 +85,8 @@ impl From<String> for PortArg {
 }
 
 /// A timeout as given: a [`Duration`], a number of seconds, or a string of seconds (checked
-/// at resolution: positive and finite).
+/// at resolution, whichever form it came in: positive, finite, at most
+/// [`ConnectionSpec::MAX_TIMEOUT`], one day).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimeoutArg(pub(crate) String);
 
@@ -151,6 +152,11 @@ fn non_empty_path(p: impl Into<PathBuf>) -> Option<PathBuf> {
 }
 
 impl ConnectArgs {
+    /// The longest value resolution takes, in bytes: 64 KiB, for every argument, variable
+    /// and `.env` value alike (docs/resolution.md, "Limits"). A longer one is
+    /// [`Error::ValueTooLong`](crate::Error::ValueTooLong), checked before any parsing.
+    pub const MAX_VALUE_LEN: usize = 64 * 1024;
+
     /// No arguments: resolution then uses the environment, `.env` and the defaults.
     pub fn new() -> ConnectArgs {
         ConnectArgs::default()
@@ -472,21 +478,35 @@ pub(crate) fn render(spec: &ConnectionSpec) -> ConnectArgs {
         }
         Auth::None => String::new(),
     };
+    // Credentials and database go into the URI, unless that makes it longer than a value
+    // may be (each part is within the limit, not always their sum): then the URI holds the
+    // host and port only, and user and password are arguments of their own.
+    let mut in_uri = true;
     let uri = match spec.target() {
         Target::Tcp { host, port } => {
             let scheme = if spec.is_secure() { "https" } else { "http" };
-            format!(
+            let full = format!(
                 "{scheme}://{userinfo}{}:{port}/{}",
                 host.to_uri_host(),
                 encode_component(spec.db_name().as_str())
-            )
+            );
+            if full.len() <= ConnectArgs::MAX_VALUE_LEN {
+                full
+            } else {
+                in_uri = false;
+                format!("{scheme}://{}:{port}", host.to_uri_host())
+            }
         }
-        Target::Unix(p) => format!("unix:{}", p.display()),
-        Target::Lite(p) => p.display().to_string(),
+        Target::Unix(p) => {
+            in_uri = false;
+            format!("unix:{}", p.display())
+        }
+        Target::Lite(p) => {
+            in_uri = false;
+            p.display().to_string()
+        }
     };
-    if !matches!(spec.target(), Target::Tcp { .. })
-        && let Auth::UserPassword { user, password } = spec.auth()
-    {
+    if !in_uri && let Auth::UserPassword { user, password } = spec.auth() {
         args = args.user(user.clone()).password(password.clone());
     }
     args = args.uri(uri);

@@ -16,7 +16,8 @@ use crate::origin::Origin;
 pub enum Error {
     /// A URI with a scheme other than http, https, tcp or grpc (or `unix:`).
     #[error(
-        "unsupported scheme {scheme:?} in {origin}; expected http://, https://, tcp://, grpc://, unix:PATH or a local path ending in .db"
+        "unsupported scheme {} in {origin}; expected http://, https://, tcp://, grpc://, unix:PATH or a local path ending in .db",
+        Clip::quoted(.scheme)
     )]
     UnsupportedScheme {
         /// Where the URI came from.
@@ -63,7 +64,7 @@ pub enum Error {
     },
 
     /// A host that is not a valid domain name or IP address.
-    #[error("invalid host {host:?} in {origin}: {reason}")]
+    #[error("invalid host {} in {origin}: {reason}", Clip::quoted(.host))]
     InvalidHost {
         /// Where the value came from.
         origin: Origin,
@@ -74,7 +75,10 @@ pub enum Error {
     },
 
     /// A port that is not plain ASCII digits.
-    #[error("port {value:?} in {origin} is not a number; a port is digits only, 1..=65535")]
+    #[error(
+        "port {} in {origin} is not a number; a port is digits only, 1..=65535",
+        Clip::quoted(.value)
+    )]
     PortNotNumeric {
         /// Where the value came from.
         origin: Origin,
@@ -83,7 +87,7 @@ pub enum Error {
     },
 
     /// A port outside 1..=65535.
-    #[error("port {value} in {origin} is out of range 1..=65535")]
+    #[error("port {} in {origin} is out of range 1..=65535", Clip::plain(.value))]
     PortOutOfRange {
         /// Where the value came from.
         origin: Origin,
@@ -92,7 +96,7 @@ pub enum Error {
     },
 
     /// An `address` that is not `host:port`.
-    #[error("address {value:?} in {origin} is not host:port: {reason}")]
+    #[error("address {} in {origin} is not host:port: {reason}", Clip::quoted(.value))]
     InvalidAddress {
         /// Where the value came from.
         origin: Origin,
@@ -134,12 +138,38 @@ pub enum Error {
     },
 
     /// A timeout that is not a positive, finite number of seconds.
-    #[error("timeout {value:?} in {origin} is not a positive, finite number of seconds")]
+    #[error(
+        "timeout {} in {origin} is not a positive, finite number of seconds",
+        Clip::quoted(.value)
+    )]
     InvalidTimeout {
         /// Where the value came from.
         origin: Origin,
         /// The value, as written.
         value: String,
+    },
+
+    /// A timeout of more than [`MAX_TIMEOUT`](crate::ConnectionSpec::MAX_TIMEOUT), one day.
+    #[error(
+        "timeout {} in {origin} is too large; a timeout is at most 86400 seconds (one day)",
+        Clip::quoted(.value)
+    )]
+    TimeoutTooLarge {
+        /// Where the value came from.
+        origin: Origin,
+        /// The value, as written.
+        value: String,
+    },
+
+    /// A value (an argument, a variable, a `.env` value) longer than
+    /// [`MAX_VALUE_LEN`](crate::ConnectArgs::MAX_VALUE_LEN) bytes (64 KiB). Checked before
+    /// any parsing; the value itself is not shown, only its length.
+    #[error("{origin} is {len} bytes long; a value is at most 65536 bytes (64 KiB)")]
+    ValueTooLong {
+        /// Where the value came from.
+        origin: Origin,
+        /// Its length in bytes, as given (before trimming).
+        len: usize,
     },
 
     /// A user name without a password.
@@ -186,7 +216,7 @@ pub enum Error {
     },
 
     /// A database name that cannot travel in the `dbname` header.
-    #[error("database name {value:?} in {origin} is invalid: {reason}")]
+    #[error("database name {} in {origin} is invalid: {reason}", Clip::quoted(.value))]
     InvalidDbName {
         /// Where the value came from.
         origin: Origin,
@@ -197,7 +227,10 @@ pub enum Error {
     },
 
     /// An invalid `server_name`.
-    #[error("server name {value:?} in {origin} is invalid: {reason}")]
+    #[error(
+        "server name {} in {origin} is invalid: {reason}",
+        Clip::quoted(.value)
+    )]
     InvalidServerName {
         /// Where the value came from.
         origin: Origin,
@@ -209,7 +242,9 @@ pub enum Error {
 
     /// No source names a target for an alias other than the default one.
     #[error(
-        "no target for alias {alias:?}: give uri, address or host/port, set MILVUS_URI, or add the alias first (the built-in http://localhost:19530 belongs to the default alias {default_alias:?} only)"
+        "no target for alias {}: give uri, address or host/port, set MILVUS_URI, or add the alias first (the built-in http://localhost:19530 belongs to the default alias {} only)",
+        Clip::quoted(.alias),
+        Clip::quoted(.default_alias)
     )]
     NoTarget {
         /// The alias.
@@ -379,6 +414,53 @@ impl fmt::Display for Hint {
     }
 }
 
+/// A value shown in a message: quoted like `{:?}` or plain, and cut after
+/// [`Clip::MAX_CHARS`] characters with its length in bytes, so a long value (a 60 KiB
+/// host) does not flood the message.
+pub(crate) struct Clip<'a> {
+    value: &'a str,
+    quoted: bool,
+}
+
+impl<'a> Clip<'a> {
+    /// How many characters of a value a message shows.
+    const MAX_CHARS: usize = 100;
+
+    pub(crate) fn quoted(value: &'a str) -> Clip<'a> {
+        Clip {
+            value,
+            quoted: true,
+        }
+    }
+
+    pub(crate) fn plain(value: &'a str) -> Clip<'a> {
+        Clip {
+            value,
+            quoted: false,
+        }
+    }
+}
+
+impl fmt::Display for Clip<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cut = self
+            .value
+            .char_indices()
+            .nth(Self::MAX_CHARS)
+            .map(|(i, _)| i);
+        let shown = cut.map_or(self.value, |i| &self.value[..i]);
+        if self.quoted {
+            write!(f, "{shown:?}")?;
+        } else {
+            f.write_str(shown)?;
+        }
+        if cut.is_some() {
+            write!(f, "… ({} bytes)", self.value.len())?;
+        }
+        Ok(())
+    }
+}
+
 impl Error {
     /// Where the offending value came from, when it came from one place.
     pub fn origin(&self) -> Option<&Origin> {
@@ -398,6 +480,8 @@ impl Error {
             | ControlCharacter { origin }
             | NotUnicode { origin }
             | InvalidTimeout { origin, .. }
+            | TimeoutTooLarge { origin, .. }
+            | ValueTooLong { origin, .. }
             | UserWithoutPassword { origin }
             | PasswordWithoutUser { origin }
             | InvalidDbName { origin, .. }

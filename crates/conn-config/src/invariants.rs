@@ -378,6 +378,8 @@ pub fn check_spec(spec: &ConnectionSpec, secrets: &[&str]) {
         check_no_secret("an unused value", &format!("{o} {o:?}"), secrets);
     }
 
+    check_limits(spec);
+
     // Secrets.
     check_no_secret("Debug of ConnectionSpec", &format!("{spec:?}"), secrets);
     check_no_secret("Debug of Auth", &format!("{:?}", spec.auth()), secrets);
@@ -387,6 +389,84 @@ pub fn check_spec(spec: &ConnectionSpec, secrets: &[&str]) {
         .map(|f| format!("{} {:?}; ", spec.origin(*f), spec.origin(*f)))
         .collect();
     check_no_secret("origins", &origins, secrets);
+}
+
+/// Panics unless every value in `spec` is within its limit (docs/resolution.md, "Limits"):
+/// the timeout at most [`ConnectionSpec::MAX_TIMEOUT`]; a domain host, and a DNS
+/// `server_name`, at most [`Host::MAX_LEN`] bytes of labels of ASCII letters, digits, `-`
+/// and `_`, each 1..=[`Host::MAX_LABEL_LEN`] bytes (one trailing dot allowed); every
+/// string (alias, user, password, token, database, paths, server name) at most
+/// [`ConnectArgs::MAX_VALUE_LEN`] bytes.
+pub fn check_limits(spec: &ConnectionSpec) {
+    let timeout = spec.timeout();
+    assert!(
+        timeout <= ConnectionSpec::MAX_TIMEOUT,
+        "invariant broken: timeout {timeout:?} is more than {:?}",
+        ConnectionSpec::MAX_TIMEOUT
+    );
+    let max = ConnectArgs::MAX_VALUE_LEN;
+    let within = |what: &str, len: usize| {
+        assert!(
+            len <= max,
+            "invariant broken: {what} is {len} bytes, more than {max}"
+        );
+    };
+    within("the alias", spec.alias().as_str().len());
+    within("the database", spec.db_name().as_str().len());
+    match spec.auth() {
+        Auth::None => {}
+        Auth::Token(t) => within("the token", t.expose_secret().len()),
+        Auth::UserPassword { user, password } => {
+            within("the user", user.len());
+            within("the password", password.expose_secret().len());
+        }
+    }
+    match spec.target() {
+        Target::Tcp {
+            host: Host::Domain(d),
+            ..
+        } => check_host_name("host", d),
+        Target::Tcp { .. } => {}
+        Target::Unix(p) | Target::Lite(p) => within("the target path", p.as_os_str().len()),
+    }
+    if let Security::Tls(tls) = spec.security() {
+        for f in tls.ca_files() {
+            within("a CA path", f.as_os_str().len());
+        }
+        if let Some(id) = tls.client_identity() {
+            within(
+                "the client certificate path",
+                id.cert_path().as_os_str().len(),
+            );
+            within("the client key path", id.key_path().as_os_str().len());
+        }
+        if let Some(name) = tls.server_name()
+            && name.parse::<std::net::IpAddr>().is_err()
+        {
+            check_host_name("server name", name);
+        }
+    }
+}
+
+/// Panics unless `name` follows the host-name rule: at most [`Host::MAX_LEN`] bytes of
+/// dot-separated labels of lower-case ASCII letters, digits, `-` and `_`, each
+/// 1..=[`Host::MAX_LABEL_LEN`] bytes, with one optional trailing dot.
+fn check_host_name(what: &str, name: &str) {
+    assert!(
+        name.len() <= Host::MAX_LEN,
+        "invariant broken: {what} {name:?} is {} bytes, more than {}",
+        name.len(),
+        Host::MAX_LEN
+    );
+    for label in name.strip_suffix('.').unwrap_or(name).split('.') {
+        assert!(
+            (1..=Host::MAX_LABEL_LEN).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'-' | b'_')),
+            "invariant broken: {what} {name:?} has a label {label:?} that breaks the host-name rule"
+        );
+    }
 }
 
 fn check_origin(what: &str, origin: &Origin) {

@@ -116,8 +116,11 @@ impl<E: Environment> Resolver<E> {
     /// # Errors
     ///
     /// [`Errors`] listing every problem: each bad value with its field and origin
-    /// ([`Error::PortOutOfRange`], [`Error::UnsupportedScheme`], …), conflicts
-    /// ([`Error::HttpsWithSecureFalse`], [`Error::UserWithoutPassword`], …),
+    /// ([`Error::PortOutOfRange`], [`Error::UnsupportedScheme`], [`Error::InvalidHost`],
+    /// [`Error::InvalidServerName`], [`Error::TimeoutTooLarge`], …), a value over
+    /// 64 KiB ([`Error::ValueTooLong`]), a variable that is not Unicode
+    /// ([`Error::NotUnicode`]), conflicts ([`Error::HttpsWithSecureFalse`],
+    /// [`Error::UserWithoutPassword`], …),
     /// [`Error::NoTarget`] for a non-default alias nobody configured, and `.env` problems
     /// ([`Error::DotEnvRead`], [`Error::DotEnvParse`], [`Error::DotEnvNotAFile`],
     /// [`Error::DotEnvTooLarge`], [`Error::DotEnvValueTooLarge`],
@@ -177,9 +180,20 @@ impl<E: Environment> Resolver<E> {
         let mut omitted = 0;
         let dotenv_file = self.read_dotenv(&mut errors, &mut omitted);
         let stored_alias = stored
-            .and_then(|s| s.alias.clone())
-            .or_else(|| args.alias.clone())
-            .unwrap_or_else(|| "default".to_owned());
+            .and_then(|s| s.alias.as_deref())
+            .or(args.alias.as_deref())
+            .map_or_else(
+                || "default".to_owned(),
+                // Origins carry the alias and are cloned freely: a too-long one (itself an
+                // error when used) is named by its length.
+                |a| {
+                    if is_too_long(a.len()) {
+                        format!("<an alias of {} bytes>", a.len())
+                    } else {
+                        a.to_owned()
+                    }
+                },
+            );
         let sources = Sources {
             explicit: args,
             stored,
@@ -246,9 +260,43 @@ const ENVIRONMENT: &str = "process environment";
 const DOTENV: &str = ".env file";
 const DEFAULTS: &str = "built-in defaults";
 
-/// Keys that hold secrets. The figment holds only a marker for them; the value is taken
-/// from the winning source itself, so a secret never enters figment (nor its errors).
+// What the figment holds for a key is the value's text, or one of these markers; each
+// marker is a distinct figment value kind, so no text can be mistaken for one:
+//
+// - `Bool(true)` for a secret key (`password`, `token`, `MILVUS_TOKEN`) with a value: the
+//   value is taken from the winning source itself, so a secret never enters figment (nor
+//   its errors);
+// - `Char('\0')` for a variable whose value is not Unicode;
+// - `Num(len)` for a value longer than `ConnectArgs::MAX_VALUE_LEN`, whatever its key
+//   (never copied, never parsed).
+//
+// A marker that wins its key is reported (`Error::NotUnicode`, `Error::ValueTooLong`)
+// when the key is used, secret or not: no value is dropped silently.
+
+/// The secret marker (see above).
 const SECRET_MARKER: bool = true;
+
+/// The marker of a value that is not Unicode (see above).
+const NOT_UNICODE: char = '\0';
+
+/// The marker of a value longer than the limit (see above).
+fn too_long(len: usize) -> Value {
+    Value::from(u64::try_from(len).unwrap_or(u64::MAX))
+}
+
+/// Whether a value is longer than the limit of every value.
+fn is_too_long(len: usize) -> bool {
+    len > ConnectArgs::MAX_VALUE_LEN
+}
+
+/// A text value, or the marker of a value too long to take.
+fn text_value(v: &str) -> Value {
+    if is_too_long(v.len()) {
+        too_long(v.len())
+    } else {
+        Value::from(v.to_owned())
+    }
+}
 
 /// One source, as a figment provider.
 ///
@@ -298,7 +346,7 @@ fn args_dict(args: &ConnectArgs) -> Dict {
     let mut d = Dict::new();
     let mut text = |key: &str, v: &Option<String>| {
         if let Some(v) = v.as_deref().filter(|v| !uri::trim(v).is_empty()) {
-            d.insert(key.to_owned(), Value::from(v.to_owned()));
+            d.insert(key.to_owned(), text_value(v));
         }
     };
     text("alias", &args.alias);
@@ -312,10 +360,13 @@ fn args_dict(args: &ConnectArgs) -> Dict {
     text("timeout", &args.timeout);
     let mut path = |key: &str, v: &Option<PathBuf>| {
         if let Some(p) = v {
-            d.insert(
-                key.to_owned(),
-                Value::from(p.to_string_lossy().into_owned()),
-            );
+            let len = p.as_os_str().len();
+            let value = if is_too_long(len) {
+                too_long(len)
+            } else {
+                Value::from(p.to_string_lossy().into_owned())
+            };
+            d.insert(key.to_owned(), value);
         }
     };
     path("server_pem_path", &args.server_pem_path);
@@ -323,10 +374,12 @@ fn args_dict(args: &ConnectArgs) -> Dict {
     path("client_pem_path", &args.client_pem_path);
     path("client_key_path", &args.client_key_path);
     let mut secret = |key: &str, v: &Option<SecretString>| {
-        if v.as_ref()
-            .is_some_and(|s| !uri::trim(s.expose_secret()).is_empty())
-        {
-            d.insert(key.to_owned(), Value::from(SECRET_MARKER));
+        if let Some(s) = v.as_ref().map(ExposeSecret::expose_secret) {
+            if is_too_long(s.len()) {
+                d.insert(key.to_owned(), too_long(s.len()));
+            } else if !uri::trim(s).is_empty() {
+                d.insert(key.to_owned(), Value::from(SECRET_MARKER));
+            }
         }
     };
     secret("password", &args.password);
@@ -368,12 +421,17 @@ impl Sources<'_> {
         let mut env = Dict::new();
         for (name, value) in &self.env {
             if let Some(value) = value {
-                // Set, even to "", hides the same key in `.env`.
-                let v = match value.to_str() {
-                    Some(s) => s.to_owned(),
-                    None => NOT_UNICODE.to_owned(),
+                // Set, even to "", hides the same key in `.env`. The length is checked
+                // before the UTF-8 validation, which reads the whole value.
+                let v = if is_too_long(value.len()) {
+                    too_long(value.len())
+                } else {
+                    match value.to_str() {
+                        Some(s) => dotenv_value(name, s),
+                        None => Value::from(NOT_UNICODE),
+                    }
                 };
-                env.insert((*name).to_owned(), dotenv_value(name, &v));
+                env.insert((*name).to_owned(), v);
             }
         }
         if !env.is_empty() {
@@ -389,11 +447,13 @@ impl Sources<'_> {
 /// The rank of stored arguments: arguments at this rank or above beat the environment.
 const STORED_RANK: u8 = 3;
 
-/// A stand-in for a variable whose value is not Unicode; reported when the variable is used.
-const NOT_UNICODE: &str = "\u{0}not-unicode\u{0}";
-
+/// A variable's value (from the environment or `.env`) as the figment holds it: the secret
+/// marker for a non-empty `MILVUS_TOKEN`, the too-long marker for a value over the limit,
+/// else the text ("" included: it hides the key in a lower source).
 fn dotenv_value(name: &str, value: &str) -> Value {
-    if name == vars::MILVUS_TOKEN && !uri::trim(value).is_empty() && value != NOT_UNICODE {
+    if is_too_long(value.len()) {
+        too_long(value.len())
+    } else if name == vars::MILVUS_TOKEN && !uri::trim(value).is_empty() {
         Value::from(SECRET_MARKER)
     } else {
         Value::from(value.to_owned())
@@ -449,15 +509,14 @@ impl View<'_> {
         let value = self.merged.get(key)?;
         let origin = self.origin(key)?;
         let raw = match value {
-            Value::String(_, s) => s.clone(),
-            Value::Bool(_, b) => b.to_string(),
+            Value::String(_, s) => s.as_str(),
+            Value::Char(..) | Value::Num(..) => {
+                errors.push(marker_error(value, origin));
+                return None;
+            }
             _ => return None,
         };
-        if raw == NOT_UNICODE {
-            errors.push(Error::NotUnicode { origin });
-            return None;
-        }
-        match uri::clean(&raw, &origin) {
+        match uri::clean(raw, &origin) {
             Ok("") => None,
             Ok(v) => Some(Given {
                 value: v.to_owned(),
@@ -477,23 +536,33 @@ impl View<'_> {
         }
     }
 
-    /// Whether a secret key is present, and where its winning value is.
+    /// Whether a secret key is present (with a value, or with a value that is not Unicode
+    /// or too long, which [`View::secret`] reports), and where its winning value is.
     fn secret_origin(&self, key: &'static str) -> Option<Origin> {
         match self.merged.get(key)? {
-            Value::Bool(_, true) => self.origin(key),
+            Value::Bool(_, true) | Value::Char(..) | Value::Num(..) => self.origin(key),
             _ => None,
         }
     }
 
-    /// The secret itself, read from the source that won the key.
+    /// The secret itself, read from the source that won the key; a value that is not
+    /// Unicode or too long is an error.
     fn secret(&self, key: &'static str, errors: &mut Vec<Error>) -> Option<(SecretString, Origin)> {
         let origin = self.secret_origin(key)?;
+        if let Some(marker @ (Value::Char(..) | Value::Num(..))) = self.merged.get(key) {
+            errors.push(marker_error(marker, origin));
+            return None;
+        }
         let raw: SecretString = match &origin {
             Origin::Explicit { .. } => pick_secret(self.sources.explicit, key)?,
             Origin::Stored { .. } => pick_secret(self.sources.stored?, key)?,
-            Origin::Env { var } => {
-                SecretString::from(self.sources.env_var(var)?.to_str()?.to_owned())
-            }
+            Origin::Env { var } => match self.sources.env_var(var)?.to_str() {
+                Some(s) => SecretString::from(s.to_owned()),
+                None => {
+                    errors.push(Error::NotUnicode { origin });
+                    return None;
+                }
+            },
             Origin::DotEnv { var, .. } => {
                 SecretString::from(self.sources.dotenv?.vars.get(var)?.value.clone())
             }
@@ -507,6 +576,20 @@ impl View<'_> {
                 None
             }
         }
+    }
+}
+
+/// The error a marker stands for (see [`SECRET_MARKER`]).
+fn marker_error(marker: &Value, origin: Origin) -> Error {
+    match marker {
+        Value::Num(_, n) => Error::ValueTooLong {
+            origin,
+            len: n
+                .to_u128()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(usize::MAX),
+        },
+        _ => Error::NotUnicode { origin },
     }
 }
 
@@ -567,7 +650,7 @@ fn given_values(view: &View<'_>) -> Vec<Origin> {
     for (var, value) in &src.env {
         if value
             .as_ref()
-            .is_some_and(|v| !uri::trim(&v.to_string_lossy()).is_empty())
+            .is_some_and(|v| is_too_long(v.len()) || !uri::trim(&v.to_string_lossy()).is_empty())
         {
             out.push(Origin::Env { var });
         }
@@ -843,9 +926,16 @@ fn from_uri(given: &Given, errors: &mut Vec<Error>) -> Option<ResolvedTarget> {
     }
 }
 
-/// Credentials: explicit token > explicit user+password (a dedicated field beats the
-/// userinfo of the same source's URI) > the same for stored arguments > userinfo of the
-/// environment's URI > `MILVUS_TOKEN` > none.
+/// Credentials: explicit token > explicit user+password > the userinfo of the explicit
+/// URI > the same for stored arguments > the userinfo of the environment's URI >
+/// `MILVUS_TOKEN` > none.
+///
+/// The highest source that gives any of a token, a user, a password or (in the URI that
+/// supplied the target) a userinfo decides. A user and a password come both from the
+/// dedicated arguments or both from that URI's userinfo, never one from each: a dedicated
+/// user without a dedicated password (or the reverse) is half a pair, whatever the URI
+/// holds, and is an error even beside a token. Half a userinfo in the URI that supplied the
+/// target is an error whatever its source and whatever else is given.
 fn resolve_auth(
     view: &View<'_>,
     target: Option<&ResolvedTarget>,
@@ -855,67 +945,86 @@ fn resolve_auth(
     let token = view.secret_origin("token");
     let user = view.get("user", errors);
     let password = view.secret_origin("password");
-    // The target's URI, with the rank of its source.
-    let uri = target.and_then(|t| t.uri.as_ref().map(|u| (u, t.origin.clone())));
-    let uri_has_userinfo = uri
-        .as_ref()
-        .is_some_and(|(u, _)| u.user.is_some() || u.password.is_some());
+    // The target's URI, with its source.
+    let uri = target.and_then(|t| t.uri.as_ref().map(|u| (u, &t.origin)));
+    let mut ok = true;
+    let uri_pair = match uri {
+        Some((u, origin)) => match (&u.user, &u.password) {
+            (Some(user), Some(password)) => Some((user.clone(), password.clone(), origin)),
+            (Some(_), None) => {
+                errors.push(Error::UserWithoutPassword {
+                    origin: origin.clone(),
+                });
+                ok = false;
+                None
+            }
+            (None, Some(_)) => {
+                errors.push(Error::PasswordWithoutUser {
+                    origin: origin.clone(),
+                });
+                ok = false;
+                None
+            }
+            (None, None) => None,
+        },
+        None => None,
+    };
+    let uri_has_userinfo = uri.is_some_and(|(u, _)| u.user.is_some() || u.password.is_some());
     let ranks = [
         token.as_ref().map(Origin::rank),
         user.as_ref().map(Given::rank),
         password.as_ref().map(Origin::rank),
-        uri.as_ref()
-            .filter(|_| uri_has_userinfo)
-            .map(|(_, o)| o.rank()),
+        uri.filter(|_| uri_has_userinfo).map(|(_, o)| o.rank()),
     ];
-    let top = ranks.iter().flatten().copied().max();
-    let Some(top) = top.filter(|&r| r >= 1) else {
-        return Some(env_token(view, origins, errors));
+    let Some(top) = ranks.iter().flatten().copied().max().filter(|&r| r >= 1) else {
+        let auth = env_token(view, origins, errors);
+        return ok.then_some(auth);
     };
     let at_top = |o: &Origin| o.rank() == top;
 
-    // Within the winning source: user and password, each from its dedicated field or else
-    // from the source's URI.
-    let uri_here = uri.as_ref().filter(|(_, o)| at_top(o));
-    let user_pw = {
-        let u = match user.filter(|g| at_top(&g.origin)) {
-            Some(g) => Some((g.value, g.origin)),
-            None => uri_here.and_then(|(u, o)| u.user.clone().map(|v| (v, o.clone()))),
-        };
-        let p = match password.filter(at_top) {
-            Some(_) => view.secret("password", errors),
-            None => uri_here.and_then(|(u, o)| u.password.clone().map(|v| (v, o.clone()))),
-        };
-        match (u, p) {
-            (Some(u), Some(p)) => Some((u, p)),
-            (Some((_, origin)), None) => {
-                errors.push(Error::UserWithoutPassword { origin });
+    // The deciding source's pair: from its dedicated arguments if it gives either, else
+    // from its URI's userinfo.
+    let user = user.filter(|g| at_top(&g.origin));
+    let password = password.filter(at_top);
+    let pair = match (user, password) {
+        (Some(u), Some(_)) => match view.secret("password", errors) {
+            Some((p, _)) => Some((u.value, p, u.origin)),
+            None => {
+                ok = false;
                 None
             }
-            (None, Some((_, origin))) => {
-                errors.push(Error::PasswordWithoutUser { origin });
-                None
-            }
-            (None, None) => None,
+        },
+        (Some(u), None) => {
+            errors.push(Error::UserWithoutPassword { origin: u.origin });
+            ok = false;
+            None
         }
+        (None, Some(origin)) => {
+            errors.push(Error::PasswordWithoutUser { origin });
+            ok = false;
+            None
+        }
+        (None, None) => uri_pair
+            .filter(|(_, _, o)| at_top(o))
+            .map(|(u, p, o)| (u, p, o.clone())),
     };
     if let Some(t_origin) = token.filter(at_top) {
-        if user_pw.is_some() {
+        if pair.is_some() {
             tracing::warn!(
                 source = %t_origin,
                 "both a token and a user/password are given; the token wins"
             );
         }
         let (secret, origin) = view.secret("token", errors)?;
+        if !ok {
+            return None;
+        }
         origins.set(Field::Auth, origin);
         return Some(Auth::Token(secret));
     }
-    if let Some(((user, user_origin), (password, _))) = user_pw {
-        origins.set(Field::Auth, user_origin);
-        return Some(Auth::UserPassword { user, password });
-    }
-    // The winning source had a half pair (already reported).
-    None
+    let (user, password, origin) = pair.filter(|_| ok)?;
+    origins.set(Field::Auth, origin);
+    Some(Auth::UserPassword { user, password })
 }
 
 /// `MILVUS_TOKEN`, the last source of credentials.
@@ -1065,16 +1174,14 @@ fn resolve_security(
         (None, None) => None,
     };
     let server_name = match server_name {
-        Some(g) if g.value.chars().any(char::is_whitespace) => {
-            errors.push(Error::InvalidServerName {
-                origin: g.origin,
-                value: g.value,
-                reason: "a host name has no spaces",
-            });
-            ok = false;
-            None
-        }
-        Some(g) => Some(g.value),
+        Some(g) => match uri::parse_server_name(&g.value, &g.origin) {
+            Ok(name) => Some(name),
+            Err(e) => {
+                errors.push(e);
+                ok = false;
+                None
+            }
+        },
         None => None,
     };
     let ca_files = [&server_pem, &ca_pem]
@@ -1090,29 +1197,61 @@ fn resolve_security(
     }))
 }
 
-/// Parses a timeout: a decimal number of seconds, positive and finite.
+/// Parses a timeout: a decimal number of seconds, positive and finite, at most
+/// [`ConnectionSpec::MAX_TIMEOUT`] (one day).
 fn parse_timeout(s: &str, origin: &Origin, errors: &mut Vec<Error>) -> Option<Duration> {
-    let parsed = exact_decimal(s).or_else(|| {
-        let secs: f64 = s.parse().ok()?;
-        if !(secs.is_finite() && secs > 0.0) {
-            return None;
-        }
-        Duration::try_from_secs_f64(secs).ok()
-    });
-    match parsed.filter(|d| !d.is_zero()) {
-        Some(d) => Some(d),
-        None => {
-            errors.push(Error::InvalidTimeout {
-                origin: origin.clone(),
-                value: s.to_owned(),
+    match timeout_value(s) {
+        Ok(d) => Some(d),
+        Err(problem) => {
+            let (origin, value) = (origin.clone(), s.to_owned());
+            errors.push(match problem {
+                TimeoutProblem::Invalid => Error::InvalidTimeout { origin, value },
+                TimeoutProblem::TooLarge => Error::TimeoutTooLarge { origin, value },
             });
             None
         }
     }
 }
 
-/// `123` or `123.456789`: parsed exactly (to the nanosecond, extra digits truncated).
-fn exact_decimal(s: &str) -> Option<Duration> {
+/// Why a timeout is rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeoutProblem {
+    /// Not a positive, finite number (or zero once truncated to nanoseconds).
+    Invalid,
+    /// More than [`ConnectionSpec::MAX_TIMEOUT`].
+    TooLarge,
+}
+
+/// A timeout's value: plain decimals exactly, anything else as an `f64` (`1e1`, `+3`).
+fn timeout_value(s: &str) -> Result<Duration, TimeoutProblem> {
+    if let Some(exact) = exact_decimal(s) {
+        return exact;
+    }
+    let secs: f64 = s.parse().map_err(|_| TimeoutProblem::Invalid)?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(TimeoutProblem::Invalid);
+    }
+    if secs.is_infinite() {
+        // `inf` is not a number of seconds; `1e400` is one, too large for an f64.
+        return Err(if s.bytes().any(|b| b.is_ascii_digit()) {
+            TimeoutProblem::TooLarge
+        } else {
+            TimeoutProblem::Invalid
+        });
+    }
+    if secs > ConnectionSpec::MAX_TIMEOUT.as_secs_f64() {
+        return Err(TimeoutProblem::TooLarge);
+    }
+    // In range, so the conversion cannot fail; a value below a nanosecond becomes zero.
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(TimeoutProblem::Invalid),
+    }
+}
+
+/// `123` or `123.456789`: parsed exactly (to the nanosecond, extra digits truncated), with
+/// no overflow on any number of digits. `None` when `s` is not of that form.
+fn exact_decimal(s: &str) -> Option<Result<Duration, TimeoutProblem>> {
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     if whole.is_empty() && frac.is_empty() {
         return None;
@@ -1120,6 +1259,12 @@ fn exact_decimal(s: &str) -> Option<Duration> {
     let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
     if !digits(whole) || !digits(frac) {
         return None;
+    }
+    let max = ConnectionSpec::MAX_TIMEOUT;
+    let whole = whole.trim_start_matches('0');
+    // More digits than the limit's whole seconds have: too large, whatever they are.
+    if whole.len() > max.as_secs().to_string().len() {
+        return Some(Err(TimeoutProblem::TooLarge));
     }
     let secs: u64 = if whole.is_empty() {
         0
@@ -1130,7 +1275,15 @@ fn exact_decimal(s: &str) -> Option<Duration> {
     for (i, b) in frac.bytes().take(9).enumerate() {
         nanos += u32::from(b - b'0') * 10u32.pow(8 - u32::try_from(i).ok()?);
     }
-    Some(Duration::new(secs, nanos))
+    let beyond_nanos = frac.bytes().skip(9).any(|b| b != b'0');
+    let d = Duration::new(secs, nanos);
+    Some(if d > max || (d == max && beyond_nanos) {
+        Err(TimeoutProblem::TooLarge)
+    } else if d.is_zero() {
+        Err(TimeoutProblem::Invalid)
+    } else {
+        Ok(d)
+    })
 }
 
 #[cfg(test)]

@@ -60,7 +60,9 @@ impl fmt::Display for Port {
 ///
 /// Domain names are lower-cased and IDNA-normalised the way the WHATWG URL standard does
 /// it (the `url` crate does the work), IPv6 addresses are kept as addresses and written in
-/// canonical form.
+/// canonical form. A domain name is dot-separated labels of ASCII letters, digits, `-` and
+/// `_`, each 1..=[`MAX_LABEL_LEN`](Host::MAX_LABEL_LEN) bytes, at most
+/// [`MAX_LEN`](Host::MAX_LEN) bytes in all, with an optional trailing dot.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Host {
     /// A domain name such as `localhost` or `in01-abc.zillizcloud.com`.
@@ -72,6 +74,13 @@ pub enum Host {
 }
 
 impl Host {
+    /// The longest host name, in bytes, as written (a trailing dot included):
+    /// 253 (docs/resolution.md, "Limits").
+    pub const MAX_LEN: usize = 253;
+
+    /// The longest label of a host name: 63 bytes.
+    pub const MAX_LABEL_LEN: usize = 63;
+
     /// `localhost`, the default host.
     pub fn localhost() -> Host {
         Host::Domain("localhost".to_owned())
@@ -545,6 +554,10 @@ pub struct ConnectionSpec {
 }
 
 impl ConnectionSpec {
+    /// The longest connect timeout: one day (docs/resolution.md, "Limits"). A longer one is
+    /// [`Error::TimeoutTooLarge`](crate::Error::TimeoutTooLarge).
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
     /// The alias this configuration is for.
     pub fn alias(&self) -> &Alias {
         &self.alias

@@ -302,10 +302,18 @@ fn decode(s: &str, origin: &Origin, part: &'static str) -> Result<String, Error>
     Ok(decoded.into_owned())
 }
 
-/// Normalises a domain (or an IPv4 address written as one) the way special URLs do.
+/// Normalises a domain (or an IPv4 address written as one) the way special URLs do, then
+/// checks the host-name syntax of the result (see [`check_domain`]).
 fn parse_domain(d: &str, origin: &Origin) -> Result<Host, Error> {
     match url::Host::parse(d) {
-        Ok(url::Host::Domain(name)) => Ok(Host::Domain(name)),
+        Ok(url::Host::Domain(name)) => match check_domain(&name) {
+            Ok(()) => Ok(Host::Domain(name)),
+            Err(reason) => Err(Error::InvalidHost {
+                origin: origin.clone(),
+                host: d.to_owned(),
+                reason,
+            }),
+        },
         Ok(url::Host::Ipv4(ip)) => Ok(Host::Ipv4(ip)),
         Ok(url::Host::Ipv6(ip)) => Ok(Host::Ipv6(ip)),
         Err(url::ParseError::EmptyHost) => Err(Error::EmptyHost {
@@ -321,6 +329,86 @@ fn parse_domain(d: &str, origin: &Origin) -> Result<Host, Error> {
                 host_reason(e)
             },
         }),
+    }
+}
+
+/// The host-name rule (docs/resolution.md, "URI grammar"), applied to a name after IDNA
+/// mapping: dot-separated labels of ASCII letters, digits, `-` and `_`, each
+/// 1..=[`Host::MAX_LABEL_LEN`] bytes, at most [`Host::MAX_LEN`] bytes in all. One trailing
+/// dot (a fully qualified name, `host.`) is allowed, as DNS resolvers and pymilvus allow it.
+pub(crate) fn check_domain(name: &str) -> Result<(), &'static str> {
+    if name.len() > Host::MAX_LEN {
+        return Err("a host name is at most 253 characters");
+    }
+    let labels = name.strip_suffix('.').unwrap_or(name);
+    for label in labels.split('.') {
+        if label.is_empty() {
+            return Err("an empty label (a leading dot, or two dots in a row)");
+        }
+        if label.len() > Host::MAX_LABEL_LEN {
+            return Err("a label of a host name is at most 63 characters");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        {
+            return Err("a character not allowed in a host name");
+        }
+    }
+    Ok(())
+}
+
+/// Parses `server_name`: a DNS name (the host-name rule, IDNA-mapped and lower-cased like a
+/// host, labels neither starting nor ending with `-`, as the TLS library requires) or an IP
+/// address (an IPv6 one with or without brackets), with no port. Returns the name as TLS
+/// will check it.
+pub(crate) fn parse_server_name(s: &str, origin: &Origin) -> Result<String, Error> {
+    let invalid = |reason| Error::InvalidServerName {
+        origin: origin.clone(),
+        value: s.to_owned(),
+        reason,
+    };
+    if s.chars().any(char::is_whitespace) {
+        return Err(invalid("a host name has no spaces"));
+    }
+    let bare = s
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(s);
+    if let Ok(ip) = bare.parse::<Ipv6Addr>() {
+        return Ok(ip.to_string());
+    }
+    if s.contains(':') {
+        return Err(invalid(if looks_like_host_port(s) {
+            "a server name has no port"
+        } else {
+            "not a DNS name or an IP address"
+        }));
+    }
+    match url::Host::parse(s) {
+        Ok(url::Host::Ipv4(ip)) => Ok(ip.to_string()),
+        Ok(url::Host::Ipv6(ip)) => Ok(ip.to_string()),
+        Ok(url::Host::Domain(name)) => {
+            check_domain(&name).map_err(invalid)?;
+            let labels = name.strip_suffix('.').unwrap_or(&name);
+            if labels
+                .split('.')
+                .any(|l| l.starts_with('-') || l.ends_with('-'))
+            {
+                return Err(invalid(
+                    "a label of a DNS name neither starts nor ends with '-'",
+                ));
+            }
+            Ok(name)
+        }
+        Err(url::ParseError::EmptyHost) => Err(invalid("empty")),
+        Err(e) => Err(invalid(
+            if s.contains(FORBIDDEN_HOST_CHARS) || s.contains('*') {
+                "a character not allowed in a host name"
+            } else {
+                host_reason(e)
+            },
+        )),
     }
 }
 
@@ -661,6 +749,13 @@ mod tests {
                 "http://u:p%0Aq@h",
                 "uri (argument) contains a control character",
             ),
+            (
+                "http://a..b:19530",
+                "invalid host \"a..b\" in uri (argument): an empty label",
+            ),
+            ("http://{}:1", "invalid host \"{}\" in uri (argument)"),
+            ("tcp://a%2E%2Eb", "an empty label"),
+            ("http://h_%21:1", "a character not allowed in a host name"),
         ];
         for (input, expected) in rows {
             match parse_uri(input, &origin()) {
@@ -700,6 +795,9 @@ mod tests {
             ("[::1]", "[::1]"),
             ("0:0::1", "[::1]"),
             ("bücher.de", "xn--bcher-kva.de"),
+            ("host.", "host."),
+            ("my_host-1.local", "my_host-1.local"),
+            ("ＡＢＣ.example", "abc.example"),
         ];
         for (input, expected) in ok {
             let host = parse_host(input, &Origin::Explicit { arg: "host" })
@@ -713,11 +811,81 @@ mod tests {
             ("[::1", "not a valid IPv6 address"),
             ("::g", "only allowed in an IPv6 address"),
             ("u@h", "invalid host"),
+            ("{}", "a character not allowed in a host name"),
+            ("a..b", "an empty label"),
+            (".a", "an empty label"),
+            ("a.b..", "an empty label"),
+            ("a*b", "a character not allowed in a host name"),
+            ("a!b", "a character not allowed in a host name"),
+            (
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b",
+                "a label of a host name is at most 63 characters",
+            ),
         ];
         for (input, expected) in bad {
             let e = parse_host(input, &Origin::Explicit { arg: "host" }).expect_err(input);
             assert!(e.to_string().contains(expected), "{input}: {e}");
         }
+    }
+
+    #[test]
+    fn server_names() {
+        let o = Origin::Explicit { arg: "server_name" };
+        let ok: &[(&str, &str)] = &[
+            ("milvus.example.com", "milvus.example.com"),
+            ("MILVUS.local", "milvus.local"),
+            ("bücher.example", "xn--bcher-kva.example"),
+            ("127.0.0.1", "127.0.0.1"),
+            ("::1", "::1"),
+            ("[0:0::1]", "::1"),
+            ("a_b.example", "a_b.example"),
+            ("host.", "host."),
+        ];
+        for (input, expected) in ok {
+            let name = parse_server_name(input, &o).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(name, *expected, "{input}");
+        }
+        let bad: &[(&str, &str)] = &[
+            ("a..b", "an empty label"),
+            ("*.example", "a character not allowed in a host name"),
+            ("h:19530", "a server name has no port"),
+            ("[::1]:443", "a server name has no port"),
+            ("a:b:c", "not a DNS name or an IP address"),
+            ("my host", "a host name has no spaces"),
+            (
+                "-x.example",
+                "a label of a DNS name neither starts nor ends with '-'",
+            ),
+            (
+                "x-.example",
+                "a label of a DNS name neither starts nor ends with '-'",
+            ),
+            ("1.2.3.999", "not a valid IPv4 address"),
+            ("{}", "a character not allowed in a host name"),
+        ];
+        for (input, expected) in bad {
+            let e = parse_server_name(input, &o).expect_err(input);
+            assert!(
+                e.to_string().starts_with(&format!(
+                    "server name {input:?} in server_name (argument) is invalid: {expected}"
+                )),
+                "{input}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_values_are_clipped_in_messages() {
+        let host = format!("{}{{}}", "h".repeat(300));
+        let e = parse_host(&host, &Origin::Explicit { arg: "host" }).expect_err("bad host");
+        let text = e.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "invalid host \"{}\"… (302 bytes) in host (argument)",
+                "h".repeat(100)
+            )),
+            "{text}"
+        );
     }
 
     #[test]

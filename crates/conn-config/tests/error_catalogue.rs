@@ -109,6 +109,18 @@ fn examples(dir: &std::path::Path) -> Vec<Example> {
             off.clone(),
         ),
         (
+            "TimeoutTooLarge",
+            ConnectArgs::new(),
+            vec![("MILVUS_CONN_TIMEOUT", "1e12")],
+            off.clone(),
+        ),
+        (
+            "ValueTooLong",
+            ConnectArgs::new().host("h".repeat(70_000)),
+            vec![],
+            off.clone(),
+        ),
+        (
             "UserWithoutPassword",
             ConnectArgs::new().uri("http://root@h"),
             vec![],

@@ -288,10 +288,15 @@ fn extras() -> impl Strategy<Value = Extras> {
             path(),
             path(),
             proptest::option::of(("/[a-z]{1,8}\\.pem", "/[a-z]{1,8}\\.key")),
-            proptest::option::of("[a-z][a-z0-9.-]{0,15}".prop_map(String::from)),
+            // A DNS name: labels neither start nor end with '-' (server_name's rule).
+            proptest::option::of(
+                "[a-z]([a-z0-9-]{0,5}[a-z0-9])?(\\.[a-z]([a-z0-9-]{0,5}[a-z0-9])?){0,2}"
+                    .prop_map(String::from),
+            ),
         ),
         proptest::option::of(prop_oneof![
-            (1u32..100_000).prop_map(|s| s.to_string()),
+            // Up to a day, the limit.
+            (1u32..=86_400).prop_map(|s| s.to_string()),
             (0u32..1000, 1u32..1_000_000_000)
                 .prop_map(|(s, n)| format!("{s}.{}", format!("{n:09}").trim_end_matches('0'))),
         ]),
@@ -768,6 +773,111 @@ proptest! {
         let result = resolver(env).resolve_with_stored(&explicit, stored_args.as_ref());
         let checkable = checkable_secrets(&strs(&secrets), &strs(&public));
         check_resolution(&result, &checkable);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Long and odd values, around every limit.
+
+/// Cases of `long_values_are_bounded` (each builds values of up to 64 KiB).
+const LONG_CASES: u32 = 256;
+
+/// A value built to sit around a limit: a prefix, a piece repeated to about `len` bytes
+/// (63/64 for a label, 253/254 for a host, 65536/65537 for any value, or anything up
+/// to 300), and a suffix.
+fn long_value() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("a"),
+        Just("a."),
+        Just("."),
+        Just("9"),
+        Just("0"),
+        Just("é"),
+        Just("-"),
+        Just("_"),
+        Just("xn--"),
+        Just("{}"),
+        Just("%41"),
+        Just("😀"),
+        Just("\u{ad}"),
+        Just(" "),
+    ];
+    let len = prop_oneof![
+        Just(62usize),
+        Just(63),
+        Just(64),
+        Just(252),
+        Just(253),
+        Just(254),
+        Just(65_535),
+        Just(65_536),
+        Just(65_537),
+        0usize..300,
+        65_400usize..65_700,
+    ];
+    let prefix = prop_oneof![
+        Just(""),
+        Just("http://"),
+        Just("tcp://u:QzXp@"),
+        Just("unix:"),
+        Just("86400."),
+        Just("1e"),
+        Just("a.")
+    ];
+    let suffix = prop_oneof![Just(""), Just(":1"), Just(".db"), Just("/db"), Just("b")];
+    (prefix, piece, len, suffix).prop_map(|(prefix, piece, len, suffix)| {
+        let mut v = String::with_capacity(len + 16);
+        v.push_str(prefix);
+        while v.len() < len {
+            v.push_str(piece);
+        }
+        v.push_str(suffix);
+        v
+    })
+}
+
+proptest! {
+    #![proptest_config(config(LONG_CASES))]
+
+    /// Long and odd values in any argument or variable never make resolution panic; a
+    /// success holds every value within its limit (`check_limits`, part of
+    /// `check_resolution`); a value over 64 KiB is reported by its length; no message
+    /// echoes a long value (each stays under 1 KiB).
+    #[test]
+    fn long_values_are_bounded(
+        value in long_value(),
+        place in 0usize..(ARG_NAMES.len() + VARS.len()),
+        second in proptest::option::of((long_value(), 0usize..(ARG_NAMES.len() + VARS.len()))),
+    ) {
+        let mut args = WildArgs { text: vec![None; ARG_NAMES.len()], secure: None, keep_alive: None };
+        let mut env = vec![None; VARS.len()];
+        let mut put = |v: &String, p: usize| {
+            if p < ARG_NAMES.len() {
+                args.text[p] = Some(v.clone());
+            } else {
+                env[p - ARG_NAMES.len()] = Some(Ok(v.clone()));
+            }
+        };
+        put(&value, place);
+        if let Some((v, p)) = &second {
+            put(v, *p);
+        }
+        let mut secrets = Vec::new();
+        let mut public = Vec::new();
+        args.classify(&mut secrets, &mut public);
+        let env = to_env(&env, &mut secrets, &mut public);
+        let result = resolver(env).resolve(&args.to_args());
+        let checkable = checkable_secrets(&strs(&secrets), &strs(&public));
+        check_resolution(&result, &checkable);
+        if let Err(errors) = &result {
+            for e in errors {
+                let text = e.to_string();
+                prop_assert!(text.len() < 1024, "a message of {} bytes: {}", text.len(), &text[..200]);
+                if let Error::ValueTooLong { len, .. } = e {
+                    prop_assert!(*len > ConnectArgs::MAX_VALUE_LEN);
+                }
+            }
+        }
     }
 }
 

@@ -264,13 +264,6 @@ fn credentials_precedence() {
             "user (argument)",
         ),
         (
-            "uri user + explicit password combine (same source)",
-            none,
-            ConnectArgs::new().uri("http://uu@h").password("p"),
-            "uu:p",
-            "uri (argument)",
-        ),
-        (
             "uri userinfo",
             none,
             ConnectArgs::new().uri("http://uu:up@h"),
@@ -339,6 +332,23 @@ fn credentials_precedence() {
             ConnectArgs::new().host("x"),
             "",
             "default",
+        ),
+        (
+            "half userinfo of a URI that did not supply the target is not validated",
+            &[("MILVUS_URI", "http://eu@h")],
+            ConnectArgs::new().host("x").token("t"),
+            "t",
+            "token (argument)",
+        ),
+        (
+            "explicit pair beside a complete uri userinfo: the pair, never mixed",
+            none,
+            ConnectArgs::new()
+                .uri("http://uu:up@h")
+                .user("u")
+                .password("p"),
+            "u:p",
+            "user (argument)",
         ),
     ];
     for (row, env, args, auth, origin) in rows {
@@ -596,6 +606,62 @@ fn rejected_inputs() {
             ConnectArgs::new().uri("http://u@h"),
             "user in uri (argument) has no password",
         ),
+        // Both halves of a pair come from one place (CONTRACT section 4, issue 11 item 5).
+        // This row used to combine the URI's user with the password argument.
+        (
+            "uri user + explicit password do not combine",
+            none,
+            ConnectArgs::new().uri("http://uu@h").password("p"),
+            "password in password (argument) has no user",
+        ),
+        (
+            "explicit user + a complete uri userinfo: half a pair",
+            none,
+            ConnectArgs::new().uri("http://uu:Secret@h:1").user("other"),
+            "user in user (argument) has no password",
+        ),
+        (
+            "explicit password + a complete uri userinfo: half a pair",
+            none,
+            ConnectArgs::new().uri("http://uu:Secret@h:1").password("p"),
+            "password in password (argument) has no user",
+        ),
+        (
+            "explicit user + a complete MILVUS_URI userinfo: half a pair",
+            &[("MILVUS_URI", "http://eu:ep@h")],
+            ConnectArgs::new().user("u"),
+            "user in user (argument) has no password",
+        ),
+        (
+            "MILVUS_URI user without password, beside an explicit pair",
+            &[("MILVUS_URI", "http://eu@h")],
+            ConnectArgs::new().user("u").password("p"),
+            "user in MILVUS_URI (environment) has no password",
+        ),
+        (
+            "MILVUS_URI user without password, beside an explicit token",
+            &[("MILVUS_URI", "http://eu@h")],
+            ConnectArgs::new().token("t"),
+            "user in MILVUS_URI (environment) has no password",
+        ),
+        (
+            "MILVUS_URI password without user, beside MILVUS_TOKEN",
+            &[("MILVUS_URI", "http://:ep@h"), ("MILVUS_TOKEN", "t")],
+            ConnectArgs::new(),
+            "password in MILVUS_URI (environment) has no user",
+        ),
+        (
+            "MILVUS_DEFAULT_CONNECTION user without password, beside a token",
+            &[("MILVUS_DEFAULT_CONNECTION", "http://eu@h")],
+            ConnectArgs::new().token("t"),
+            "user in MILVUS_DEFAULT_CONNECTION (environment) has no password",
+        ),
+        (
+            "uri user without password, beside an explicit pair",
+            none,
+            ConnectArgs::new().uri("http://u@h").user("a").password("b"),
+            "user in uri (argument) has no password",
+        ),
         (
             "uri password without user",
             none,
@@ -667,6 +733,126 @@ fn rejected_inputs() {
             none,
             ConnectArgs::new().timeout("inf"),
             "timeout \"inf\"",
+        ),
+        (
+            "timeout beyond u64",
+            none,
+            ConnectArgs::new().timeout("18446744073709551615"),
+            "timeout \"18446744073709551615\" in timeout (argument) is too large; a timeout is at most 86400 seconds (one day)",
+        ),
+        (
+            "timeout 1e12 in MILVUS_CONN_TIMEOUT",
+            &[("MILVUS_CONN_TIMEOUT", "1e12")],
+            ConnectArgs::new(),
+            "timeout \"1e12\" in MILVUS_CONN_TIMEOUT (environment) is too large",
+        ),
+        (
+            "timeout a nanosecond over a day",
+            none,
+            ConnectArgs::new().timeout("86400.000000001"),
+            "is too large",
+        ),
+        (
+            "timeout less than a nanosecond over a day",
+            none,
+            ConnectArgs::new().timeout("86400.0000000001"),
+            "is too large",
+        ),
+        (
+            "timeout as u64::MAX",
+            none,
+            ConnectArgs::new().timeout(u64::MAX),
+            "is too large",
+        ),
+        (
+            "timeout as an f64 of 1e12",
+            none,
+            ConnectArgs::new().timeout(1e12_f64),
+            "is too large",
+        ),
+        (
+            "timeout as Duration::MAX",
+            none,
+            ConnectArgs::new().timeout(Duration::MAX),
+            "is too large",
+        ),
+        (
+            "timeout beyond f64",
+            none,
+            ConnectArgs::new().timeout("1e400"),
+            "is too large",
+        ),
+        (
+            "timeout of 10,000 digits",
+            none,
+            ConnectArgs::new().timeout("9".repeat(10_000)),
+            "… (10000 bytes) in timeout (argument) is too large",
+        ),
+        (
+            "timeout of f64 infinity",
+            none,
+            ConnectArgs::new().timeout(f64::INFINITY),
+            "timeout \"inf\" in timeout (argument) is not a positive, finite number",
+        ),
+        (
+            "host {}",
+            none,
+            ConnectArgs::new().host("{}"),
+            "invalid host \"{}\" in host (argument): a character not allowed in a host name",
+        ),
+        (
+            "empty label in a uri host",
+            none,
+            ConnectArgs::new().uri("http://a..b:19530"),
+            "invalid host \"a..b\" in uri (argument): an empty label",
+        ),
+        (
+            "leading dot in MILVUS_URI",
+            &[("MILVUS_URI", "http://.a:1")],
+            ConnectArgs::new(),
+            "in MILVUS_URI (environment): an empty label",
+        ),
+        (
+            "a 64-character label in address",
+            none,
+            ConnectArgs::new().address(format!("{}.example:1", "a".repeat(64))),
+            "in address (argument): a label of a host name is at most 63 characters",
+        ),
+        (
+            "a 254-character host",
+            none,
+            ConnectArgs::new().host(vec!["a".repeat(63); 4].join(".")[..254].to_owned()),
+            "in host (argument): a host name is at most 253 characters",
+        ),
+        (
+            "a 50 MB host",
+            none,
+            ConnectArgs::new().host("h".repeat(50 << 20)),
+            "host (argument) is 52428800 bytes long; a value is at most 65536 bytes (64 KiB)",
+        ),
+        (
+            "server name with an empty label",
+            none,
+            ConnectArgs::new().server_name("a..b"),
+            "server name \"a..b\" in server_name (argument) is invalid: an empty label",
+        ),
+        (
+            "wildcard server name",
+            none,
+            ConnectArgs::new().server_name("*.example"),
+            "server name \"*.example\" in server_name (argument) is invalid: a character not allowed",
+        ),
+        (
+            "server name with a port",
+            none,
+            ConnectArgs::new().server_name("h:19530"),
+            "server name \"h:19530\" in server_name (argument) is invalid: a server name has no port",
+        ),
+        (
+            "server name with a leading hyphen",
+            none,
+            ConnectArgs::new().server_name("-h.example"),
+            "neither starts nor ends with '-'",
         ),
         (
             "empty host",
@@ -855,6 +1041,306 @@ fn non_unicode_variables_are_errors_when_used() {
         .resolve(&ConnectArgs::new().uri("http://h"))
         .expect("an overridden variable is not validated");
     assert_eq!(spec.target().address(), "h:19530");
+}
+
+#[test]
+fn timeouts_up_to_a_day_are_accepted() {
+    for (text, expected) in [
+        ("86400", Duration::from_secs(86_400)),
+        ("86400.000000000", Duration::from_secs(86_400)),
+        ("086400", Duration::from_secs(86_400)),
+        ("86399.999999999", Duration::new(86_399, 999_999_999)),
+        ("8.64e4", Duration::from_secs(86_400)),
+        ("0.000000001", Duration::from_nanos(1)),
+    ] {
+        let spec = resolver(&[("MILVUS_CONN_TIMEOUT", text)])
+            .resolve(&ConnectArgs::new())
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(spec.timeout(), expected, "{text}");
+    }
+    let spec = resolver(&[])
+        .resolve(&ConnectArgs::new().timeout(ConnectionSpec::MAX_TIMEOUT))
+        .expect("a day as a Duration");
+    assert_eq!(spec.timeout(), ConnectionSpec::MAX_TIMEOUT);
+    assert_eq!(
+        timeout_value(&"0".repeat(100_000)),
+        Err(TimeoutProblem::Invalid)
+    );
+    assert_eq!(
+        timeout_value(&format!("{}1", "0".repeat(100_000))),
+        Ok(Duration::from_secs(1))
+    );
+}
+
+#[test]
+fn hosts_follow_the_host_name_rule_everywhere() {
+    let ok: &[(&str, ConnectArgs, &str)] = &[
+        (
+            "idna",
+            ConnectArgs::new().host("bücher.example"),
+            "xn--bcher-kva.example:19530",
+        ),
+        (
+            "idna in a uri",
+            ConnectArgs::new().uri("http://Bücher.Example:1"),
+            "xn--bcher-kva.example:1",
+        ),
+        (
+            "underscore",
+            ConnectArgs::new().host("my_host.local"),
+            "my_host.local:19530",
+        ),
+        ("hyphens", ConnectArgs::new().host("-a-.b"), "-a-.b:19530"),
+        (
+            "trailing dot",
+            ConnectArgs::new().uri("http://milvus.example.:1"),
+            "milvus.example.:1",
+        ),
+        (
+            "63-character label",
+            ConnectArgs::new().host("a".repeat(63)),
+            "",
+        ),
+        (
+            "253 characters",
+            ConnectArgs::new().host(vec!["a".repeat(63); 4].join(".")[..253].to_owned()),
+            "",
+        ),
+    ];
+    for (row, args, address) in ok {
+        let spec = resolver(&[])
+            .resolve(args)
+            .unwrap_or_else(|e| panic!("{row}: {e}"));
+        if !address.is_empty() {
+            assert_eq!(spec.target().address(), *address, "{row}");
+        }
+    }
+    // The same host is checked the same way from every place it can come from.
+    let long_label = format!("{}.example", "a".repeat(64));
+    for host in ["{}", "a..b", ".a", long_label.as_str(), "."] {
+        let places: Vec<(ConnectArgs, Vec<(&str, String)>)> = vec![
+            (ConnectArgs::new().host(host), vec![]),
+            (ConnectArgs::new().address(format!("{host}:1")), vec![]),
+            (ConnectArgs::new().uri(format!("http://{host}:1")), vec![]),
+            (
+                ConnectArgs::new(),
+                vec![("MILVUS_URI", format!("http://{host}:1"))],
+            ),
+            (
+                ConnectArgs::new(),
+                vec![("MILVUS_DEFAULT_CONNECTION", format!("tcp://{host}"))],
+            ),
+        ];
+        for (args, env) in places {
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let errs = resolver(&env)
+                .resolve(&args)
+                .expect_err(&format!("{host:?} via {args:?} {env:?}"));
+            assert!(
+                errs.iter()
+                    .all(|e| matches!(e, Error::InvalidHost { .. } | Error::EmptyHost { .. })),
+                "{host:?} via {args:?} {env:?}: {errs}"
+            );
+        }
+    }
+}
+
+#[test]
+fn server_names() {
+    for (given, expected) in [
+        ("milvus.example.com", "milvus.example.com"),
+        ("Milvus.Example.COM", "milvus.example.com"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("10.0.0.1", "10.0.0.1"),
+        ("::1", "::1"),
+        ("[::1]", "::1"),
+        ("localhost", "localhost"),
+        ("host.", "host."),
+    ] {
+        let spec = resolver(&[])
+            .resolve(&ConnectArgs::new().server_name(given))
+            .unwrap_or_else(|e| panic!("{given}: {e}"));
+        let tls = spec.security().tls().expect("tls");
+        assert_eq!(tls.server_name(), Some(expected), "{given}");
+    }
+    for given in [
+        "a..b",
+        "*.example",
+        "h:19530",
+        "[::1]:19530",
+        "my host",
+        "a/b",
+        "x-.example",
+        ".",
+        "{}",
+    ] {
+        let errs = resolver(&[])
+            .resolve(&ConnectArgs::new().server_name(given))
+            .expect_err(given);
+        assert!(
+            matches!(errs.first(), Error::InvalidServerName { .. }) && errs.len() == 1,
+            "{given}: {errs}"
+        );
+        assert_eq!(errs.first().field(), "server_name", "{given}");
+    }
+}
+
+#[test]
+fn every_value_is_at_most_64_kib() {
+    use std::os::unix::ffi::OsStringExt;
+    let max = ConnectArgs::MAX_VALUE_LEN;
+    let at = "a".repeat(max);
+    let over = "a".repeat(max + 1);
+    // At the limit: the value is parsed (and fails or not on its own merits).
+    let errs = resolver(&[]).resolve(&ConnectArgs::new().token(at.clone()));
+    assert!(errs.is_ok(), "a 64 KiB token is taken");
+    let too_long = |errs: &Errors, origin: &str| {
+        assert!(
+            errs.iter().any(
+                |e| matches!(e, Error::ValueTooLong { len, .. } if *len == max + 1)
+                    && e.to_string()
+                        == format!(
+                            "{origin} is 65537 bytes long; a value is at most 65536 bytes (64 KiB)"
+                        )
+            ),
+            "{origin}: {errs}"
+        );
+        assert!(!errs.to_string().contains("aaaa"), "{errs}");
+    };
+    let rows: Vec<(&str, ConnectArgs)> = vec![
+        ("uri (argument)", ConnectArgs::new().uri(over.clone())),
+        (
+            "address (argument)",
+            ConnectArgs::new().address(over.clone()),
+        ),
+        ("host (argument)", ConnectArgs::new().host(over.clone())),
+        ("port (argument)", ConnectArgs::new().port(over.clone())),
+        (
+            "user (argument)",
+            ConnectArgs::new().user(over.clone()).password("p"),
+        ),
+        (
+            "password (argument)",
+            ConnectArgs::new().user("u").password(over.clone()),
+        ),
+        ("token (argument)", ConnectArgs::new().token(over.clone())),
+        (
+            "db_name (argument)",
+            ConnectArgs::new().db_name(over.clone()),
+        ),
+        (
+            "server_pem_path (argument)",
+            ConnectArgs::new().server_pem_path(over.clone()),
+        ),
+        (
+            "ca_pem_path (argument)",
+            ConnectArgs::new().ca_pem_path(over.clone()),
+        ),
+        (
+            "client_pem_path (argument)",
+            ConnectArgs::new()
+                .client_pem_path(over.clone())
+                .client_key_path("k"),
+        ),
+        (
+            "client_key_path (argument)",
+            ConnectArgs::new()
+                .client_pem_path("c")
+                .client_key_path(over.clone()),
+        ),
+        (
+            "server_name (argument)",
+            ConnectArgs::new().server_name(over.clone()),
+        ),
+        (
+            "timeout (argument)",
+            ConnectArgs::new().timeout(over.clone()),
+        ),
+        (
+            "alias (argument)",
+            ConnectArgs::new().alias(over.clone()).uri("http://h"),
+        ),
+    ];
+    for (origin, args) in rows {
+        let errs = resolver(&[]).resolve(&args).expect_err(origin);
+        too_long(&errs, origin);
+    }
+    for var in crate::vars::VARS {
+        let errs = Resolver::with_env(MapEnv::new().set(var, over.clone()))
+            .dotenv(DotEnv::Disabled)
+            .resolve(&ConnectArgs::new())
+            .expect_err(var);
+        too_long(&errs, &format!("{var} (environment)"));
+        // Not Unicode and too long: the length is checked first.
+        let mut bytes = over.clone().into_bytes();
+        bytes[0] = 0xff;
+        let errs = Resolver::with_env(MapEnv::new().set(var, std::ffi::OsString::from_vec(bytes)))
+            .dotenv(DotEnv::Disabled)
+            .resolve(&ConnectArgs::new())
+            .expect_err(var);
+        too_long(&errs, &format!("{var} (environment)"));
+    }
+    // Stored arguments.
+    let errs = resolver(&[])
+        .resolve_with_stored(
+            &ConnectArgs::new().alias("a"),
+            Some(&ConnectArgs::new().alias("a").uri(over.clone())),
+        )
+        .expect_err("stored");
+    too_long(&errs, "uri (stored for alias \"a\")");
+    // A .env value (the file is read as text; only values are bounded here).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(".env");
+    std::fs::write(&path, format!("MILVUS_URI=http://{over}\n")).expect("write .env");
+    let errs = Resolver::with_env(MapEnv::new())
+        .dotenv(DotEnv::Path(path))
+        .resolve(&ConnectArgs::new())
+        .expect_err(".env");
+    assert!(
+        errs.iter().all(|e| e.to_string().len() < 1024) && errs.to_string().contains(".env"),
+        "{}",
+        &errs.to_string()[..errs.to_string().len().min(300)]
+    );
+    // A too-long value that a higher source overrides is not used, so not reported.
+    let spec = Resolver::with_env(MapEnv::new().set("MILVUS_URI", over.clone()))
+        .dotenv(DotEnv::Disabled)
+        .resolve(&ConnectArgs::new().uri("http://h"))
+        .expect("overridden");
+    assert_eq!(spec.target().address(), "h:19530");
+}
+
+#[test]
+fn a_non_unicode_milvus_token_is_an_error_when_used() {
+    use std::os::unix::ffi::OsStringExt;
+    let bad = std::ffi::OsString::from_vec(vec![b't', 0xff, b'k']);
+    let r =
+        Resolver::with_env(MapEnv::new().set("MILVUS_TOKEN", bad.clone())).dotenv(DotEnv::Disabled);
+    let errs = r.resolve(&ConnectArgs::new()).expect_err("not unicode");
+    assert_eq!(
+        errs.to_string(),
+        "MILVUS_TOKEN (environment) is not valid unicode"
+    );
+    assert_eq!(errs.first().field(), "MILVUS_TOKEN");
+    // Not used when a higher source gives credentials.
+    let spec = r
+        .resolve(&ConnectArgs::new().token("t"))
+        .expect("MILVUS_TOKEN is not used");
+    assert!(matches!(spec.auth(), Auth::Token(_)));
+    let spec = r
+        .resolve(&ConnectArgs::new().uri("http://u:p@h"))
+        .expect("MILVUS_TOKEN is not used");
+    assert_eq!(spec.auth().user(), Some("u"));
+    // Every variable, not only the token.
+    for var in crate::vars::VARS {
+        let errs = Resolver::with_env(MapEnv::new().set(var, bad.clone()))
+            .dotenv(DotEnv::Disabled)
+            .resolve(&ConnectArgs::new())
+            .expect_err(var);
+        assert_eq!(
+            errs.to_string(),
+            format!("{var} (environment) is not valid unicode")
+        );
+    }
 }
 
 mod dotenv_files {

@@ -53,6 +53,15 @@ impl Dir {
 
 /// Runs `milvus-conn ARGS` in `dir` with exactly the variables `env`.
 pub(crate) fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let env: Vec<(&str, &std::ffi::OsStr)> = env
+        .iter()
+        .map(|(k, v)| (*k, std::ffi::OsStr::new(*v)))
+        .collect();
+    run_os(dir, &env, args)
+}
+
+/// [`run`] with variables whose values need not be Unicode.
+pub(crate) fn run_os(dir: &Path, env: &[(&str, &std::ffi::OsStr)], args: &[&str]) -> Run {
     let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_milvus-conn"))
         .current_dir(dir)
         .env_clear()
