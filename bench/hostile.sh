@@ -37,6 +37,7 @@ echo "|---|---|---|---|---|---|"
 run "1 ping --timeout 2^64-1 (closed port)" "$bin" ping --uri http://127.0.0.1:1 --timeout 18446744073709551615
 run "1 ping --timeout 1e12 (server)" "$bin" ping --uri "http://$addr" --user root --password Milvus --timeout 1e12
 run "1 MILVUS_CONN_TIMEOUT=1e12 ping (server)" env MILVUS_CONN_TIMEOUT=1e12 "$bin" ping --uri "http://$addr" --user root --password Milvus
+run "1 ping --timeout 86400, the limit (server)" "$bin" ping --uri "http://$addr" --user root --password Milvus --timeout 86400
 run "2 ping --ca-pem-path /dev/zero" "$bin" ping --uri https://127.0.0.1:1 --ca-pem-path /dev/zero --timeout 3
 run "2 ping --ca-pem-path FIFO" "$bin" ping --uri https://127.0.0.1:1 --ca-pem-path fifo --timeout 3
 run "2 resolve --dotenv /dev/urandom" "$bin" resolve --dotenv /dev/urandom
