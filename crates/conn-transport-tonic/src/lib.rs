@@ -87,3 +87,8 @@ pub mod proto {
         include!("generated/milvus.rs");
     }
 }
+
+/// The README's example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
