@@ -68,6 +68,7 @@
 //! interpolation asks the same seam.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod args;
 mod dotenv;
@@ -90,3 +91,8 @@ pub use spec::{
     Alias, Auth, ClientIdentity, ConnectionSpec, DbName, Host, Port, Security, Target, TlsMode,
     TlsSpec,
 };
+
+/// The README's example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

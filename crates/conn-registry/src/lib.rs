@@ -50,6 +50,7 @@ println!("{}", conn.get_version().await?);
 )]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod addr;
 mod error;
@@ -70,3 +71,8 @@ pub use crate::tonic::{TonicTransport, connections};
 /// [`Connector`](conn_transport_tonic::Connector) and its error type.
 #[cfg(feature = "tonic")]
 pub use conn_transport_tonic;
+
+/// The README's example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

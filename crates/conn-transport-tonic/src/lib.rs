@@ -105,12 +105,17 @@ pub mod proto {
     /// Package `milvus.proto.common`: `Status`, `ClientInfo`, `ServerInfo`.
     pub mod common {
         #![allow(missing_docs, clippy::all, unreachable_pub)]
-        include!(concat!(env!("OUT_DIR"), "/milvus.proto.common.rs"));
+        include!("generated/common.rs");
     }
     /// Package `milvus.proto.milvus`: the `Connect`, `GetVersion` and `CheckHealth`
     /// messages and `MilvusService` client.
     pub mod milvus {
         #![allow(missing_docs, clippy::all, unreachable_pub)]
-        include!(concat!(env!("OUT_DIR"), "/milvus.proto.milvus.rs"));
+        include!("generated/milvus.rs");
     }
 }
+
+/// The README's example, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -42,7 +42,7 @@ use crate::proto::milvus::{
 /// The generated server side of this crate's minimal `MilvusService`.
 pub mod server {
     #![allow(missing_docs, clippy::all, unreachable_pub)]
-    include!(concat!(env!("OUT_DIR"), "/server/milvus.proto.milvus.rs"));
+    include!("generated/milvus_server.rs");
 }
 
 use server::milvus_service_server::{MilvusService, MilvusServiceServer};
