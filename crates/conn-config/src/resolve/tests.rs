@@ -577,7 +577,7 @@ fn errors_name_field_and_origin_and_come_all_at_once() {
         ],
     );
     assert_eq!(errs.len(), 4, "{errs}");
-    let fields: Vec<&str> = errs.iter().map(Error::field).collect();
+    let fields: Vec<&str> = errs.iter().map(|e| e.field().as_str()).collect();
     assert_eq!(
         fields,
         ["MILVUS_URI", "user", "db_name", "MILVUS_CONN_TIMEOUT"]
