@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use conn_config::{Alias, ConnectionSpec, DbName, Target, TlsMode};
+use conn_config::{Alias, AuthKind, ConnectionSpec, DbName, Target, TlsMode};
 
 /// What [`Registry::get_connection_addr`](crate::Registry::get_connection_addr) returns: where
 /// an alias connects and as whom, without any secret. pymilvus returns the stored dict
@@ -34,7 +34,7 @@ pub struct ConnectionAddr {
     alias: Alias,
     target: Target,
     user: Option<String>,
-    auth: &'static str,
+    auth: AuthKind,
     db_name: DbName,
     tls: Option<TlsMode>,
     connected: bool,
@@ -75,8 +75,9 @@ impl ConnectionAddr {
         self.user.as_deref()
     }
 
-    /// The kind of credentials: `"none"`, `"user_password"` or `"token"`.
-    pub fn auth_kind(&self) -> &'static str {
+    /// The kind of credentials: [`AuthKind::None`], [`AuthKind::UserPassword`] or
+    /// [`AuthKind::Token`].
+    pub fn auth_kind(&self) -> AuthKind {
         self.auth
     }
 
@@ -109,7 +110,7 @@ impl fmt::Display for ConnectionAddr {
         write!(f, "{} (alias {}, ", self.target, self.alias)?;
         match (&self.user, self.auth) {
             (Some(user), _) => write!(f, "user {user}, ")?,
-            (None, "token") => f.write_str("token, ")?,
+            (None, AuthKind::Token) => f.write_str("token, ")?,
             (None, _) => f.write_str("no credentials, ")?,
         }
         write!(f, "database {}, tls ", self.db_name)?;
