@@ -63,7 +63,11 @@ fn display_honours_width_and_fill() {
     pads("Origin", &Origin::Default);
     // Composite values are formatted, then padded as a whole.
     assert_eq!(
-        format!("{:<16}|{:>16}|", Origin::Explicit { arg: "uri" }, Origin::Env { var: "X" }),
+        format!(
+            "{:<16}|{:>16}|",
+            Origin::Explicit { arg: "uri" },
+            Origin::Env { var: "X" }
+        ),
         "uri (argument)  | X (environment)|"
     );
     assert_eq!(

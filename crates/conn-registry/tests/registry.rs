@@ -255,6 +255,12 @@ async fn get_connection_addr_summarises_without_secrets() {
         addr.to_string(),
         "h:1 (alias t, token, database default, tls off, not connected)"
     );
+    // Display honours width and fill, as a whole.
+    assert_eq!(
+        format!("{addr:>66}|"),
+        "    h:1 (alias t, token, database default, tls off, not connected)|"
+    );
+    assert_eq!(format!("{addr:.3}"), "h:1");
     assert!(!format!("{addr:?}").contains("tok-SECRET-2"));
 }
 
