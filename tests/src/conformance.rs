@@ -35,7 +35,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, MapEnv, Resolver, Security, Target};
+use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, MapEnv, Resolver, Target};
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
 
@@ -558,9 +558,9 @@ pub fn observe(spec: &ConnectionSpec, cwd: &Path) -> Outcome {
         std::fs::read_to_string(cwd.join(p))
             .map_err(|e| format!("cannot read {} (as the transport would): {e}", p.display()))
     };
-    let tls = match spec.security() {
-        Security::Plaintext => None,
-        Security::Tls(t) => {
+    let tls = match spec.security().tls() {
+        None => None,
+        Some(t) => {
             let mut roots = Vec::new();
             for f in t.ca_files() {
                 match read(f) {

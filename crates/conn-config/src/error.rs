@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::origin::Origin;
+use crate::origin::{Key, Origin};
 
 /// One problem found while resolving. [`Errors`] holds every problem of one resolution.
 ///
@@ -19,6 +19,7 @@ pub enum Error {
         "unsupported scheme {} in {origin}; expected http://, https://, tcp://, grpc://, unix:PATH or a local path ending in .db",
         Clip::quoted(.scheme)
     )]
+    #[non_exhaustive]
     UnsupportedScheme {
         /// Where the URI came from.
         origin: Origin,
@@ -30,6 +31,7 @@ pub enum Error {
     #[error(
         "{origin} is not a URI{hint}; expected http://HOST[:PORT], https://…, tcp://…, grpc://…, unix:PATH or a local path ending in .db"
     )]
+    #[non_exhaustive]
     NotAUri {
         /// Where the value came from.
         origin: Origin,
@@ -39,11 +41,13 @@ pub enum Error {
 
     /// The URI parser rejected the value.
     #[error("invalid URI in {origin}: {reason}")]
+    #[non_exhaustive]
     InvalidUri {
         /// Where the URI came from.
         origin: Origin,
-        /// What the `url` crate said (its messages never include the input).
-        reason: url::ParseError,
+        /// Why, in words (`invalid port number`, `invalid IPv6 address`, …); never the
+        /// input.
+        reason: &'static str,
     },
 
     /// A `/`, `?` or `#` in a URI's user name or password was not percent-encoded, so the
@@ -51,6 +55,7 @@ pub enum Error {
     #[error(
         "the user name or password in {origin} holds an unencoded '/', '?' or '#'; percent-encode it (%2F, %3F, %23)"
     )]
+    #[non_exhaustive]
     UnencodedUserinfo {
         /// Where the URI came from.
         origin: Origin,
@@ -58,6 +63,7 @@ pub enum Error {
 
     /// An empty host (`http://:19530`, `address=":19530"`).
     #[error("empty host in {origin}")]
+    #[non_exhaustive]
     EmptyHost {
         /// Where the value came from.
         origin: Origin,
@@ -65,6 +71,7 @@ pub enum Error {
 
     /// A host that is not a valid domain name or IP address.
     #[error("invalid host {} in {origin}: {reason}", Clip::quoted(.host))]
+    #[non_exhaustive]
     InvalidHost {
         /// Where the value came from.
         origin: Origin,
@@ -79,6 +86,7 @@ pub enum Error {
         "port {} in {origin} is not a number; a port is digits only, 1..=65535",
         Clip::quoted(.value)
     )]
+    #[non_exhaustive]
     PortNotNumeric {
         /// Where the value came from.
         origin: Origin,
@@ -88,6 +96,7 @@ pub enum Error {
 
     /// A port outside 1..=65535.
     #[error("port {} in {origin} is out of range 1..=65535", Clip::plain(.value))]
+    #[non_exhaustive]
     PortOutOfRange {
         /// Where the value came from.
         origin: Origin,
@@ -97,6 +106,7 @@ pub enum Error {
 
     /// An `address` that is not `host:port`.
     #[error("address {} in {origin} is not host:port: {reason}", Clip::quoted(.value))]
+    #[non_exhaustive]
     InvalidAddress {
         /// Where the value came from.
         origin: Origin,
@@ -108,6 +118,7 @@ pub enum Error {
 
     /// `unix:` with no socket path.
     #[error("no socket path after unix: in {origin}")]
+    #[non_exhaustive]
     EmptySocketPath {
         /// Where the value came from.
         origin: Origin,
@@ -116,6 +127,7 @@ pub enum Error {
     /// A `%` not followed by two hex digits, or percent-decoded bytes that are not UTF-8, in
     /// a URI's user name, password or database path.
     #[error("invalid percent-encoding in the {part} of {origin}")]
+    #[non_exhaustive]
     PercentEncoding {
         /// Where the URI came from.
         origin: Origin,
@@ -125,6 +137,7 @@ pub enum Error {
 
     /// A control character inside a value (surrounding whitespace is trimmed first).
     #[error("{origin} contains a control character")]
+    #[non_exhaustive]
     ControlCharacter {
         /// Where the value came from.
         origin: Origin,
@@ -132,6 +145,7 @@ pub enum Error {
 
     /// An environment variable whose value is not valid Unicode.
     #[error("{origin} is not valid unicode")]
+    #[non_exhaustive]
     NotUnicode {
         /// The variable.
         origin: Origin,
@@ -142,6 +156,7 @@ pub enum Error {
         "timeout {} in {origin} is not a positive, finite number of seconds",
         Clip::quoted(.value)
     )]
+    #[non_exhaustive]
     InvalidTimeout {
         /// Where the value came from.
         origin: Origin,
@@ -154,6 +169,7 @@ pub enum Error {
         "timeout {} in {origin} is too large; a timeout is at most 86400 seconds (one day)",
         Clip::quoted(.value)
     )]
+    #[non_exhaustive]
     TimeoutTooLarge {
         /// Where the value came from.
         origin: Origin,
@@ -165,6 +181,7 @@ pub enum Error {
     /// [`MAX_VALUE_LEN`](crate::ConnectArgs::MAX_VALUE_LEN) bytes (64 KiB). Checked before
     /// any parsing; the value itself is not shown, only its length.
     #[error("{origin} is {len} bytes long; a value is at most 65536 bytes (64 KiB)")]
+    #[non_exhaustive]
     ValueTooLong {
         /// Where the value came from.
         origin: Origin,
@@ -174,6 +191,7 @@ pub enum Error {
 
     /// A user name without a password.
     #[error("user in {origin} has no password; give both a user and a password, or neither")]
+    #[non_exhaustive]
     UserWithoutPassword {
         /// Where the user name came from.
         origin: Origin,
@@ -181,6 +199,7 @@ pub enum Error {
 
     /// A password without a user name.
     #[error("password in {origin} has no user; give both a user and a password, or neither")]
+    #[non_exhaustive]
     PasswordWithoutUser {
         /// Where the password came from.
         origin: Origin,
@@ -190,15 +209,17 @@ pub enum Error {
     #[error(
         "{present} has no {missing}; mutual TLS needs both client_pem_path and client_key_path"
     )]
+    #[non_exhaustive]
     IncompleteClientIdentity {
         /// Where the half that is there came from.
         present: Origin,
-        /// The argument that is missing.
-        missing: &'static str,
+        /// The argument that is missing: [`Key::ClientPemPath`] or [`Key::ClientKeyPath`].
+        missing: Key,
     },
 
     /// An `https` URI together with `secure=false`.
     #[error("{uri} uses https, but {secure} is false")]
+    #[non_exhaustive]
     HttpsWithSecureFalse {
         /// Where the https URI came from.
         uri: Origin,
@@ -208,6 +229,7 @@ pub enum Error {
 
     /// A TLS setting (a PEM path or `server_name`) together with `secure=false`.
     #[error("{setting} is a TLS setting, but {secure} is false")]
+    #[non_exhaustive]
     TlsSettingWithSecureFalse {
         /// Where the TLS setting came from.
         setting: Origin,
@@ -217,6 +239,7 @@ pub enum Error {
 
     /// A database name that cannot travel in the `dbname` header.
     #[error("database name {} in {origin} is invalid: {reason}", Clip::quoted(.value))]
+    #[non_exhaustive]
     InvalidDbName {
         /// Where the value came from.
         origin: Origin,
@@ -231,6 +254,7 @@ pub enum Error {
         "server name {} in {origin} is invalid: {reason}",
         Clip::quoted(.value)
     )]
+    #[non_exhaustive]
     InvalidServerName {
         /// Where the value came from.
         origin: Origin,
@@ -246,6 +270,7 @@ pub enum Error {
         Clip::quoted(.alias),
         Clip::quoted(.default_alias)
     )]
+    #[non_exhaustive]
     NoTarget {
         /// The alias.
         alias: String,
@@ -255,6 +280,7 @@ pub enum Error {
 
     /// A `.env` file that could not be read (an explicit path that does not exist, say).
     #[error("cannot read .env file {}", path.display())]
+    #[non_exhaustive]
     DotEnvRead {
         /// The file.
         path: PathBuf,
@@ -265,6 +291,7 @@ pub enum Error {
 
     /// A `.env` line that dotenvy cannot parse.
     #[error(".env file {} line {line} cannot be parsed", path.display())]
+    #[non_exhaustive]
     DotEnvParse {
         /// The file.
         path: PathBuf,
@@ -275,6 +302,7 @@ pub enum Error {
     /// A `.env` path given explicitly that is not a regular file (a FIFO, a device, a
     /// directory). Nothing is read from it, and a FIFO is never waited on.
     #[error(".env file {} is a {kind}, not a regular file", path.display())]
+    #[non_exhaustive]
     DotEnvNotAFile {
         /// The file.
         path: PathBuf,
@@ -285,6 +313,7 @@ pub enum Error {
     /// A `.env` file larger than its limit (1 MiB). At most one byte past the limit is
     /// read to find this out.
     #[error(".env file {} is larger than {limit} bytes", path.display())]
+    #[non_exhaustive]
     DotEnvTooLarge {
         /// The file.
         path: PathBuf,
@@ -298,6 +327,7 @@ pub enum Error {
         ".env file {} line {line}: the value grows beyond {limit} bytes (interpolation included)",
         path.display()
     )]
+    #[non_exhaustive]
     DotEnvValueTooLarge {
         /// The file.
         path: PathBuf,
@@ -313,6 +343,7 @@ pub enum Error {
         ".env file {} line {line}: interpolation in this file copies more than {limit} bytes in all",
         path.display()
     )]
+    #[non_exhaustive]
     DotEnvInterpolationBudget {
         /// The file.
         path: PathBuf,
@@ -500,19 +531,19 @@ impl Error {
         }
     }
 
-    /// The argument or variable at fault (`uri`, `MILVUS_URI`, `port`, …), or a field name
-    /// (`target`, `.env`) when no single one is.
-    pub fn field(&self) -> &'static str {
+    /// The argument or variable at fault ([`Key::Uri`], [`Key::MilvusUri`], [`Key::Port`],
+    /// …), or [`Key::Target`] / [`Key::DotEnvFile`] when no single one is.
+    pub fn field(&self) -> Key {
         match self {
-            Error::NoTarget { .. } => "target",
+            Error::NoTarget { .. } => Key::Target,
             Error::DotEnvRead { .. }
             | Error::DotEnvParse { .. }
             | Error::DotEnvNotAFile { .. }
             | Error::DotEnvTooLarge { .. }
             | Error::DotEnvValueTooLarge { .. }
-            | Error::DotEnvInterpolationBudget { .. } => ".env",
-            Error::IncompleteClientIdentity { missing, .. } => missing,
-            other => other.origin().and_then(Origin::key).unwrap_or("target"),
+            | Error::DotEnvInterpolationBudget { .. } => Key::DotEnvFile,
+            Error::IncompleteClientIdentity { missing, .. } => *missing,
+            other => other.origin().and_then(Origin::key).unwrap_or(Key::Target),
         }
     }
 }

@@ -181,7 +181,7 @@ pub fn check_spec(spec: &ConnectionSpec, secrets: &[&str]) {
     match spec.target() {
         Target::Tcp { host, port } => {
             assert!(port.get() >= 1, "invariant broken: port 0");
-            if let Host::Domain(d) = host {
+            if let Some(d) = host.as_name() {
                 assert!(!d.is_empty(), "invariant broken: empty domain");
                 assert!(
                     !d.chars().any(|c| c.is_ascii_uppercase()
@@ -372,7 +372,9 @@ pub fn check_spec(spec: &ConnectionSpec, secrets: &[&str]) {
             && matches!(o.by(), Origin::DotEnv { .. })
             && o.origin().key() != o.by().key();
         assert!(
-            o.origin().rank() <= o.by().rank() || o.by() == &Origin::Default || one_environment,
+            o.origin().source_kind() <= o.by().source_kind()
+                || o.by() == &Origin::Default
+                || one_environment,
             "invariant broken: {what}: a value from a higher source is not used"
         );
         check_no_secret("an unused value", &format!("{o} {o:?}"), secrets);
@@ -422,11 +424,11 @@ pub fn check_limits(spec: &ConnectionSpec) {
         }
     }
     match spec.target() {
-        Target::Tcp {
-            host: Host::Domain(d),
-            ..
-        } => check_host_name("host", d),
-        Target::Tcp { .. } => {}
+        Target::Tcp { host, .. } => {
+            if let Some(d) = host.as_name() {
+                check_host_name("host", d);
+            }
+        }
         Target::Unix(p) | Target::Lite(p) => within("the target path", p.as_os_str().len()),
     }
     if let Security::Tls(tls) = spec.security() {
@@ -545,7 +547,7 @@ pub fn check_errors(errors: &Errors, secrets: &[&str]) {
         let text = e.to_string();
         assert!(!text.is_empty(), "invariant broken: an empty error message");
         assert!(
-            !e.field().is_empty(),
+            !e.field().as_str().is_empty(),
             "invariant broken: an error without a field"
         );
         check_no_secret("Display of Error", &text, secrets);

@@ -60,6 +60,18 @@
 //! );
 //! ```
 //!
+//! [`ConnectionSpec::explain`] gives every field's value (never a secret) with its origin,
+//! the rows `milvus-conn resolve` prints; [`Error::field`] names the argument or variable
+//! at fault as a [`Key`].
+//!
+//! # API stability
+//!
+//! Enums that can grow are `#[non_exhaustive]` (match them with a `_` arm, and `Error`'s
+//! variants with `..`); types with an invariant ([`Host`], [`Port`], [`DbName`], [`Alias`],
+//! [`TlsSpec`]) keep their representation private; kinds are enums with `as_str()`
+//! ([`TargetKind`], [`AuthKind`], [`SourceKind`], [`Key`]); every `Display` honours width
+//! and fill. The only other crate in the API is [`secrecy`], re-exported.
+//!
 //! # The environment seam
 //!
 //! Nothing reads the process environment until [`Resolver::resolve`] runs, and then only
@@ -85,12 +97,25 @@ mod vars;
 pub use args::{ConnectArgs, PortArg, TimeoutArg};
 pub use env::{Environment, MapEnv, ProcessEnv};
 pub use error::{Error, Errors, FileKind, Hint};
-pub use origin::{Field, Origin, Overridden};
+pub use origin::{Field, Key, Origin, Overridden, SourceKind};
 pub use resolve::{DotEnv, Resolver};
 pub use spec::{
-    Alias, Auth, ClientIdentity, ConnectionSpec, DbName, Host, Port, Security, Target, TlsMode,
-    TlsSpec,
+    Alias, Auth, AuthKind, ClientIdentity, ConnectionSpec, DbName, ExplainRow, Host, Port,
+    Security, Target, TargetKind, TlsMode, TlsSpec,
 };
+
+/// The `secrecy` crate, whose [`SecretString`](secrecy::SecretString) and
+/// [`ExposeSecret`](secrecy::ExposeSecret) appear in this crate's API (passwords, tokens,
+/// [`Auth::authorization`]). Use this re-export, so the versions match:
+///
+/// ```
+/// use conn_config::secrecy::{ExposeSecret, SecretString};
+/// let args = conn_config::ConnectArgs::new().token(SecretString::from("t"));
+/// let spec = args.resolve_isolated()?;
+/// assert_eq!(spec.authorization().unwrap().expose_secret(), "dA==");
+/// # Ok::<(), conn_config::Errors>(())
+/// ```
+pub use secrecy;
 
 /// The README's example, run as a doctest.
 #[cfg(doctest)]

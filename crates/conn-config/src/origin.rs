@@ -36,12 +36,13 @@ impl Field {
     ];
 
     /// The field's name as the CLI and `docs/resolution.md` write it: `alias`, `target`,
-    /// `secure`, `auth`, `db_name`, `timeout`, `keep_alive`.
+    /// `security`, `auth`, `db_name`, `timeout`, `keep_alive`. (Before 0.1, `Security` was
+    /// written `secure`, the name of one of the arguments that feed it.)
     pub fn as_str(self) -> &'static str {
         match self {
             Field::Alias => "alias",
             Field::Target => "target",
-            Field::Security => "secure",
+            Field::Security => "security",
             Field::Auth => "auth",
             Field::DbName => "db_name",
             Field::Timeout => "timeout",
@@ -55,8 +56,219 @@ impl Field {
 }
 
 impl fmt::Display for Field {
+    /// [`Field::as_str`]. Honours width and fill.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
+    }
+}
+
+/// An argument of pymilvus's `connect()` (as [`ConnectArgs`](crate::ConnectArgs) names it) or
+/// an environment variable resolution reads; for errors that no single one causes, the
+/// target as a whole or the `.env` file. [`Error::field`](crate::Error::field) and
+/// [`Origin::key`] answer with one.
+///
+/// ```
+/// use conn_config::Key;
+/// assert_eq!(Key::MilvusUri.as_str(), "MILVUS_URI");
+/// assert_eq!(format!("{:<8}|", Key::Uri), "uri     |");
+/// assert!(Key::MilvusUri.is_variable() && Key::Uri.is_argument());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Key {
+    /// The `alias` argument.
+    Alias,
+    /// The `uri` argument.
+    Uri,
+    /// The `address` argument.
+    Address,
+    /// The `host` argument.
+    Host,
+    /// The `port` argument.
+    Port,
+    /// The `user` argument.
+    User,
+    /// The `password` argument.
+    Password,
+    /// The `token` argument.
+    Token,
+    /// The `db_name` argument.
+    DbName,
+    /// The `secure` argument.
+    Secure,
+    /// The `server_pem_path` argument.
+    ServerPemPath,
+    /// The `ca_pem_path` argument.
+    CaPemPath,
+    /// The `client_pem_path` argument.
+    ClientPemPath,
+    /// The `client_key_path` argument.
+    ClientKeyPath,
+    /// The `server_name` argument.
+    ServerName,
+    /// The `timeout` argument.
+    Timeout,
+    /// The `keep_alive` argument.
+    KeepAlive,
+    /// The `MILVUS_URI` variable.
+    MilvusUri,
+    /// The `MILVUS_DEFAULT_CONNECTION` variable.
+    MilvusDefaultConnection,
+    /// The `MILVUS_CONN_ALIAS` variable.
+    MilvusConnAlias,
+    /// The `MILVUS_CONN_TIMEOUT` variable.
+    MilvusConnTimeout,
+    /// The `MILVUS_TOKEN` variable.
+    MilvusToken,
+    /// The `MILVUS_DB_NAME` variable.
+    MilvusDbName,
+    /// Not an argument: the target as a whole (`target`), for a problem no single argument
+    /// or variable causes ([`Error::NoTarget`](crate::Error::NoTarget)).
+    Target,
+    /// Not an argument: a `.env` file (`.env`), for the problems of the file itself.
+    DotEnvFile,
+}
+
+impl Key {
+    /// Every key, arguments first (in pymilvus's argument order), then variables.
+    pub(crate) const ALL: [Key; 25] = [
+        Key::Alias,
+        Key::Uri,
+        Key::Address,
+        Key::Host,
+        Key::Port,
+        Key::User,
+        Key::Password,
+        Key::Token,
+        Key::DbName,
+        Key::Secure,
+        Key::ServerPemPath,
+        Key::CaPemPath,
+        Key::ClientPemPath,
+        Key::ClientKeyPath,
+        Key::ServerName,
+        Key::Timeout,
+        Key::KeepAlive,
+        Key::MilvusUri,
+        Key::MilvusDefaultConnection,
+        Key::MilvusConnAlias,
+        Key::MilvusConnTimeout,
+        Key::MilvusToken,
+        Key::MilvusDbName,
+        Key::Target,
+        Key::DotEnvFile,
+    ];
+
+    /// The name as written: `uri`, `server_pem_path`, `MILVUS_URI`, …; `target`, `.env`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Key::Alias => "alias",
+            Key::Uri => "uri",
+            Key::Address => "address",
+            Key::Host => "host",
+            Key::Port => "port",
+            Key::User => "user",
+            Key::Password => "password",
+            Key::Token => "token",
+            Key::DbName => "db_name",
+            Key::Secure => "secure",
+            Key::ServerPemPath => "server_pem_path",
+            Key::CaPemPath => "ca_pem_path",
+            Key::ClientPemPath => "client_pem_path",
+            Key::ClientKeyPath => "client_key_path",
+            Key::ServerName => "server_name",
+            Key::Timeout => "timeout",
+            Key::KeepAlive => "keep_alive",
+            Key::MilvusUri => crate::vars::MILVUS_URI,
+            Key::MilvusDefaultConnection => crate::vars::MILVUS_DEFAULT_CONNECTION,
+            Key::MilvusConnAlias => crate::vars::MILVUS_CONN_ALIAS,
+            Key::MilvusConnTimeout => crate::vars::MILVUS_CONN_TIMEOUT,
+            Key::MilvusToken => crate::vars::MILVUS_TOKEN,
+            Key::MilvusDbName => crate::vars::MILVUS_DB_NAME,
+            Key::Target => "target",
+            Key::DotEnvFile => ".env",
+        }
+    }
+
+    /// The key named `name` (as [`Key::as_str`] writes it), if any.
+    pub(crate) fn from_name(name: &str) -> Option<Key> {
+        Key::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether this is an argument of `connect()` (`uri`, `token`, …).
+    pub fn is_argument(self) -> bool {
+        self <= Key::KeepAlive
+    }
+
+    /// Whether this is an environment variable (`MILVUS_URI`, …), read from the process
+    /// environment or a `.env` file.
+    pub fn is_variable(self) -> bool {
+        (Key::MilvusUri..=Key::MilvusDbName).contains(&self)
+    }
+}
+
+impl fmt::Display for Key {
+    /// [`Key::as_str`]. Honours width and fill.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Key {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Key {
+    /// `key == "uri"` compares [`Key::as_str`].
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// The kind of source a value came from, without its details, ordered by precedence:
+/// `Default < DotEnv < Env < Stored < Explicit` (a greater kind wins).
+///
+/// ```
+/// use conn_config::{Origin, SourceKind};
+/// assert!(SourceKind::Explicit > SourceKind::Stored && SourceKind::Env > SourceKind::DotEnv);
+/// assert_eq!(Origin::Default.source_kind(), SourceKind::Default);
+/// assert_eq!(format!("{:>12}|", SourceKind::Env), " environment|");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// [`Origin::Default`].
+    Default,
+    /// [`Origin::DotEnv`].
+    DotEnv,
+    /// [`Origin::Env`].
+    Env,
+    /// [`Origin::Stored`].
+    Stored,
+    /// [`Origin::Explicit`].
+    Explicit,
+}
+
+impl SourceKind {
+    /// `"default"`, `".env"`, `"environment"`, `"stored"` or `"argument"`, as
+    /// [`Origin`]'s `Display` writes them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Default => "default",
+            SourceKind::DotEnv => ".env",
+            SourceKind::Env => "environment",
+            SourceKind::Stored => "stored",
+            SourceKind::Explicit => "argument",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    /// [`SourceKind::as_str`]. Honours width and fill.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
@@ -97,18 +309,23 @@ pub enum Origin {
 impl Origin {
     /// The source's rank: higher wins. Explicit 4, stored 3, environment 2, `.env` 1,
     /// default 0.
+    #[deprecated(
+        since = "0.1.0",
+        note = "compare `source_kind()`, which is ordered by precedence"
+    )]
     pub fn rank(&self) -> u8 {
-        match self {
-            Origin::Explicit { .. } => 4,
-            Origin::Stored { .. } => 3,
-            Origin::Env { .. } => 2,
-            Origin::DotEnv { .. } => 1,
-            Origin::Default => 0,
-        }
+        self.source_kind() as u8
     }
 
-    /// The argument or variable name, if any (`uri`, `MILVUS_URI`, …).
-    pub fn key(&self) -> Option<&'static str> {
+    /// The argument or variable, if any ([`Key::Uri`], [`Key::MilvusUri`], …); `None` for
+    /// [`Origin::Default`] (and for a name this crate does not know, in an `Origin` built
+    /// by hand).
+    pub fn key(&self) -> Option<Key> {
+        self.key_str().and_then(Key::from_name)
+    }
+
+    /// The argument or variable name as the variant holds it.
+    pub(crate) fn key_str(&self) -> Option<&'static str> {
         match self {
             Origin::Explicit { arg } | Origin::Stored { arg, .. } => Some(arg),
             Origin::Env { var } | Origin::DotEnv { var, .. } => Some(var),
@@ -116,32 +333,32 @@ impl Origin {
         }
     }
 
-    /// A short name of the kind of source: `argument`, `stored`, `environment`, `.env`,
-    /// `default`.
-    pub fn source_kind(&self) -> &'static str {
+    /// The kind of source, ordered by precedence (see [`SourceKind`]).
+    pub fn source_kind(&self) -> SourceKind {
         match self {
-            Origin::Explicit { .. } => "argument",
-            Origin::Stored { .. } => "stored",
-            Origin::Env { .. } => "environment",
-            Origin::DotEnv { .. } => ".env",
-            Origin::Default => "default",
+            Origin::Explicit { .. } => SourceKind::Explicit,
+            Origin::Stored { .. } => SourceKind::Stored,
+            Origin::Env { .. } => SourceKind::Env,
+            Origin::DotEnv { .. } => SourceKind::DotEnv,
+            Origin::Default => SourceKind::Default,
         }
     }
 }
 
 impl fmt::Display for Origin {
     /// `uri (argument)`, `uri (stored for alias "a")`, `MILVUS_URI (environment)`,
-    /// `MILVUS_URI (.env /p/.env:3)`, `default`.
+    /// `MILVUS_URI (.env /p/.env:3)`, `default`. Honours width and fill.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Explicit { arg } => write!(f, "{arg} (argument)"),
-            Origin::Stored { alias, arg } => write!(f, "{arg} (stored for alias {alias:?})"),
-            Origin::Env { var } => write!(f, "{var} (environment)"),
+        let text = match self {
+            Origin::Explicit { arg } => format!("{arg} (argument)"),
+            Origin::Stored { alias, arg } => format!("{arg} (stored for alias {alias:?})"),
+            Origin::Env { var } => format!("{var} (environment)"),
             Origin::DotEnv { var, path, line } => {
-                write!(f, "{var} (.env {}:{line})", path.display())
+                format!("{var} (.env {}:{line})", path.display())
             }
-            Origin::Default => f.write_str("default"),
-        }
+            Origin::Default => return f.pad("default"),
+        };
+        f.pad(&text)
     }
 }
 
@@ -233,12 +450,32 @@ mod tests {
         ];
         for pair in order.windows(2) {
             assert!(
-                pair[0].rank() > pair[1].rank(),
+                pair[0].source_kind() > pair[1].source_kind(),
                 "{} !> {}",
                 pair[0],
                 pair[1]
             );
+            #[allow(deprecated)]
+            let ranks = (pair[0].rank(), pair[1].rank());
+            assert!(ranks.0 > ranks.1, "{} !> {}", pair[0], pair[1]);
         }
+        #[allow(deprecated)]
+        let ranks = order.each_ref().map(Origin::rank);
+        assert_eq!(ranks, [4, 3, 2, 1, 0]);
+    }
+
+    #[test]
+    fn every_key_name_round_trips() {
+        for key in Key::ALL {
+            assert_eq!(Key::from_name(key.as_str()), Some(key));
+        }
+        let args = Key::ALL.iter().filter(|k| k.is_argument()).count();
+        let vars = Key::ALL.iter().filter(|k| k.is_variable()).count();
+        assert_eq!((args, vars), (17, crate::vars::VARS.len()));
+        for var in crate::vars::VARS {
+            assert!(Key::from_name(var).is_some_and(Key::is_variable), "{var}");
+        }
+        assert_eq!(Key::from_name("nope"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::args::ConnectArgs;
 use crate::dotenv::{self, DotEnvFile};
 use crate::env::{Environment, MapEnv, ProcessEnv};
 use crate::error::{Error, Errors};
-use crate::origin::{Field, Origin, Origins, Overridden};
+use crate::origin::{Field, Key, Origin, Origins, Overridden, SourceKind};
 use crate::spec::{
     Alias, Auth, ClientIdentity, ConnectionSpec, DbName, Host, Port, Security, Target, TlsSpec,
 };
@@ -445,7 +445,7 @@ impl Sources<'_> {
 }
 
 /// The rank of stored arguments: arguments at this rank or above beat the environment.
-const STORED_RANK: u8 = 3;
+const STORED_RANK: SourceKind = SourceKind::Stored;
 
 /// A variable's value (from the environment or `.env`) as the figment holds it: the secret
 /// marker for a non-empty `MILVUS_TOKEN`, the too-long marker for a value over the limit,
@@ -471,8 +471,8 @@ struct Given {
 }
 
 impl Given {
-    fn rank(&self) -> u8 {
-        self.origin.rank()
+    fn source_kind(&self) -> SourceKind {
+        self.origin.source_kind()
     }
 }
 
@@ -610,7 +610,7 @@ fn arg_or_var(
     errors: &mut Vec<Error>,
 ) -> Option<Given> {
     let arg = view.get(key, errors);
-    if arg.as_ref().is_some_and(|a| a.rank() >= STORED_RANK) {
+    if arg.as_ref().is_some_and(|a| a.source_kind() >= STORED_RANK) {
         return arg;
     }
     view.get(var, errors).or(arg)
@@ -725,12 +725,11 @@ const ARG_KEYS: [&str; 17] = [
 
 /// The values some source gave that the spec does not use, and what beat each.
 fn overridden(view: &View<'_>, spec: &ConnectionSpec) -> Vec<Overridden> {
-    let same_source =
-        |a: &Origin, b: &Origin| a.rank() == b.rank() && a.source_kind() == b.source_kind();
+    let same_source = |a: &Origin, b: &Origin| a.source_kind() == b.source_kind();
     given_values(view)
         .into_iter()
         .filter_map(|origin| {
-            let key = origin.key()?;
+            let key = origin.key_str()?;
             let field = field_of(key);
             let by = spec.origin(field);
             let used = match field {
@@ -738,7 +737,7 @@ fn overridden(view: &View<'_>, spec: &ConnectionSpec) -> Vec<Overridden> {
                 // host and port together supply one target.
                 Field::Target => {
                     matches!(key, "host" | "port")
-                        && matches!(by.key(), Some("host" | "port"))
+                        && matches!(by.key_str(), Some("host" | "port"))
                         && same_source(&origin, by)
                 }
                 // user and password together; the URI's userinfo fills a missing half.
@@ -847,19 +846,23 @@ fn resolve_target(view: &View<'_>, errors: &mut Vec<Error>) -> Option<ResolvedTa
     let top = keys
         .iter()
         .flatten()
-        .map(Given::rank)
-        .chain(local.iter().filter_map(|e| e.origin().map(Origin::rank)))
+        .map(Given::source_kind)
+        .chain(
+            local
+                .iter()
+                .filter_map(|e| e.origin().map(Origin::source_kind)),
+        )
         .max()
-        .unwrap_or(0);
+        .unwrap_or(SourceKind::Default);
     let from_args = top >= STORED_RANK;
-    let [address, uri_arg, host, port] = keys.map(|g| g.filter(|g| g.rank() == top));
+    let [address, uri_arg, host, port] = keys.map(|g| g.filter(|g| g.source_kind() == top));
     if from_args {
         // Only the winning source's values are validated.
         let before = errors.len();
         errors.extend(
             local
                 .into_iter()
-                .filter(|e| e.origin().is_some_and(|o| o.rank() == top)),
+                .filter(|e| e.origin().is_some_and(|o| o.source_kind() == top)),
         );
         if errors.len() > before {
             return None;
@@ -971,16 +974,23 @@ fn resolve_auth(
     };
     let uri_has_userinfo = uri.is_some_and(|(u, _)| u.user.is_some() || u.password.is_some());
     let ranks = [
-        token.as_ref().map(Origin::rank),
-        user.as_ref().map(Given::rank),
-        password.as_ref().map(Origin::rank),
-        uri.filter(|_| uri_has_userinfo).map(|(_, o)| o.rank()),
+        token.as_ref().map(Origin::source_kind),
+        user.as_ref().map(Given::source_kind),
+        password.as_ref().map(Origin::source_kind),
+        uri.filter(|_| uri_has_userinfo)
+            .map(|(_, o)| o.source_kind()),
     ];
-    let Some(top) = ranks.iter().flatten().copied().max().filter(|&r| r >= 1) else {
+    let Some(top) = ranks
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .filter(|&r| r >= SourceKind::DotEnv)
+    else {
         let auth = env_token(view, origins, errors);
         return ok.then_some(auth);
     };
-    let at_top = |o: &Origin| o.rank() == top;
+    let at_top = |o: &Origin| o.source_kind() == top;
 
     // The deciding source's pair: from its dedicated arguments if it gives either, else
     // from its URI's userinfo.
@@ -1054,9 +1064,13 @@ fn resolve_db(
             origin: t.origin.clone(),
         })
     });
-    let explicit_like = dedicated.clone().filter(|g| g.rank() >= 3);
+    let explicit_like = dedicated.clone().filter(|g| g.source_kind() >= STORED_RANK);
     let chosen = match (explicit_like, from_path) {
-        (Some(d), Some(p)) => Some(if d.rank() >= p.rank() { d } else { p }),
+        (Some(d), Some(p)) => Some(if d.source_kind() >= p.source_kind() {
+            d
+        } else {
+            p
+        }),
         (Some(d), None) => Some(d),
         (None, Some(p)) => Some(p),
         (None, None) => None,
@@ -1158,7 +1172,7 @@ fn resolve_security(
         (Some(c), None) => {
             errors.push(Error::IncompleteClientIdentity {
                 present: c.origin.clone(),
-                missing: "client_key_path",
+                missing: Key::ClientKeyPath,
             });
             ok = false;
             None
@@ -1166,7 +1180,7 @@ fn resolve_security(
         (None, Some(k)) => {
             errors.push(Error::IncompleteClientIdentity {
                 present: k.origin.clone(),
-                missing: "client_pem_path",
+                missing: Key::ClientPemPath,
             });
             ok = false;
             None

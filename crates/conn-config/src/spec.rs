@@ -5,7 +5,7 @@
 //! and always lower-case, a [`TlsSpec`] never holds half a client certificate pair.
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::num::NonZeroU16;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,6 +51,7 @@ impl fmt::Debug for Port {
 }
 
 impl fmt::Display for Port {
+    /// The number. Honours width and fill (as integers do: `{:>6}`, `{:06}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0.get(), f)
     }
@@ -63,8 +64,24 @@ impl fmt::Display for Port {
 /// canonical form. A domain name is dot-separated labels of ASCII letters, digits, `-` and
 /// `_`, each 1..=[`MAX_LABEL_LEN`](Host::MAX_LABEL_LEN) bytes, at most
 /// [`MAX_LEN`](Host::MAX_LEN) bytes in all, with an optional trailing dot.
+///
+/// The representation is private, so a `Host` is valid by construction: the resolver builds
+/// names, and anyone can build one from an IP address (`Host::from(ip)`).
+///
+/// ```
+/// use std::net::{IpAddr, Ipv6Addr};
+/// use conn_config::Host;
+/// let ip = Host::from(Ipv6Addr::LOCALHOST);
+/// assert_eq!(ip.as_ip(), Some(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+/// assert_eq!((ip.to_string(), ip.to_uri_host()), ("::1".to_owned(), "[::1]".to_owned()));
+/// assert_eq!(Host::localhost().as_name(), Some("localhost"));
+/// assert_eq!(format!("{:>10}|", Host::localhost()), " localhost|");
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub enum Host {
+pub struct Host(HostRepr);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum HostRepr {
     /// A domain name such as `localhost` or `in01-abc.zillizcloud.com`.
     Domain(String),
     /// An IPv4 address.
@@ -83,7 +100,44 @@ impl Host {
 
     /// `localhost`, the default host.
     pub fn localhost() -> Host {
-        Host::Domain("localhost".to_owned())
+        Host(HostRepr::Domain("localhost".to_owned()))
+    }
+
+    /// Parses a host as the `host` argument is parsed (docs/resolution.md): a domain name
+    /// (lower-cased and IDNA-normalised, then checked against the host-name syntax), an
+    /// IPv4 address, or an IPv6 address with or without brackets. `None` when `s` is none
+    /// of these (surrounding whitespace included: nothing is trimmed).
+    ///
+    /// ```
+    /// use conn_config::Host;
+    /// assert_eq!(Host::parse("Milvus.Example.COM").unwrap().as_name(), Some("milvus.example.com"));
+    /// assert_eq!(Host::parse("[::1]").unwrap().to_string(), "::1");
+    /// assert!(Host::parse("").is_none() && Host::parse("a b").is_none());
+    /// ```
+    pub fn parse(s: &str) -> Option<Host> {
+        crate::uri::parse_host(s, &Origin::Default).ok()
+    }
+
+    /// A domain name the caller has checked (lower-case, host-name syntax).
+    pub(crate) fn checked_name(name: String) -> Host {
+        Host(HostRepr::Domain(name))
+    }
+
+    /// The IP address, when the host is one.
+    pub fn as_ip(&self) -> Option<IpAddr> {
+        match self.0 {
+            HostRepr::Ipv4(ip) => Some(IpAddr::V4(ip)),
+            HostRepr::Ipv6(ip) => Some(IpAddr::V6(ip)),
+            HostRepr::Domain(_) => None,
+        }
+    }
+
+    /// The domain name (lower-case), when the host is one.
+    pub fn as_name(&self) -> Option<&str> {
+        match &self.0 {
+            HostRepr::Domain(d) => Some(d),
+            HostRepr::Ipv4(_) | HostRepr::Ipv6(_) => None,
+        }
     }
 
     /// Whether the host is a loopback address or the name `localhost`.
@@ -91,36 +145,58 @@ impl Host {
     /// ```
     /// use conn_config::Host;
     /// assert!(Host::localhost().is_loopback());
-    /// assert!(Host::Ipv6(std::net::Ipv6Addr::LOCALHOST).is_loopback());
-    /// assert!(!Host::Domain("milvus.example.com".into()).is_loopback());
+    /// assert!(Host::from(std::net::Ipv6Addr::LOCALHOST).is_loopback());
+    /// assert!(!Host::from(std::net::Ipv4Addr::new(10, 0, 0, 1)).is_loopback());
     /// ```
     pub fn is_loopback(&self) -> bool {
-        match self {
-            Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
-            Host::Ipv4(ip) => ip.is_loopback(),
-            Host::Ipv6(ip) => ip.is_loopback(),
+        match &self.0 {
+            HostRepr::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
+            HostRepr::Ipv4(ip) => ip.is_loopback(),
+            HostRepr::Ipv6(ip) => ip.is_loopback(),
         }
     }
 
     /// The host as it is written in a URI authority: IPv6 addresses in brackets.
     pub fn to_uri_host(&self) -> String {
-        match self {
+        match &self.0 {
             // WHATWG serialization: `[::ffff:102:304]`, not std's `::ffff:1.2.3.4`.
-            Host::Ipv6(ip) => url::Host::<&str>::Ipv6(*ip).to_string(),
-            other => other.to_string(),
+            HostRepr::Ipv6(ip) => url::Host::<&str>::Ipv6(*ip).to_string(),
+            HostRepr::Domain(d) => d.clone(),
+            HostRepr::Ipv4(ip) => ip.to_string(),
+        }
+    }
+}
+
+impl From<Ipv4Addr> for Host {
+    fn from(ip: Ipv4Addr) -> Host {
+        Host(HostRepr::Ipv4(ip))
+    }
+}
+
+impl From<Ipv6Addr> for Host {
+    fn from(ip: Ipv6Addr) -> Host {
+        Host(HostRepr::Ipv6(ip))
+    }
+}
+
+impl From<IpAddr> for Host {
+    fn from(ip: IpAddr) -> Host {
+        match ip {
+            IpAddr::V4(ip) => Host::from(ip),
+            IpAddr::V6(ip) => Host::from(ip),
         }
     }
 }
 
 impl fmt::Display for Host {
-    /// The bare host: IPv6 addresses without brackets.
+    /// The bare host: IPv6 addresses without brackets. Honours width and fill.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Host::Domain(d) => f.write_str(d),
-            Host::Ipv4(ip) => fmt::Display::fmt(ip, f),
-            Host::Ipv6(_) => {
+        match &self.0 {
+            HostRepr::Domain(d) => f.pad(d),
+            HostRepr::Ipv4(_) => f.pad(&self.to_uri_host()),
+            HostRepr::Ipv6(_) => {
                 let bracketed = self.to_uri_host();
-                f.write_str(&bracketed[1..bracketed.len() - 1])
+                f.pad(&bracketed[1..bracketed.len() - 1])
             }
         }
     }
@@ -133,7 +209,11 @@ impl fmt::Debug for Host {
 }
 
 /// Where the client connects to.
+///
+/// Non-exhaustive: match with a `_` arm (a transport answers an unknown kind with its own
+/// "unsupported target" error).
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Target {
     /// A TCP host and port.
     Tcp {
@@ -142,9 +222,11 @@ pub enum Target {
         /// The port.
         port: Port,
     },
-    /// A Unix domain socket at this path (`unix:PATH`).
+    /// A Unix domain socket at this path (`unix:PATH`), as resolved: the path as given,
+    /// neither made absolute nor checked to exist.
     Unix(PathBuf),
-    /// A milvus-lite database file (a local path ending in `.db`). Connecting to it needs a
+    /// A milvus-lite database file (a local path ending in `.db`), as resolved: the path
+    /// as given, neither made absolute nor checked to exist. Connecting to it needs a
     /// milvus-lite server, which this project does not start.
     Lite(PathBuf),
 }
@@ -191,19 +273,50 @@ impl Target {
         }
     }
 
-    /// `"tcp"`, `"unix"` or `"lite"`.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of target: [`TargetKind::Tcp`], [`TargetKind::Unix`] or
+    /// [`TargetKind::Lite`].
+    pub fn kind(&self) -> TargetKind {
         match self {
-            Target::Tcp { .. } => "tcp",
-            Target::Unix(_) => "unix",
-            Target::Lite(_) => "lite",
+            Target::Tcp { .. } => TargetKind::Tcp,
+            Target::Unix(_) => TargetKind::Unix,
+            Target::Lite(_) => TargetKind::Lite,
         }
     }
 }
 
 impl fmt::Display for Target {
+    /// The [`address`](Target::address). Honours width and fill.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.address())
+        f.pad(&self.address())
+    }
+}
+
+/// The kind of a [`Target`], without its payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TargetKind {
+    /// [`Target::Tcp`].
+    Tcp,
+    /// [`Target::Unix`].
+    Unix,
+    /// [`Target::Lite`].
+    Lite,
+}
+
+impl TargetKind {
+    /// `"tcp"`, `"unix"` or `"lite"` (the CLI's `target.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Tcp => "tcp",
+            TargetKind::Unix => "unix",
+            TargetKind::Lite => "lite",
+        }
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
@@ -222,7 +335,10 @@ impl fmt::Debug for Target {
 }
 
 /// Plaintext or TLS.
+///
+/// Non-exhaustive: match with a `_` arm, or use [`Security::tls`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Security {
     /// No TLS.
     Plaintext,
@@ -245,8 +361,20 @@ impl Security {
     }
 }
 
+impl fmt::Display for Security {
+    /// `plaintext`, or `tls (MODE)` with the [`TlsMode`]: `tls (one_way)`. Honours width
+    /// and fill.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Security::Plaintext => f.pad("plaintext"),
+            Security::Tls(t) => f.pad(&format!("tls ({})", t.mode())),
+        }
+    }
+}
+
 /// Which TLS set-up a [`TlsSpec`] amounts to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TlsMode {
     /// Server authentication against the platform's root store; no client certificate.
     PlatformRoots,
@@ -265,6 +393,12 @@ impl TlsMode {
             TlsMode::OneWay => "one_way",
             TlsMode::Mutual => "mutual",
         }
+    }
+}
+
+impl fmt::Display for TlsMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
@@ -341,7 +475,11 @@ impl TlsSpec {
 }
 
 /// How the client authenticates.
+///
+/// Non-exhaustive: match with a `_` arm, or use [`Auth::kind`], [`Auth::user`] and
+/// [`Auth::authorization`].
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Auth {
     /// No `authorization` header.
     None,
@@ -395,12 +533,13 @@ impl Auth {
         }
     }
 
-    /// `"none"`, `"user_password"` or `"token"`.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of credentials: [`AuthKind::None`], [`AuthKind::UserPassword`] or
+    /// [`AuthKind::Token`].
+    pub fn kind(&self) -> AuthKind {
         match self {
-            Auth::None => "none",
-            Auth::UserPassword { .. } => "user_password",
-            Auth::Token(_) => "token",
+            Auth::None => AuthKind::None,
+            Auth::UserPassword { .. } => AuthKind::UserPassword,
+            Auth::Token(_) => AuthKind::Token,
         }
     }
 
@@ -446,6 +585,35 @@ impl fmt::Debug for Auth {
     }
 }
 
+/// The kind of an [`Auth`], without its secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AuthKind {
+    /// [`Auth::None`].
+    None,
+    /// [`Auth::UserPassword`].
+    UserPassword,
+    /// [`Auth::Token`].
+    Token,
+}
+
+impl AuthKind {
+    /// `"none"`, `"user_password"` or `"token"` (the CLI's `auth.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::None => "none",
+            AuthKind::UserPassword => "user_password",
+            AuthKind::Token => "token",
+        }
+    }
+}
+
+impl fmt::Display for AuthKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// Compares two byte strings in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -481,8 +649,9 @@ impl DbName {
 }
 
 impl fmt::Display for DbName {
+    /// The name. Honours width and fill.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -525,8 +694,9 @@ impl Alias {
 }
 
 impl fmt::Display for Alias {
+    /// The name. Honours width and fill.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -602,6 +772,69 @@ impl ConnectionSpec {
     /// Where a field's value came from.
     pub fn origin(&self, field: Field) -> &Origin {
         self.origins.get(field)
+    }
+
+    /// One row per [`Field`], in [`Field::ALL`] order: the field, its value as
+    /// [`display_value`](ConnectionSpec::display_value) writes it, and its [`Origin`]. No
+    /// value holds a secret (a password or token is never shown, only the kind of
+    /// credentials and the user name). `milvus-conn resolve` prints these rows.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), conn_config::Errors> {
+    /// use conn_config::{ConnectArgs, Field};
+    /// let spec = ConnectArgs::new().uri("https://u:secret@db.example.com").resolve_isolated()?;
+    /// let rows: Vec<String> = spec
+    ///     .explain()
+    ///     .map(|r| format!("{:<10} {:<28} {}", r.field(), r.value(), r.origin()))
+    ///     .collect();
+    /// assert_eq!(rows[1], "target     db.example.com:443 (tcp)     uri (argument)");
+    /// assert_eq!(rows[3], "auth       user_password (user u)       uri (argument)");
+    /// assert!(rows.iter().all(|r| !r.contains("secret")));
+    /// let security = spec.explain().find(|r| r.field() == Field::Security).unwrap();
+    /// assert_eq!(security.value(), "tls (platform_roots)");
+    /// # Ok(()) }
+    /// ```
+    pub fn explain(&self) -> impl ExactSizeIterator<Item = ExplainRow<'_>> + '_ {
+        Field::ALL.into_iter().map(move |field| ExplainRow {
+            field,
+            value: self.display_value(field),
+            origin: self.origin(field),
+        })
+    }
+
+    /// One field's value as text, never a secret:
+    ///
+    /// | field | value |
+    /// |---|---|
+    /// | alias, db_name | the name |
+    /// | target | the [`address`](Target::address) and its kind: `localhost:19530 (tcp)`, `unix:/run/m.sock (unix)` |
+    /// | security | `plaintext`, or `tls (MODE)` ([`TlsMode`]) |
+    /// | auth | `none`, `token`, or `user_password (user NAME)` |
+    /// | timeout | seconds: `10s`, `2.5s` |
+    /// | keep_alive | `true` or `false` |
+    ///
+    /// ```
+    /// # fn main() -> Result<(), conn_config::Errors> {
+    /// use conn_config::{ConnectArgs, Field};
+    /// let spec = ConnectArgs::new().timeout(2.5).token("t").resolve_isolated()?;
+    /// assert_eq!(spec.display_value(Field::Timeout), "2.5s");
+    /// assert_eq!(spec.display_value(Field::Auth), "token");
+    /// assert_eq!(spec.display_value(Field::Target), "localhost:19530 (tcp)");
+    /// # Ok(()) }
+    /// ```
+    pub fn display_value(&self, field: Field) -> String {
+        match field {
+            Field::Alias => self.alias.to_string(),
+            Field::Target => format!("{} ({})", self.target, self.target.kind()),
+            Field::Security => self.security.to_string(),
+            Field::Auth => match self.auth.user() {
+                Some(user) => format!("{} (user {user})", self.auth.kind()),
+                None => self.auth.kind().to_string(),
+            },
+            Field::DbName => self.db_name.to_string(),
+            Field::Timeout => format!("{}s", self.timeout.as_secs_f64()),
+            Field::KeepAlive => self.keep_alive.to_string(),
+        }
     }
 
     /// The values some source gave that this spec does not use, each with what beat it
@@ -686,5 +919,42 @@ impl fmt::Debug for ConnectionSpec {
             .field("timeout", &self.timeout)
             .field("keep_alive", &self.keep_alive)
             .finish_non_exhaustive()
+    }
+}
+
+/// One row of [`ConnectionSpec::explain`]: a field, its value as text (never a secret) and
+/// where the value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExplainRow<'a> {
+    field: Field,
+    value: String,
+    origin: &'a Origin,
+}
+
+impl<'a> ExplainRow<'a> {
+    /// The field.
+    pub fn field(&self) -> Field {
+        self.field
+    }
+
+    /// Its value, as [`ConnectionSpec::display_value`] writes it.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// Where the value came from.
+    pub fn origin(&self) -> &'a Origin {
+        self.origin
+    }
+}
+
+impl fmt::Display for ExplainRow<'_> {
+    /// `FIELD: VALUE (from ORIGIN)`, e.g. `timeout: 3s (from MILVUS_CONN_TIMEOUT (environment))`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&format!(
+            "{}: {} (from {})",
+            self.field, self.value, self.origin
+        ))
     }
 }

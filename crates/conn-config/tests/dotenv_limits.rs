@@ -54,7 +54,7 @@ fn a_fifo_given_explicitly_is_an_error_at_once() {
     let errors = errors_of(DotEnv::Path(fifo.clone()));
     assert_eq!(errors.len(), 1, "{errors}");
     assert!(
-        matches!(errors.first(), Error::DotEnvNotAFile { path, kind: FileKind::Fifo } if *path == fifo),
+        matches!(errors.first(), Error::DotEnvNotAFile { path, kind: FileKind::Fifo, .. } if *path == fifo),
         "{errors:?}"
     );
     assert_eq!(
@@ -152,7 +152,7 @@ fn a_file_of_one_mebibyte_is_read_and_one_byte_more_is_an_error() {
     let errors = errors_of(DotEnv::Path(over.clone()));
     assert_eq!(errors.len(), 1, "{errors}");
     assert!(
-        matches!(errors.first(), Error::DotEnvTooLarge { path, limit: 1_048_576 } if *path == over),
+        matches!(errors.first(), Error::DotEnvTooLarge { path, limit: 1_048_576, .. } if *path == over),
         "{errors:?}"
     );
     assert_eq!(
@@ -188,7 +188,7 @@ fn a_value_doubling_itself_is_an_error_naming_its_line() {
     // Lines 18 to 41: the first ones too large, the last ones over the file's budget.
     assert_eq!(errors.len(), 24, "{errors}");
     assert!(
-        matches!(errors.first(), Error::DotEnvValueTooLarge { path, line: 18, limit: 65536 } if *path == p),
+        matches!(errors.first(), Error::DotEnvValueTooLarge { path, line: 18, limit: 65536, .. } if *path == p),
         "{errors:?}"
     );
     assert_eq!(
@@ -233,7 +233,7 @@ fn a_megabyte_of_spaces_before_an_open_quote_is_one_parse_error() {
     let errors = errors_of(DotEnv::Path(p.clone()));
     assert_eq!(errors.len(), 1, "{errors}");
     assert!(
-        matches!(errors.first(), Error::DotEnvParse { path, line: 1 } if *path == p),
+        matches!(errors.first(), Error::DotEnvParse { path, line: 1, .. } if *path == p),
         "{errors:?}"
     );
 }

@@ -28,7 +28,7 @@ fn item_1_timeouts_are_at_most_a_day() {
     for t in ["18446744073709551615", "1e12", "86400.000000001"] {
         let e = only(uri.clone().timeout(t).resolve_isolated());
         assert!(
-            matches!(&e, Error::TimeoutTooLarge { origin: Origin::Explicit { arg: "timeout" }, value } if value == t),
+            matches!(&e, Error::TimeoutTooLarge { origin: Origin::Explicit { arg: "timeout" }, value, .. } if value == t),
             "{t}: {e:?}"
         );
         assert_eq!(e.field(), "timeout");
@@ -91,7 +91,8 @@ fn item_5_credentials_come_from_one_place() {
         matches!(
             e,
             Error::PasswordWithoutUser {
-                origin: Origin::Explicit { arg: "password" }
+                origin: Origin::Explicit { arg: "password" },
+                ..
             }
         ),
         "{e:?}"
@@ -115,8 +116,8 @@ fn item_5_credentials_come_from_one_place() {
             for args in &beside {
                 let e = only(resolver(MapEnv::new().set(var, uri)).resolve(args));
                 assert!(
-                    matches!(&e, Error::UserWithoutPassword { origin: Origin::Env { var: v } }
-                        | Error::PasswordWithoutUser { origin: Origin::Env { var: v } } if *v == var),
+                    matches!(&e, Error::UserWithoutPassword { origin: Origin::Env { var: v }, .. }
+                        | Error::PasswordWithoutUser { origin: Origin::Env { var: v }, .. } if *v == var),
                     "{var}={uri} beside {args:?}: {e:?}"
                 );
             }
@@ -138,7 +139,8 @@ fn item_5_credentials_come_from_one_place() {
                     var: "MILVUS_URI",
                     line: 1,
                     ..
-                }
+                },
+                ..
             }
         ),
         "{e:?}"
@@ -155,7 +157,8 @@ fn item_5_credentials_come_from_one_place() {
         matches!(
             e,
             Error::UserWithoutPassword {
-                origin: Origin::Stored { arg: "user", .. }
+                origin: Origin::Stored { arg: "user", .. },
+                ..
             }
         ),
         "{e:?}"
@@ -183,7 +186,8 @@ fn item_6_a_non_unicode_milvus_token_is_an_error() {
             Error::NotUnicode {
                 origin: Origin::Env {
                     var: "MILVUS_TOKEN"
-                }
+                },
+                ..
             }
         ),
         "{e:?}"

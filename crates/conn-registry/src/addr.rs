@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use conn_config::{Alias, ConnectionSpec, DbName, Target, TlsMode};
+use conn_config::{Alias, AuthKind, ConnectionSpec, DbName, Target, TlsMode};
 
 /// What [`Registry::get_connection_addr`](crate::Registry::get_connection_addr) returns: where
 /// an alias connects and as whom, without any secret. pymilvus returns the stored dict
@@ -34,7 +34,7 @@ pub struct ConnectionAddr {
     alias: Alias,
     target: Target,
     user: Option<String>,
-    auth: &'static str,
+    auth: AuthKind,
     db_name: DbName,
     tls: Option<TlsMode>,
     connected: bool,
@@ -75,8 +75,9 @@ impl ConnectionAddr {
         self.user.as_deref()
     }
 
-    /// The kind of credentials: `"none"`, `"user_password"` or `"token"`.
-    pub fn auth_kind(&self) -> &'static str {
+    /// The kind of credentials: [`AuthKind::None`], [`AuthKind::UserPassword`] or
+    /// [`AuthKind::Token`].
+    pub fn auth_kind(&self) -> AuthKind {
         self.auth
     }
 
@@ -104,23 +105,23 @@ impl ConnectionAddr {
 
 impl fmt::Display for ConnectionAddr {
     /// `host:port (alias a, user root, database db1, tls one_way, connected)`; `token` in
-    /// place of the user for token authentication, `no credentials` without any.
+    /// place of the user for token authentication, `no credentials` without any. Honours
+    /// width and fill (the whole text is padded).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (alias {}, ", self.target, self.alias)?;
-        match (&self.user, self.auth) {
-            (Some(user), _) => write!(f, "user {user}, ")?,
-            (None, "token") => f.write_str("token, ")?,
-            (None, _) => f.write_str("no credentials, ")?,
-        }
-        write!(f, "database {}, tls ", self.db_name)?;
-        match self.tls {
-            Some(mode) => f.write_str(mode.as_str())?,
-            None => f.write_str("off")?,
-        }
-        f.write_str(if self.connected {
-            ", connected)"
+        let credentials = match (&self.user, self.auth) {
+            (Some(user), _) => format!("user {user}"),
+            (None, AuthKind::Token) => "token".to_owned(),
+            (None, _) => "no credentials".to_owned(),
+        };
+        let tls = self.tls.map_or("off", TlsMode::as_str);
+        let connected = if self.connected {
+            "connected"
         } else {
-            ", not connected)"
-        })
+            "not connected"
+        };
+        f.pad(&format!(
+            "{} (alias {}, {credentials}, database {}, tls {tls}, {connected})",
+            self.target, self.alias, self.db_name
+        ))
     }
 }

@@ -16,6 +16,7 @@ use conn_config::Field;
 pub enum Error<E> {
     /// An alias name holding a control character.
     #[error("invalid alias {alias:?}: an alias cannot hold control characters")]
+    #[non_exhaustive]
     InvalidAlias {
         /// The name, as given.
         alias: String,
@@ -23,6 +24,7 @@ pub enum Error<E> {
 
     /// The alias parameter and the arguments' own `alias` name different aliases.
     #[error("alias {alias:?} is given, but the arguments name alias {in_args:?}")]
+    #[non_exhaustive]
     AliasMismatch {
         /// The alias parameter.
         alias: String,
@@ -33,6 +35,7 @@ pub enum Error<E> {
     /// The default alias (`MILVUS_CONN_ALIAS`, else `default`) could not be determined:
     /// the variable is invalid, or the `.env` file cannot be read.
     #[error("cannot determine the default alias")]
+    #[non_exhaustive]
     DefaultAlias {
         /// What the resolver found.
         #[source]
@@ -42,6 +45,7 @@ pub enum Error<E> {
     /// The alias's configuration (explicit arguments over its stored arguments over the
     /// environment) does not resolve.
     #[error("cannot resolve the configuration of alias {alias:?}")]
+    #[non_exhaustive]
     Resolve {
         /// The alias.
         alias: String,
@@ -56,6 +60,7 @@ pub enum Error<E> {
         "alias {alias:?} is already connected with a different configuration (differing: {}); disconnect it first",
         FieldList(fields)
     )]
+    #[non_exhaustive]
     ConfigMismatch {
         /// The alias.
         alias: String,
@@ -71,6 +76,7 @@ pub enum Error<E> {
         "alias {alias:?} is being connected with a different configuration (differing: {}); connect again when that has finished",
         FieldList(fields)
     )]
+    #[non_exhaustive]
     ConnectInProgress {
         /// The alias.
         alias: String,
@@ -80,6 +86,7 @@ pub enum Error<E> {
 
     /// The transport could not connect.
     #[error("cannot connect alias {alias:?}")]
+    #[non_exhaustive]
     Connect {
         /// The alias.
         alias: String,
@@ -92,6 +99,7 @@ pub enum Error<E> {
 
     /// The alias is not connected (pymilvus: "should create connection first").
     #[error("alias {alias:?} is not connected; connect it first")]
+    #[non_exhaustive]
     NotConnected {
         /// The alias.
         alias: String,

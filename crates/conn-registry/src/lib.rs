@@ -67,6 +67,11 @@ pub use transport::Transport;
 
 #[cfg(feature = "tonic")]
 pub use crate::tonic::{TonicTransport, connections};
+/// conn-config, whose types ([`ConnectArgs`](conn_config::ConnectArgs),
+/// [`ConnectionSpec`](conn_config::ConnectionSpec), [`Field`](conn_config::Field),
+/// [`Errors`](conn_config::Errors), …) appear throughout this crate's API. Use this
+/// re-export (and `conn_config::secrecy`), so the versions match.
+pub use conn_config;
 /// The tonic transport crate, for [`MilvusConnection`](conn_transport_tonic::MilvusConnection),
 /// [`Connector`](conn_transport_tonic::Connector) and its error type.
 #[cfg(feature = "tonic")]

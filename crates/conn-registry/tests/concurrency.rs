@@ -248,7 +248,7 @@ async fn concurrent_callers_share_one_failure_and_it_is_not_kept() {
     let mut sources = Vec::new();
     for t in tasks {
         match t.await.expect("task") {
-            Err(Error::Connect { alias, source }) => {
+            Err(Error::Connect { alias, source, .. }) => {
                 assert_eq!(alias, "a");
                 assert_eq!(source.0, "down:1");
                 sources.push(source);
@@ -293,7 +293,7 @@ async fn a_caller_with_a_shorter_timeout_does_not_wait_for_the_attempt_in_flight
         .expect("does not wait for the attempt in flight")
         .expect_err("a different spec is in flight");
     match &err {
-        Error::ConnectInProgress { alias, fields } => {
+        Error::ConnectInProgress { alias, fields, .. } => {
             assert_eq!(alias, "a");
             assert_eq!(fields, &[Field::Timeout]);
         }

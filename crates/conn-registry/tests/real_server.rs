@@ -265,7 +265,7 @@ async fn a_refused_connect_keeps_the_configuration() {
         .connect("a", ConnectArgs::new())
         .await
         .expect_err("wrong password");
-    let Error::Connect { alias, source } = &err else {
+    let Error::Connect { alias, source, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!(alias, "a");
@@ -412,7 +412,7 @@ async fn sixty_four_connects_to_a_silent_server_share_one_attempt() {
     let mut sources = Vec::new();
     for (result, _) in results {
         let err = result.expect_err("the server never answers");
-        let Error::Connect { alias, source } = err else {
+        let Error::Connect { alias, source, .. } = err else {
             panic!("{err:?}");
         };
         assert_eq!(alias, "silent");

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Conn, registry};
-use conn_config::{ConnectArgs, Field, Origin};
+use conn_config::{AuthKind, ConnectArgs, Field, Origin};
 use conn_registry::Error;
 
 fn aliases(list: &[(conn_config::Alias, Option<Conn>)]) -> Vec<(String, Option<u64>)> {
@@ -50,7 +50,7 @@ async fn connect_uses_the_stored_configuration() {
         .expect("connects");
     assert_eq!(conn.address(), "h1:1");
     assert_eq!(conn.spec().db_name().as_str(), "db1");
-    assert_eq!(conn.spec().auth().kind(), "token");
+    assert_eq!(conn.spec().auth().kind(), AuthKind::Token);
     assert_eq!(
         conn.spec().origin(Field::Target),
         &Origin::Stored {
@@ -82,7 +82,7 @@ async fn explicit_arguments_beat_the_stored_ones() {
     assert_eq!(conn.address(), "explicit:19530");
     assert_eq!(conn.spec().db_name().as_str(), "mine");
     // The stored token still applies: the explicit arguments give no credentials.
-    assert_eq!(conn.spec().auth().kind(), "token");
+    assert_eq!(conn.spec().auth().kind(), AuthKind::Token);
 }
 
 /// `disconnect` closes the connection and keeps the configuration, so connecting by name
@@ -255,6 +255,12 @@ async fn get_connection_addr_summarises_without_secrets() {
         addr.to_string(),
         "h:1 (alias t, token, database default, tls off, not connected)"
     );
+    // Display honours width and fill, as a whole.
+    assert_eq!(
+        format!("{addr:>66}|"),
+        "    h:1 (alias t, token, database default, tls off, not connected)|"
+    );
+    assert_eq!(format!("{addr:.3}"), "h:1");
     assert!(!format!("{addr:?}").contains("tok-SECRET-2"));
 }
 
@@ -299,7 +305,7 @@ async fn different_address_for_a_connected_alias_is_an_error() {
         .await
         .expect_err("different target");
     assert!(
-        matches!(&err, Error::ConfigMismatch { alias, fields } if alias == "a" && fields == &[Field::Target]),
+        matches!(&err, Error::ConfigMismatch { alias, fields, .. } if alias == "a" && fields == &[Field::Target]),
         "{err:?}"
     );
     assert_eq!(
@@ -355,7 +361,7 @@ async fn reader_follows_changes_and_lets_go_of_old_snapshots() {
 async fn fetch_names_the_alias_that_is_not_connected() {
     let (reg, _) = registry(&[]);
     let err = reg.fetch("a").expect_err("not connected");
-    assert!(matches!(&err, Error::NotConnected { alias } if alias == "a"));
+    assert!(matches!(&err, Error::NotConnected { alias, .. } if alias == "a"));
     assert_eq!(
         err.to_string(),
         "alias \"a\" is not connected; connect it first"
@@ -397,7 +403,7 @@ async fn default_alias_follows_milvus_conn_alias() {
         .await
         .expect_err("two aliases");
     assert!(
-        matches!(&err, Error::AliasMismatch { alias, in_args } if alias == "x" && in_args == "y"),
+        matches!(&err, Error::AliasMismatch { alias, in_args, .. } if alias == "x" && in_args == "y"),
         "{err:?}"
     );
     env.set("MILVUS_CONN_ALIAS", "bad\u{1}alias");
@@ -436,7 +442,7 @@ async fn stored_arguments_leave_the_rest_to_the_environment() {
         .await
         .expect("connects");
     assert_eq!(conn.spec().db_name().as_str(), "db_then");
-    assert_eq!(conn.spec().auth().kind(), "none");
+    assert_eq!(conn.spec().auth().kind(), AuthKind::None);
     reg.disconnect("a").await;
 
     env.set("MILVUS_DB_NAME", "db_now");
@@ -447,7 +453,7 @@ async fn stored_arguments_leave_the_rest_to_the_environment() {
         .expect("connects");
     assert_eq!(conn.address(), "h:19530");
     assert_eq!(conn.spec().db_name().as_str(), "db_now");
-    assert_eq!(conn.spec().auth().kind(), "token");
+    assert_eq!(conn.spec().auth().kind(), AuthKind::Token);
 }
 
 /// After a successful connect the alias keeps what that connect was given.
@@ -561,7 +567,7 @@ async fn deviation_13_failed_connect_keeps_the_configuration() {
         .await
         .expect_err("transport refuses");
     assert!(
-        matches!(&err, Error::Connect { alias, source } if alias == "a" && source.0 == "down:1"),
+        matches!(&err, Error::Connect { alias, source, .. } if alias == "a" && source.0 == "down:1"),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "cannot connect alias \"a\"");
@@ -571,7 +577,7 @@ async fn deviation_13_failed_connect_keeps_the_configuration() {
         .expect("ok")
         .expect("still configured");
     assert_eq!(addr.address(), "down:1");
-    assert_eq!(addr.auth_kind(), "token");
+    assert_eq!(addr.auth_kind(), AuthKind::Token);
 
     // A failing connect with new explicit arguments keeps the previous configuration too.
     reg.transport().fail("also-down:2");

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use conn_config::{ConnectionSpec, Security, Target};
+use conn_config::{ConnectionSpec, Target};
 use tokio::time::{Instant, timeout_at};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint, Uri};
@@ -729,10 +729,7 @@ fn prepare(
         .keep_alive_timeout(KEEPALIVE_TIMEOUT)
         .keep_alive_while_idle(true);
 
-    let tls_mode = match spec.security() {
-        Security::Plaintext => "plaintext",
-        Security::Tls(t) => t.mode().as_str(),
-    };
+    let tls_mode = tls_spec.map_or("plaintext", |t| t.mode().as_str());
     let mut key = with_key.then_some(ChannelKey {
         target: key_target,
         connect_timeout: timeout,
@@ -806,7 +803,7 @@ fn prepare(
         alias: spec.alias().to_string(),
         tls: tls_mode,
         db: spec.db_name().to_string(),
-        auth: spec.auth().kind(),
+        auth: spec.auth().kind().as_str(),
         user: spec.auth().user().map(str::to_owned),
     })
 }

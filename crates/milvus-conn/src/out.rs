@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use clap::builder::styling::{AnsiColor, Style};
+use conn_config::SourceKind;
 
 /// Styles text for one stream, or leaves it plain.
 #[derive(Clone, Copy, Debug)]
@@ -33,13 +34,13 @@ impl Painter {
 
 /// The style of an origin: arguments green, stored yellow-ish, environment cyan, `.env`
 /// yellow, defaults dimmed.
-pub(crate) fn origin_style(kind: &str) -> Style {
+pub(crate) fn origin_style(kind: SourceKind) -> Style {
     match kind {
-        "argument" => AnsiColor::Green.on_default(),
-        "stored" => AnsiColor::Magenta.on_default(),
-        "environment" => AnsiColor::Cyan.on_default(),
-        ".env" => AnsiColor::Yellow.on_default(),
-        "default" => Style::new().dimmed(),
+        SourceKind::Explicit => AnsiColor::Green.on_default(),
+        SourceKind::Stored => AnsiColor::Magenta.on_default(),
+        SourceKind::Env => AnsiColor::Cyan.on_default(),
+        SourceKind::DotEnv => AnsiColor::Yellow.on_default(),
+        SourceKind::Default => Style::new().dimmed(),
         _ => Style::new(),
     }
 }

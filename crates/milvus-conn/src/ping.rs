@@ -328,7 +328,7 @@ impl<'a> ReportJson<'a> {
         ReportJson {
             alias: spec.alias().as_str(),
             target: TargetJson {
-                kind: spec.target().kind(),
+                kind: spec.target().kind().as_str(),
                 address: spec.target().address(),
             },
             secure: spec.is_secure(),

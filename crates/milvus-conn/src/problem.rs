@@ -56,7 +56,7 @@ impl From<&conn_config::Error> for Problem {
             other => other.origin().map(ToString::to_string),
         };
         Problem {
-            field: e.field().to_owned(),
+            field: e.field().as_str().to_owned(),
             origin,
             message: with_causes(e),
             more: 0,

@@ -132,14 +132,26 @@ struct AuthJson<'a> {
     authorization: Option<String>,
 }
 
-#[derive(Serialize)]
-struct OriginsJson {
-    target: String,
-    auth: String,
-    db_name: String,
-    timeout: String,
-    alias: String,
-    secure: String,
+/// Where each field came from, keyed by [`Field`] name (one key per row of
+/// `ConnectionSpec::explain`), plus `secure`: the name the `security` field had before
+/// (docs/cli.md), kept so existing readers go on working.
+struct OriginsJson(Vec<(&'static str, String)>);
+
+impl Serialize for OriginsJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl OriginsJson {
+    fn new(spec: &ConnectionSpec) -> OriginsJson {
+        let mut origins: Vec<(&'static str, String)> = spec
+            .explain()
+            .map(|row| (row.field().as_str(), row.origin().to_string()))
+            .collect();
+        origins.push(("secure", spec.origin(Field::Security).to_string()));
+        OriginsJson(origins)
+    }
 }
 
 fn path_string(p: &Path) -> String {
@@ -154,11 +166,10 @@ impl<'a> SpecJson<'a> {
             .map(|t| t.ca_files().iter().map(|p| path_string(p)).collect())
             .unwrap_or_default();
         let client = tls.and_then(|t| t.client_identity());
-        let origin = |f: Field| spec.origin(f).to_string();
         SpecJson {
             alias: spec.alias().as_str(),
             target: TargetJson {
-                kind: target.kind(),
+                kind: target.kind().as_str(),
                 address: target.address(),
                 host: target.host().map(ToString::to_string),
                 port: target.port().map(|p| p.get()),
@@ -176,19 +187,12 @@ impl<'a> SpecJson<'a> {
             },
             db_name: spec.db_name().as_str(),
             auth: AuthJson {
-                kind: spec.auth().kind(),
+                kind: spec.auth().kind().as_str(),
                 user: spec.auth().user(),
                 authorization: authorization(spec, show_secrets),
             },
             timeout_s: spec.timeout().as_secs_f64(),
-            origins: OriginsJson {
-                target: origin(Field::Target),
-                auth: origin(Field::Auth),
-                db_name: origin(Field::DbName),
-                timeout: origin(Field::Timeout),
-                alias: origin(Field::Alias),
-                secure: origin(Field::Security),
-            },
+            origins: OriginsJson::new(spec),
         }
     }
 }
@@ -209,38 +213,21 @@ fn origin_cell(origin: &Origin) -> Cell {
     Cell::styled(origin.to_string(), origin_style(origin.source_kind()))
 }
 
-/// A seconds figure as the table writes it: `10s`, `2.5s`.
-pub(crate) fn seconds(d: std::time::Duration) -> String {
-    format!("{}s", d.as_secs_f64())
-}
-
-/// The rows of the `resolve` table.
+/// The rows of the `resolve` table: one per row of [`ConnectionSpec::explain`], each TLS
+/// setting under `security` when TLS is on, and the `authorization` header (redacted unless
+/// `show_secrets`) under `auth`.
 fn table_rows(spec: &ConnectionSpec, show_secrets: bool) -> Vec<Vec<Cell>> {
     let opt_path = |p: Option<&Path>| p.map_or_else(|| "-".to_owned(), path_string);
-    let mut rows = vec![
-        vec![
-            Cell::plain("alias"),
-            Cell::plain(spec.alias().as_str()),
-            origin_cell(spec.origin(Field::Alias)),
-        ],
-        vec![
-            Cell::plain("target"),
-            Cell::plain(format!(
-                "{} ({})",
-                spec.target().address(),
-                spec.target().kind()
-            )),
-            origin_cell(spec.origin(Field::Target)),
-        ],
-        vec![
-            Cell::plain("secure"),
-            Cell::plain(spec.is_secure().to_string()),
-            origin_cell(spec.origin(Field::Security)),
-        ],
-    ];
-    match spec.security().tls() {
-        None => rows.push(vec![Cell::plain("tls"), Cell::plain("none")]),
-        Some(tls) => {
+    let mut rows = Vec::new();
+    for row in spec.explain() {
+        rows.push(vec![
+            Cell::plain(row.field().as_str()),
+            Cell::plain(row.value()),
+            origin_cell(row.origin()),
+        ]);
+        if row.field() == Field::Security
+            && let Some(tls) = spec.security().tls()
+        {
             let client = tls.client_identity();
             let ca = match tls.ca_files() {
                 [] => "- (platform roots)".to_owned(),
@@ -251,7 +238,6 @@ fn table_rows(spec: &ConnectionSpec, show_secrets: bool) -> Vec<Vec<Cell>> {
                     .join(", "),
             };
             rows.extend([
-                vec![Cell::plain("tls"), Cell::plain(tls.mode().as_str())],
                 vec![Cell::plain("tls.ca"), Cell::plain(ca)],
                 vec![
                     Cell::plain("tls.client_cert"),
@@ -267,35 +253,11 @@ fn table_rows(spec: &ConnectionSpec, show_secrets: bool) -> Vec<Vec<Cell>> {
                 ],
             ]);
         }
+        if row.field() == Field::Auth
+            && let Some(a) = authorization(spec, show_secrets)
+        {
+            rows.push(vec![Cell::plain("authorization"), Cell::plain(a)]);
+        }
     }
-    rows.push(vec![
-        Cell::plain("db_name"),
-        Cell::plain(spec.db_name().as_str()),
-        origin_cell(spec.origin(Field::DbName)),
-    ]);
-    let auth = match spec.auth().user() {
-        Some(user) => format!("{} (user {user})", spec.auth().kind()),
-        None => spec.auth().kind().to_owned(),
-    };
-    rows.push(vec![
-        Cell::plain("auth"),
-        Cell::plain(auth),
-        origin_cell(spec.origin(Field::Auth)),
-    ]);
-    if let Some(a) = authorization(spec, show_secrets) {
-        rows.push(vec![Cell::plain("authorization"), Cell::plain(a)]);
-    }
-    rows.extend([
-        vec![
-            Cell::plain("timeout"),
-            Cell::plain(seconds(spec.timeout())),
-            origin_cell(spec.origin(Field::Timeout)),
-        ],
-        vec![
-            Cell::plain("keep_alive"),
-            Cell::plain(spec.keep_alive().to_string()),
-            origin_cell(spec.origin(Field::KeepAlive)),
-        ],
-    ]);
     rows
 }

@@ -74,8 +74,9 @@ fn json_defaults_field_by_field() {
     assert!(v["timeout_s"].is_f64(), "timeout_s is a float: {v}");
     assert_eq!(
         v["origins"],
-        json!({"target": "default", "auth": "default", "db_name": "default",
-               "timeout": "default", "alias": "default", "secure": "default"})
+        json!({"alias": "default", "target": "default", "security": "default",
+               "auth": "default", "db_name": "default", "timeout": "default",
+               "keep_alive": "default", "secure": "default"})
     );
     // The order of the keys is the documented one.
     let run = run(&dir.path, &[], ISOLATED);
@@ -137,6 +138,9 @@ fn flags_env_and_dotenv_at_once_each_named_in_origins() {
             "db_name": format!("MILVUS_DB_NAME (.env {dotenv}:4)"),
             "timeout": format!("MILVUS_CONN_TIMEOUT (.env {dotenv}:2)"),
             "alias": "alias (argument)",
+            "security": "MILVUS_URI (environment)",
+            "keep_alive": "default",
+            // The name `security` had before; kept for existing readers (docs/cli.md).
             "secure": "MILVUS_URI (environment)",
         })
     );
@@ -167,11 +171,10 @@ fn table_shows_every_field_with_its_origin() {
         vec!["FIELD", "VALUE", "ORIGIN"],
         vec!["alias", "default", "default"],
         vec!["target", "env-host:19530 (tcp)", "MILVUS_URI (environment)"],
-        vec!["secure", "false", "default"],
-        vec!["tls", "none"],
-        vec!["db_name", "sales", "db_name (argument)"],
+        vec!["security", "plaintext", "default"],
         vec!["auth", "token", &format!("MILVUS_TOKEN (.env {dotenv}:1)")],
         vec!["authorization", "<redacted>"],
+        vec!["db_name", "sales", "db_name (argument)"],
         vec![
             "timeout",
             "3s",
@@ -220,12 +223,11 @@ fn table_shows_tls_settings() {
     );
     run.expect_code(0);
     for row in [
-        "tls              mutual",
+        "security         tls (mutual)",
         "tls.ca           /certs/server.pem, /certs/ca.pem",
         "tls.client_cert  /certs/client.pem",
         "tls.client_key   /certs/client.key",
         "tls.server_name  milvus.internal",
-        "secure           true",
     ] {
         assert!(
             run.stdout.lines().any(|l| l.starts_with(row)),

@@ -577,7 +577,7 @@ fn errors_name_field_and_origin_and_come_all_at_once() {
         ],
     );
     assert_eq!(errs.len(), 4, "{errs}");
-    let fields: Vec<&str> = errs.iter().map(Error::field).collect();
+    let fields: Vec<&str> = errs.iter().map(|e| e.field().as_str()).collect();
     assert_eq!(
         fields,
         ["MILVUS_URI", "user", "db_name", "MILVUS_CONN_TIMEOUT"]
@@ -1553,5 +1553,25 @@ fn values_that_are_not_used_are_listed_with_what_beat_them() {
         let spec = r.resolve(&args).unwrap_or_else(|e| panic!("{row}: {e}"));
         let got: Vec<String> = spec.overridden().iter().map(ToString::to_string).collect();
         assert_eq!(got, expected, "{row}");
+    }
+}
+
+/// `Origin::key()` maps the names the resolver puts into origins to `Key`s: every argument
+/// key and every variable has one, of the right sort, and every argument `Key` is a key
+/// the resolver reads.
+#[test]
+fn every_origin_name_is_a_key() {
+    for arg in ARG_KEYS {
+        let origin = Origin::Explicit { arg };
+        let key = origin.key().unwrap_or_else(|| panic!("{arg} has no Key"));
+        assert!(key.is_argument() && key.as_str() == arg, "{arg}");
+    }
+    for var in VARS {
+        let origin = Origin::Env { var };
+        let key = origin.key().unwrap_or_else(|| panic!("{var} has no Key"));
+        assert!(key.is_variable() && key.as_str() == var, "{var}");
+    }
+    for key in Key::ALL.into_iter().filter(|k| k.is_argument()) {
+        assert!(ARG_KEYS.contains(&key.as_str()), "{key}");
     }
 }
