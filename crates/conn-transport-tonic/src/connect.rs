@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use conn_config::{ConnectionSpec, Security, Target};
@@ -18,13 +20,7 @@ use crate::pool::{ChannelKey, ChannelPool, KeyTarget, PooledChannel};
 use crate::proto::common::{ClientInfo, ServerInfo};
 use crate::proto::milvus::milvus_service_client::MilvusServiceClient;
 use crate::proto::milvus::{CheckHealthRequest, ConnectRequest, GetVersionRequest, QuotaState};
-
-/// The channel with [`MilvusInterceptor`] in front: every call through it carries
-/// `authorization`, `dbname` and (after the handshake) `identifier`.
-///
-/// This is the type a downstream SDK hands to its own generated client; see
-/// [`MilvusConnection::service`].
-pub type MilvusService = InterceptedService<Channel, MilvusInterceptor>;
+use crate::service::MilvusService;
 
 /// The HTTP/2 keepalive ping interval (pymilvus 3's `grpc.keepalive_time_ms`).
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
@@ -318,6 +314,59 @@ impl Handshake {
     }
 }
 
+/// The `Connect` handshake of one connection (and its clones): it succeeds once; callers
+/// that wait for the same attempt share it, and its failure; a caller after a failure
+/// tries again.
+#[derive(Default)]
+struct HandshakeCell {
+    done: OnceLock<Handshake>,
+    /// How many attempts have failed.
+    failures: AtomicU64,
+    /// Held while an attempt runs; the last failure, for the callers that waited for it.
+    attempt: tokio::sync::Mutex<Option<Arc<Error>>>,
+}
+
+/// How a handshake failed for one caller.
+enum Failure {
+    /// This caller ran the attempt: the error as classified.
+    Own(Error),
+    /// Another caller's attempt, which this one waited for.
+    Shared(Arc<Error>),
+}
+
+impl HandshakeCell {
+    fn get(&self) -> Option<&Handshake> {
+        self.done.get()
+    }
+
+    async fn get_or_run<F>(&self, run: impl FnOnce() -> F) -> Result<&Handshake, Failure>
+    where
+        F: Future<Output = Result<Handshake, Error>>,
+    {
+        if let Some(done) = self.done.get() {
+            return Ok(done);
+        }
+        let seen = self.failures.load(Ordering::Acquire);
+        let mut last = self.attempt.lock().await;
+        if let Some(done) = self.done.get() {
+            return Ok(done);
+        }
+        if self.failures.load(Ordering::Acquire) != seen
+            && let Some(failure) = last.as_ref()
+        {
+            return Err(Failure::Shared(failure.clone()));
+        }
+        match run().await {
+            Ok(handshake) => Ok(self.done.get_or_init(|| handshake)),
+            Err(e) => {
+                *last = Some(Arc::new(e.replicate()));
+                self.failures.fetch_add(1, Ordering::Release);
+                Err(Failure::Own(e))
+            }
+        }
+    }
+}
+
 /// What `CheckHealth` returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Health {
@@ -352,7 +401,7 @@ impl Health {
 pub struct MilvusConnection {
     channel: Channel,
     interceptor: MilvusInterceptor,
-    handshake: Arc<tokio::sync::OnceCell<Handshake>>,
+    handshake: Arc<HandshakeCell>,
     /// Shared, so that a clone allocates nothing (the connector holds strings and a map).
     connector: Arc<Connector>,
     info: Arc<Info>,
@@ -404,7 +453,98 @@ impl MilvusConnection {
     /// # Ok(()) }
     /// ```
     pub fn service(&self) -> MilvusService {
+        MilvusService::new(self.raw_service(), self.clone())
+    }
+
+    /// The intercepted channel without the handshake gate (for the handshake's own call,
+    /// and the calls that ran the handshake first).
+    fn raw_service(&self) -> InterceptedService<Channel, MilvusInterceptor> {
         InterceptedService::new(self.channel.clone(), self.interceptor.clone())
+    }
+
+    /// Whether the handshake has succeeded: one atomic load.
+    #[inline]
+    pub(crate) fn handshake_done(&self) -> bool {
+        self.handshake.get().is_some()
+    }
+
+    /// Runs the handshake for a call of [`MilvusService`], if it has not run: the spec's
+    /// timeout from now. A failure is shared by the calls that waited for the attempt.
+    pub(crate) async fn handshake_for_call(&self) -> Result<(), Arc<Error>> {
+        let deadline = deadline_after(self.info.ctx.timeout);
+        match self
+            .handshake
+            .get_or_run(|| self.run_handshake(deadline))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(Failure::Own(e)) => Err(Arc::new(e)),
+            Err(Failure::Shared(e)) => Err(e),
+        }
+    }
+
+    /// The classified [`Error`] for a failed call `rpc` made through this connection (by an
+    /// SDK's generated client), with the same classes and [`Error::is_transient`] as this
+    /// crate's own calls; [`classify`](crate::classify) gives only the class.
+    ///
+    /// A status that tonic made from a failed connection is [`Error::Unreachable`],
+    /// [`Error::TimedOut`] or [`Error::Tls`] (naming the spec's timeout); one the server sent
+    /// is [`Error::Authentication`], [`Error::Unimplemented`], [`Error::TimedOut`] or
+    /// [`Error::Rpc`] (whose [`kind`](Error::kind) tells unavailable, rate limited,
+    /// permission denied, invalid argument); a status this connection's
+    /// [`MilvusService`] failed a call with because the lazy handshake failed gives the
+    /// handshake's error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::{ErrorKind, tonic::Status};
+    /// let spec = conn_config::ConnectArgs::new().uri("http://localhost:19530").resolve_isolated()?;
+    /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
+    /// let err = connection.error_from_status(Status::permission_denied("no"), "DropCollection");
+    /// assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    /// assert!(!err.is_transient());
+    /// # Ok(()) }
+    /// ```
+    pub fn error_from_status(&self, status: tonic::Status, rpc: &'static str) -> Error {
+        self.info.ctx.status(status, rpc)
+    }
+
+    /// The classified [`Error`] for a non-zero Milvus `common.Status` in a reply to `rpc`
+    /// (gRPC `OK`, but the server refused): [`Error::ServerStatus`], whose
+    /// [`kind`](Error::kind) is [`classify_milvus`](crate::classify_milvus)'s class. `Ok` when
+    /// `code` and `error_code` are both 0. Pass the fields of the SDK's own generated
+    /// `Status`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::ErrorKind;
+    /// let spec = conn_config::ConnectArgs::new().uri("http://localhost:19530").resolve_isolated()?;
+    /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
+    /// assert!(connection.check_status("Search", 0, 0, "", false).is_ok());
+    /// let err = connection
+    ///     .check_status("Insert", 8, 49, "rate limit exceeded[rate=0.1]", false)
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::RateLimited);
+    /// assert!(err.is_transient());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ServerStatus`] when `code` or `error_code` is non-zero.
+    pub fn check_status(
+        &self,
+        rpc: &'static str,
+        code: i32,
+        error_code: i32,
+        reason: &str,
+        retriable: bool,
+    ) -> Result<(), Error> {
+        self.info
+            .ctx
+            .check_fields(rpc, code, error_code, reason, retriable)
     }
 
     /// The bare channel (no Milvus metadata on its calls).
@@ -460,9 +600,15 @@ impl MilvusConnection {
     }
 
     async fn handshake_by(&self, deadline: Instant) -> Result<&Handshake, Error> {
-        self.handshake
-            .get_or_try_init(|| self.run_handshake(deadline))
+        match self
+            .handshake
+            .get_or_run(|| self.run_handshake(deadline))
             .await
+        {
+            Ok(handshake) => Ok(handshake),
+            Err(Failure::Own(e)) => Err(e),
+            Err(Failure::Shared(e)) => Err(e.replicate()),
+        }
     }
 
     async fn run_handshake(&self, deadline: Instant) -> Result<Handshake, Error> {
@@ -477,7 +623,7 @@ impl MilvusConnection {
             user = self.info.user.as_deref().unwrap_or(""),
         );
         async move {
-            let mut client = MilvusServiceClient::new(self.service());
+            let mut client = MilvusServiceClient::new(self.raw_service());
             let mut request = tonic::Request::new(ConnectRequest {
                 client_info: Some(info),
             });
@@ -517,7 +663,7 @@ impl MilvusConnection {
         self.handshake().await?;
         let ctx = &self.info.ctx;
         let deadline = deadline_after(ctx.timeout);
-        let mut client = MilvusServiceClient::new(self.service());
+        let mut client = MilvusServiceClient::new(self.raw_service());
         let mut request = tonic::Request::new(GetVersionRequest {});
         request.set_timeout(grpc_timeout(ctx.timeout));
         let response = match timeout_at(deadline, client.get_version(request)).await {
@@ -540,7 +686,7 @@ impl MilvusConnection {
         self.handshake().await?;
         let ctx = &self.info.ctx;
         let deadline = deadline_after(ctx.timeout);
-        let mut client = MilvusServiceClient::new(self.service());
+        let mut client = MilvusServiceClient::new(self.raw_service());
         let mut request = tonic::Request::new(CheckHealthRequest {});
         request.set_timeout(grpc_timeout(ctx.timeout));
         let response = match timeout_at(deadline, client.check_health(request)).await {
@@ -863,7 +1009,7 @@ impl Prepared {
         MilvusConnection {
             channel,
             interceptor: self.interceptor.detached(),
-            handshake: Arc::new(tokio::sync::OnceCell::new()),
+            handshake: Arc::new(HandshakeCell::default()),
             connector: Arc::new(connector),
             info: Arc::new(Info {
                 ctx: self.ctx,

@@ -242,7 +242,12 @@ pub enum Error {
     },
 }
 
-/// The class of an [`Error`], for matching and for exit codes; one per variant group.
+/// The class of an [`Error`], for matching, exit codes and retry decisions.
+///
+/// Most variants of [`Error`] have one class. [`Error::ServerStatus`] and [`Error::Rpc`] are
+/// classed by their codes (see [`classify`] and [`classify_milvus`]): a rate limit, a server
+/// that is not ready, a permission or argument problem have classes of their own, the rest
+/// are [`ErrorKind::ServerStatus`] and [`ErrorKind::Rpc`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -264,12 +269,32 @@ pub enum ErrorKind {
     Tls,
     /// [`Error::Authentication`].
     Authentication,
-    /// [`Error::ServerStatus`].
+    /// [`Error::ServerStatus`] with any other non-zero code (for example 800, database not
+    /// found; 100, collection not found). Transient only when the server marked it
+    /// `retriable`.
     ServerStatus,
-    /// [`Error::Unimplemented`].
+    /// [`Error::Unimplemented`], and a Milvus status with code 10 (`ServiceUnimplemented`).
     Unimplemented,
-    /// [`Error::Rpc`].
+    /// [`Error::Rpc`] with any other gRPC code.
     Rpc,
+    /// The server answered but cannot serve now: gRPC `UNAVAILABLE` sent by the server
+    /// (not a failed connection, which is [`ErrorKind::Unreachable`]), or a Milvus status
+    /// with code 1 (`ServiceNotReady`) or 2 (`ServiceUnavailable`), or the legacy error
+    /// codes `NotReadyServe` (56), `NotReadyCoordActivating` (57) or `DataCoordNA` (100).
+    /// Transient.
+    Unavailable,
+    /// The server limits the request rate: a Milvus status with code 8 (`ServiceRateLimit`)
+    /// or 4 (`ServiceRequestLimitExceeded`), or the legacy error code `RateLimit` (49), or
+    /// gRPC `RESOURCE_EXHAUSTED`. Transient (pymilvus retries it with back-off).
+    RateLimited,
+    /// The credentials are valid but not allowed this call: gRPC `PERMISSION_DENIED`, a
+    /// Milvus status with code 1401 (`PrivilegeNotPermitted`) or the legacy error code
+    /// `PermissionDenied` (3).
+    PermissionDenied,
+    /// The request is malformed or names something invalid: gRPC `INVALID_ARGUMENT`, a
+    /// Milvus status with code 1100 (`ParameterInvalid`) or the legacy error code
+    /// `IllegalArgument` (5).
+    InvalidArgument,
 }
 
 impl ErrorKind {
@@ -286,6 +311,10 @@ impl ErrorKind {
             ErrorKind::ServerStatus => "server_status",
             ErrorKind::Unimplemented => "unimplemented",
             ErrorKind::Rpc => "rpc",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::InvalidArgument => "invalid_argument",
         }
     }
 }
@@ -321,25 +350,362 @@ impl Error {
             Error::TimedOut { .. } => ErrorKind::TimedOut,
             Error::Tls { .. } => ErrorKind::Tls,
             Error::Authentication { .. } => ErrorKind::Authentication,
-            Error::ServerStatus { .. } => ErrorKind::ServerStatus,
+            // `code` holds the legacy `error_code` when the server sent no `code`.
+            Error::ServerStatus {
+                code, error_code, ..
+            } => classify_milvus(if code == error_code { 0 } else { *code }, *error_code)
+                .unwrap_or(ErrorKind::ServerStatus),
             Error::Unimplemented { .. } => ErrorKind::Unimplemented,
-            Error::Rpc { .. } => ErrorKind::Rpc,
+            Error::Rpc { code, .. } => grpc_kind(*code),
         }
     }
 
-    /// Whether trying again later may help: unreachable, timed out, or a server status
-    /// the server marked retriable.
+    /// Whether trying again later may help: unreachable, timed out, unavailable, rate
+    /// limited, a server status the server marked `retriable`, or gRPC `ABORTED`. Never
+    /// for a configuration mistake (TLS, authentication, local files, a wrong port).
+    ///
+    /// ```
+    /// use conn_transport_tonic::Error;
+    /// let rate_limited = Error::ServerStatus {
+    ///     address: "h:19530".into(),
+    ///     rpc: "Insert",
+    ///     code: 8,
+    ///     error_code: 49,
+    ///     reason: "rate limit exceeded".into(),
+    ///     retriable: false,
+    /// };
+    /// assert!(rate_limited.is_transient());
+    /// ```
     pub fn is_transient(&self) -> bool {
-        match self {
-            Error::Unreachable { .. } | Error::TimedOut { .. } => true,
-            Error::ServerStatus { retriable, .. } => *retriable,
-            Error::Rpc { code, .. } => matches!(
-                code,
-                tonic::Code::Unavailable | tonic::Code::ResourceExhausted | tonic::Code::Aborted
-            ),
-            _ => false,
+        match self.kind() {
+            ErrorKind::Unreachable
+            | ErrorKind::TimedOut
+            | ErrorKind::Unavailable
+            | ErrorKind::RateLimited => true,
+            _ => match self {
+                Error::ServerStatus { retriable, .. } => *retriable,
+                Error::Rpc { code, .. } => *code == tonic::Code::Aborted,
+                _ => false,
+            },
         }
     }
+
+    /// The classified error a [`MilvusService`](crate::MilvusService) attached to a status
+    /// it failed a call with (the lazy handshake's failure), if `status` is one.
+    ///
+    /// ```
+    /// let status = conn_transport_tonic::tonic::Status::unavailable("no handshake here");
+    /// assert!(conn_transport_tonic::Error::attached_to(&status).is_none());
+    /// ```
+    pub fn attached_to(status: &tonic::Status) -> Option<&Error> {
+        StdError::source(status)?.downcast_ref::<Error>()
+    }
+
+    /// The gRPC code a call fails with when this error stops it before it goes out (the
+    /// lazy handshake failed): the code the handshake got where there was one.
+    pub(crate) fn grpc_code(&self) -> tonic::Code {
+        use tonic::Code;
+        match self {
+            Error::Authentication { .. } => Code::Unauthenticated,
+            Error::Unimplemented { .. } => Code::Unimplemented,
+            Error::TimedOut { .. } => Code::DeadlineExceeded,
+            Error::Rpc { code, .. } => *code,
+            Error::Unreachable { .. } | Error::Tls { .. } => Code::Unavailable,
+            Error::ServerStatus { .. } => match self.kind() {
+                ErrorKind::Unavailable => Code::Unavailable,
+                ErrorKind::RateLimited => Code::ResourceExhausted,
+                ErrorKind::PermissionDenied => Code::PermissionDenied,
+                ErrorKind::InvalidArgument => Code::InvalidArgument,
+                ErrorKind::Authentication => Code::Unauthenticated,
+                ErrorKind::Unimplemented => Code::Unimplemented,
+                _ => Code::Unknown,
+            },
+            _ => Code::Internal,
+        }
+    }
+
+    /// This error as the `tonic::Status` a call fails with: the error's code
+    /// ([`Error::grpc_code`]), its rendered chain as the message, and the error itself as
+    /// the status's `source` (see [`Error::attached_to`]).
+    pub(crate) fn into_status(self: std::sync::Arc<Error>) -> tonic::Status {
+        let mut status = tonic::Status::new(self.grpc_code(), render_chain(&*self));
+        status.set_source(self);
+        status
+    }
+
+    /// A copy of this error with the same variant, fields and rendered source chain; the
+    /// sources are kept as text (they cannot be cloned), so they no longer downcast. For
+    /// callers that share one failure.
+    pub(crate) fn replicate(&self) -> Error {
+        let text = |e: &BoxError| -> BoxError { Box::new(SourceText::of(&**e)) };
+        match self {
+            Error::UnsupportedTarget { target } => Error::UnsupportedTarget {
+                target: target.clone(),
+            },
+            Error::FileUnreadable {
+                field,
+                path,
+                source,
+            } => Error::FileUnreadable {
+                field: *field,
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), SourceText::of(source)),
+            },
+            Error::FileNotRegular { field, path, kind } => Error::FileNotRegular {
+                field: *field,
+                path: path.clone(),
+                kind: *kind,
+            },
+            Error::FileTooLarge { field, path, limit } => Error::FileTooLarge {
+                field: *field,
+                path: path.clone(),
+                limit: *limit,
+            },
+            Error::FileReadTimedOut {
+                field,
+                path,
+                timeout,
+            } => Error::FileReadTimedOut {
+                field: *field,
+                path: path.clone(),
+                timeout: *timeout,
+            },
+            Error::FileNotPem {
+                field,
+                path,
+                expected,
+            } => Error::FileNotPem {
+                field: *field,
+                path: path.clone(),
+                expected,
+            },
+            Error::ClientIdentity { cert, key, source } => Error::ClientIdentity {
+                cert: cert.clone(),
+                key: key.clone(),
+                source: text(source),
+            },
+            Error::TlsUnavailable {
+                address,
+                reason,
+                source,
+            } => Error::TlsUnavailable {
+                address: address.clone(),
+                reason: reason.clone(),
+                source: source.as_ref().map(text),
+            },
+            Error::InvalidAddress { address, source } => Error::InvalidAddress {
+                address: address.clone(),
+                source: text(source),
+            },
+            Error::NoRuntime => Error::NoRuntime,
+            Error::Unreachable {
+                address,
+                timeout,
+                source,
+            } => Error::Unreachable {
+                address: address.clone(),
+                timeout: *timeout,
+                source: text(source),
+            },
+            Error::TimedOut {
+                address,
+                step,
+                timeout,
+            } => Error::TimedOut {
+                address: address.clone(),
+                step,
+                timeout: *timeout,
+            },
+            Error::Tls {
+                address,
+                problem,
+                source,
+            } => Error::Tls {
+                address: address.clone(),
+                problem: *problem,
+                source: text(source),
+            },
+            Error::Authentication {
+                address,
+                rpc,
+                message,
+            } => Error::Authentication {
+                address: address.clone(),
+                rpc,
+                message: message.clone(),
+            },
+            Error::ServerStatus {
+                address,
+                rpc,
+                code,
+                error_code,
+                reason,
+                retriable,
+            } => Error::ServerStatus {
+                address: address.clone(),
+                rpc,
+                code: *code,
+                error_code: *error_code,
+                reason: reason.clone(),
+                retriable: *retriable,
+            },
+            Error::Unimplemented {
+                address,
+                rpc,
+                message,
+            } => Error::Unimplemented {
+                address: address.clone(),
+                rpc,
+                message: message.clone(),
+            },
+            Error::Rpc {
+                address,
+                rpc,
+                code,
+                source,
+            } => Error::Rpc {
+                address: address.clone(),
+                rpc,
+                code: *code,
+                source: text(source),
+            },
+        }
+    }
+}
+
+/// `error: source: source…`: the error's `Display`, then each `source()`'s.
+fn render_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        next = e.source();
+    }
+    out
+}
+
+/// A source error kept as its text, with its own sources (as text) behind it.
+#[derive(Debug)]
+struct SourceText {
+    text: String,
+    source: Option<Box<SourceText>>,
+}
+
+impl SourceText {
+    fn of(err: &(dyn StdError + 'static)) -> SourceText {
+        SourceText {
+            text: err.to_string(),
+            source: err.source().map(|s| Box::new(SourceText::of(s))),
+        }
+    }
+}
+
+impl fmt::Display for SourceText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl StdError for SourceText {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+/// The class of a gRPC code the server sent (a status tonic made from a failed connection
+/// is classified by [`classify`], from its source).
+fn grpc_kind(code: tonic::Code) -> ErrorKind {
+    use tonic::Code;
+    match code {
+        Code::Unauthenticated => ErrorKind::Authentication,
+        Code::Unimplemented => ErrorKind::Unimplemented,
+        Code::DeadlineExceeded => ErrorKind::TimedOut,
+        Code::Unavailable => ErrorKind::Unavailable,
+        Code::ResourceExhausted => ErrorKind::RateLimited,
+        Code::PermissionDenied => ErrorKind::PermissionDenied,
+        Code::InvalidArgument => ErrorKind::InvalidArgument,
+        _ => ErrorKind::Rpc,
+    }
+}
+
+/// The class of a failed call's gRPC status, as this crate's own calls classify theirs:
+/// the same [`ErrorKind`] that [`MilvusConnection::error_from_status`](crate::MilvusConnection::error_from_status)
+/// gives, without building the error.
+///
+/// A status that tonic made from a failed connection (it has a source) is
+/// [`ErrorKind::Unreachable`], [`ErrorKind::TimedOut`] or [`ErrorKind::Tls`], whatever its
+/// code; a status a [`MilvusService`](crate::MilvusService) failed a call with because the
+/// lazy handshake failed has the handshake's class. Otherwise the code decides:
+///
+/// | gRPC code | class |
+/// |---|---|
+/// | `UNAUTHENTICATED` | `authentication` |
+/// | `PERMISSION_DENIED` | `permission_denied` |
+/// | `INVALID_ARGUMENT` | `invalid_argument` |
+/// | `UNIMPLEMENTED` | `unimplemented` |
+/// | `DEADLINE_EXCEEDED` (and tonic's own `grpc-timeout` expiry) | `timed_out` |
+/// | `UNAVAILABLE` | `unavailable` |
+/// | `RESOURCE_EXHAUSTED` | `rate_limited` |
+/// | any other | `rpc` |
+///
+/// ```
+/// use conn_transport_tonic::{ErrorKind, classify, tonic::Status};
+/// let status = Status::unauthenticated("auth check failure, please check username and password are correct");
+/// assert_eq!(classify(&status), ErrorKind::Authentication);
+/// assert_eq!(classify(&Status::unavailable("not ready")), ErrorKind::Unavailable);
+/// ```
+pub fn classify(status: &tonic::Status) -> ErrorKind {
+    if let Some(attached) = Error::attached_to(status) {
+        return attached.kind();
+    }
+    Ctx::detached().status(status.clone(), "").kind()
+}
+
+/// The class of a Milvus `common.Status` (inside a reply that came back with gRPC `OK`), from
+/// its `code` and its legacy `error_code`; `None` when both are 0 (success).
+///
+/// | `code` (Milvus 2.3 `merr`) | legacy `error_code` | class |
+/// |---|---|---|
+/// | 1 `ServiceNotReady`, 2 `ServiceUnavailable` | 56 `NotReadyServe`, 57 `NotReadyCoordActivating`, 100 `DataCoordNA` | `unavailable` |
+/// | 4 `ServiceRequestLimitExceeded`, 8 `ServiceRateLimit` | 49 `RateLimit` | `rate_limited` |
+/// | 10 `ServiceUnimplemented` | | `unimplemented` |
+/// | 1100 `ParameterInvalid` | 5 `IllegalArgument` | `invalid_argument` |
+/// | 1400 `PrivilegeNotAuthenticated` | | `authentication` |
+/// | 1401 `PrivilegeNotPermitted` | 3 `PermissionDenied` | `permission_denied` |
+/// | any other | any other | `server_status` |
+///
+/// `code` decides when it is non-zero (Milvus 2.3 fills both; a 2.2 server only
+/// `error_code`). pymilvus retries exactly the rate limit (code 8 or error_code 49).
+///
+/// ```
+/// use conn_transport_tonic::{ErrorKind, classify_milvus};
+/// assert_eq!(classify_milvus(0, 0), None);
+/// assert_eq!(classify_milvus(8, 49), Some(ErrorKind::RateLimited));
+/// assert_eq!(classify_milvus(0, 49), Some(ErrorKind::RateLimited));
+/// assert_eq!(classify_milvus(800, 1), Some(ErrorKind::ServerStatus)); // database not found
+/// ```
+pub fn classify_milvus(code: i32, error_code: i32) -> Option<ErrorKind> {
+    let by_code = match code {
+        0 => None,
+        1 | 2 => Some(ErrorKind::Unavailable),
+        4 | 8 => Some(ErrorKind::RateLimited),
+        10 => Some(ErrorKind::Unimplemented),
+        1100 => Some(ErrorKind::InvalidArgument),
+        1400 => Some(ErrorKind::Authentication),
+        1401 => Some(ErrorKind::PermissionDenied),
+        _ => Some(ErrorKind::ServerStatus),
+    };
+    by_code.or(match error_code {
+        0 => None,
+        56 | 57 | 100 => Some(ErrorKind::Unavailable),
+        49 => Some(ErrorKind::RateLimited),
+        5 => Some(ErrorKind::InvalidArgument),
+        3 => Some(ErrorKind::PermissionDenied),
+        _ => Some(ErrorKind::ServerStatus),
+    })
 }
 
 /// The setting that names a TLS file, as pymilvus names the argument.
@@ -537,6 +903,17 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// A context that knows nothing of the connection, for [`classify`]. TLS counts as on:
+    /// only a TLS connection can report the TLS failures it looks for.
+    fn detached() -> Ctx {
+        Ctx {
+            address: String::new(),
+            timeout: Duration::ZERO,
+            tls: true,
+            client_cert: false,
+        }
+    }
+
     pub(crate) fn timed_out(&self, step: &'static str) -> Error {
         Error::TimedOut {
             address: self.address.clone(),
@@ -594,6 +971,10 @@ impl Ctx {
     /// Classifies a failed gRPC call.
     pub(crate) fn status(&self, status: tonic::Status, rpc: &'static str) -> Error {
         use tonic::Code;
+        // The lazy handshake's failure, which the service attached to the call's status.
+        if let Some(attached) = Error::attached_to(&status) {
+            return attached.replicate();
+        }
         match status.code() {
             Code::Unauthenticated => Error::Authentication {
                 address: self.address.clone(),
@@ -636,16 +1017,31 @@ impl Ctx {
         rpc: &'static str,
     ) -> Result<(), Error> {
         match status {
-            Some(s) if s.code != 0 || s.error_code != 0 => Err(Error::ServerStatus {
-                address: self.address.clone(),
-                rpc,
-                code: if s.code != 0 { s.code } else { s.error_code },
-                error_code: s.error_code,
-                reason: s.reason.clone(),
-                retriable: s.retriable,
-            }),
-            _ => Ok(()),
+            Some(s) => self.check_fields(rpc, s.code, s.error_code, &s.reason, s.retriable),
+            None => Ok(()),
         }
+    }
+
+    /// [`Ctx::check`] on the fields of any generated `common.Status`.
+    pub(crate) fn check_fields(
+        &self,
+        rpc: &'static str,
+        code: i32,
+        error_code: i32,
+        reason: &str,
+        retriable: bool,
+    ) -> Result<(), Error> {
+        if code == 0 && error_code == 0 {
+            return Ok(());
+        }
+        Err(Error::ServerStatus {
+            address: self.address.clone(),
+            rpc,
+            code: if code != 0 { code } else { error_code },
+            error_code,
+            reason: reason.to_owned(),
+            retriable,
+        })
     }
 }
 

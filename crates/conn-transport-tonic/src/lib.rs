@@ -52,6 +52,7 @@ mod connect;
 mod error;
 mod interceptor;
 mod pool;
+mod service;
 mod tls;
 
 #[cfg(feature = "test-server")]
@@ -59,13 +60,16 @@ pub mod test_server;
 
 pub use connect::{
     Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION, Handshake, Health, KEEPALIVE_INTERVAL,
-    KEEPALIVE_TIMEOUT, MilvusConnection, MilvusService, connect, connect_lazy,
+    KEEPALIVE_TIMEOUT, MilvusConnection, connect, connect_lazy,
 };
-pub use error::{BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
+pub use error::{
+    BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem, classify, classify_milvus,
+};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
 pub use pool::ChannelPool;
 pub use proto::common::{ClientInfo, ServerInfo};
 pub use proto::milvus::QuotaState;
+pub use service::{MilvusResponseFuture, MilvusService};
 pub use tls::MAX_TLS_FILE_SIZE;
 
 /// The gRPC crate this transport is built on, re-exported: [`MilvusConnection::service`] is a
