@@ -195,7 +195,10 @@ impl Connector {
                 None => {
                     let channel = match timeout_at(deadline, prepared.connect_channel()).await {
                         Err(_) => return Err(prepared.ctx.timed_out("connect")),
-                        Ok(Err(e)) => return Err(prepared.ctx.transport(e, "connect")),
+                        Ok(Err(e)) => {
+                            let err = prepared.ctx.transport(e, "connect");
+                            return Err(prepared.ctx.plaintext_to_tls(err, deadline).await);
+                        }
                         Ok(Ok(channel)) => channel,
                     };
                     self.pool_insert(&mut prepared, channel)
@@ -632,7 +635,10 @@ impl MilvusConnection {
             ));
             let response = match timeout_at(deadline, client.connect(request)).await {
                 Err(_) => return Err(ctx.timed_out("Connect")),
-                Ok(Err(status)) => return Err(ctx.status(status, "Connect")),
+                Ok(Err(status)) => {
+                    let err = ctx.status(status, "Connect");
+                    return Err(ctx.plaintext_to_tls(err, deadline).await);
+                }
                 Ok(Ok(response)) => response.into_inner(),
             };
             ctx.check(response.status.as_ref(), "Connect")?;
@@ -862,11 +868,16 @@ fn prepare(
         #[allow(unreachable_patterns)]
         _ => return Err(Error::UnsupportedTarget { target: address }),
     };
+    let plaintext_tcp = match (&target, tls_spec) {
+        (DialTarget::Tcp(_), None) => Some((authority.clone(), tls_host.clone())),
+        _ => None,
+    };
     let ctx = Ctx {
         address: address.clone(),
         timeout,
         tls: tls_spec.is_some(),
         client_cert: tls_spec.is_some_and(|t| t.client_identity().is_some()),
+        plaintext_tcp,
     };
     let endpoint = Endpoint::from(uri("http", &authority, &address)?)
         .connect_timeout(timeout)

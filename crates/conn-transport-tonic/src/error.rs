@@ -15,6 +15,12 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// the address (and the timeout where one applies) and never contain a password, token,
 /// `authorization` value or key material. The cause from below, when there is one, is the
 /// [`source`](std::error::Error::source) and is not repeated in the message.
+///
+/// A cause from below (tonic, hyper, rustls, the OS) is kept as its text, one error per
+/// layer that said something new: those layers often repeat each other ("tcp connect error"
+/// over "tcp connect error"), so the chain is rendered without repetitions. Classification
+/// reads the original errors first; to tell classes apart, use [`Error::kind`], not the
+/// source's type.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -593,12 +599,41 @@ struct SourceText {
 }
 
 impl SourceText {
+    /// The chain of `err` (it and its sources) as text, each error once: a text that an
+    /// error before it already contains (tonic, hyper and the OS often say the same thing
+    /// twice, "tcp connect error" over "tcp connect error") is left out, as is an empty one.
     fn of(err: &(dyn StdError + 'static)) -> SourceText {
-        SourceText {
-            text: err.to_string(),
-            source: err.source().map(|s| Box::new(SourceText::of(s))),
+        let mut texts: Vec<String> = Vec::new();
+        let mut next = Some(err);
+        while let Some(e) = next {
+            let text = e.to_string();
+            if !text.is_empty() && !texts.iter().any(|kept| kept.contains(&text)) {
+                texts.push(text);
+            }
+            next = e.source();
         }
+        let mut chain: Option<Box<SourceText>> = None;
+        for text in texts.into_iter().rev() {
+            chain = Some(Box::new(SourceText {
+                text,
+                source: chain,
+            }));
+        }
+        chain.map_or_else(
+            || SourceText {
+                text: err.to_string(),
+                source: None,
+            },
+            |first| *first,
+        )
     }
+}
+
+/// A source from below (tonic, hyper, rustls, the OS) as this crate keeps it in an [`Error`]:
+/// its chain as text, without repetitions (see [`SourceText::of`]). Classification reads the
+/// original chain before this.
+pub(crate) fn cause(err: BoxError) -> BoxError {
+    Box::new(SourceText::of(&*err))
 }
 
 impl fmt::Display for SourceText {
@@ -846,6 +881,10 @@ pub enum TlsProblem {
     ClientCertificateRejected,
     /// The server does not speak TLS (for example a plaintext Milvus port).
     NotTls,
+    /// The connection is plaintext, and the server wants TLS at this address: it closed
+    /// the connection, and it answers a TLS ClientHello. Use `https://` or `secure=true`
+    /// (with the CA as `ca_pem_path` if the server's certificate is private).
+    ServerRequiresTls,
     /// The server accepted TLS but did not agree on HTTP/2 (ALPN `h2`).
     NoHttp2,
     /// Another TLS failure; the source says which.
@@ -862,6 +901,7 @@ impl TlsProblem {
             TlsProblem::ClientCertificateRequired => "client_certificate_required",
             TlsProblem::ClientCertificateRejected => "client_certificate_rejected",
             TlsProblem::NotTls => "not_tls",
+            TlsProblem::ServerRequiresTls => "server_requires_tls",
             TlsProblem::NoHttp2 => "no_http2",
             TlsProblem::Other => "other",
         }
@@ -885,6 +925,9 @@ impl fmt::Display for TlsProblem {
             }
             TlsProblem::ClientCertificateRejected => "the server rejected the client certificate",
             TlsProblem::NotTls => "the server does not speak tls at this address",
+            TlsProblem::ServerRequiresTls => {
+                "the server requires tls at this address and this connection is plaintext; use https:// or secure=true"
+            }
             TlsProblem::NoHttp2 => "the server did not negotiate http/2 (alpn h2)",
             TlsProblem::Other => "handshake failed",
         })
@@ -900,6 +943,9 @@ pub(crate) struct Ctx {
     pub(crate) tls: bool,
     /// Whether a client certificate is offered (to read the server's alerts).
     pub(crate) client_cert: bool,
+    /// For a plaintext TCP target: its `host:port` and host, to ask whether the port wants
+    /// TLS when the connection fails.
+    pub(crate) plaintext_tcp: Option<(String, String)>,
 }
 
 impl Ctx {
@@ -911,7 +957,36 @@ impl Ctx {
             timeout: Duration::ZERO,
             tls: true,
             client_cert: false,
+            plaintext_tcp: None,
         }
+    }
+
+    /// `err`, or, when it is a plaintext connection that failed as unreachable to a port
+    /// that answers TLS, [`Error::Tls`] with [`TlsProblem::ServerRequiresTls`] (not
+    /// transient). The question is asked within `deadline`.
+    pub(crate) async fn plaintext_to_tls(
+        &self,
+        err: Error,
+        deadline: tokio::time::Instant,
+    ) -> Error {
+        #[cfg(feature = "_tls")]
+        if let (Error::Unreachable { .. }, Some((authority, host))) = (&err, &self.plaintext_tcp) {
+            let asked = tokio::time::timeout_at(deadline, crate::tls::speaks_tls(authority, host));
+            if asked.await == Ok(true)
+                && let Error::Unreachable {
+                    address, source, ..
+                } = err
+            {
+                return Error::Tls {
+                    address,
+                    problem: TlsProblem::ServerRequiresTls,
+                    source,
+                };
+            }
+        }
+        #[cfg(not(feature = "_tls"))]
+        let _ = deadline;
+        err
     }
 
     pub(crate) fn timed_out(&self, step: &'static str) -> Error {
@@ -933,7 +1008,7 @@ impl Ctx {
             return Error::Tls {
                 address: self.address.clone(),
                 problem,
-                source: err,
+                source: cause(err),
             };
         }
         // tokio-rustls's words for a peer that closed the connection during the handshake:
@@ -949,7 +1024,7 @@ impl Ctx {
             return Error::Tls {
                 address: self.address.clone(),
                 problem: TlsProblem::NotTls,
-                source: err,
+                source: cause(err),
             };
         }
         if chain(&*err).any(|e| {
@@ -964,7 +1039,7 @@ impl Ctx {
         Error::Unreachable {
             address: self.address.clone(),
             timeout: self.timeout,
-            source: err,
+            source: cause(err),
         }
     }
 
@@ -1003,7 +1078,7 @@ impl Ctx {
                         address: self.address.clone(),
                         rpc,
                         code,
-                        source: Box::new(StatusError(status)),
+                        source: cause(Box::new(StatusError(status))),
                     }
                 }
             }
@@ -1159,5 +1234,92 @@ fn rustls_problem(err: &rustls::Error, client_cert: bool) -> TlsProblem {
         | E::InappropriateHandshakeMessage { .. } => TlsProblem::NotTls,
         E::NoApplicationProtocol => TlsProblem::NoHttp2,
         _ => TlsProblem::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::{ErrorKind as K, classify, classify_milvus};
+    use tonic::{Code, Status};
+
+    /// Milvus statuses, by `code` and legacy `error_code`, each row with its class and
+    /// whether a retry may help (through `Ctx::check_fields` and `Error::is_transient`).
+    #[test]
+    fn milvus_statuses_are_classed_by_code_then_legacy_error_code() {
+        let ctx = super::Ctx::detached();
+        #[rustfmt::skip]
+        let rows: &[(i32, i32, bool, Option<K>, bool)] = &[
+            // code, error_code, retriable flag, class, transient
+            (0, 0, false, None, false),
+            (1, 56, true, Some(K::Unavailable), true),      // ServiceNotReady / NotReadyServe
+            (2, 1, false, Some(K::Unavailable), true),      // ServiceUnavailable
+            (0, 56, false, Some(K::Unavailable), true),     // a 2.2 server: NotReadyServe only
+            (0, 57, false, Some(K::Unavailable), true),     // NotReadyCoordActivating
+            (8, 49, false, Some(K::RateLimited), true),     // ServiceRateLimit / RateLimit
+            (0, 49, false, Some(K::RateLimited), true),
+            (4, 1, true, Some(K::RateLimited), true),       // ServiceRequestLimitExceeded
+            (9, 48, false, Some(K::ServerStatus), false),   // ServiceForceDeny / ForceDeny
+            (10, 1, false, Some(K::Unimplemented), false),
+            (1100, 5, false, Some(K::InvalidArgument), false),
+            (0, 5, false, Some(K::InvalidArgument), false),
+            (1400, 1, false, Some(K::Authentication), false),
+            (1401, 3, false, Some(K::PermissionDenied), false),
+            (0, 3, false, Some(K::PermissionDenied), false),
+            (800, 1, false, Some(K::ServerStatus), false),  // database not found
+            (100, 4, false, Some(K::ServerStatus), false),  // collection not found
+            (100, 4, true, Some(K::ServerStatus), true),    // ... marked retriable
+            (65535, 1, false, Some(K::ServerStatus), false),
+        ];
+        for &(code, error_code, retriable, class, transient) in rows {
+            let row = format!("code {code}, error_code {error_code}, retriable {retriable}");
+            assert_eq!(classify_milvus(code, error_code), class, "{row}");
+            match ctx.check_fields("Search", code, error_code, "r", retriable) {
+                Ok(()) => assert_eq!(class, None, "{row}"),
+                Err(e) => {
+                    assert_eq!(Some(e.kind()), class, "{row}");
+                    assert_eq!(e.is_transient(), transient, "{row}");
+                }
+            }
+        }
+    }
+
+    /// gRPC statuses the server sent (no source): class and whether a retry may help.
+    #[test]
+    fn grpc_statuses_are_classed_by_code() {
+        let ctx = super::Ctx::detached();
+        let rows = [
+            (Code::Unauthenticated, K::Authentication, false),
+            (Code::PermissionDenied, K::PermissionDenied, false),
+            (Code::InvalidArgument, K::InvalidArgument, false),
+            (Code::Unimplemented, K::Unimplemented, false),
+            (Code::DeadlineExceeded, K::TimedOut, true),
+            (Code::Unavailable, K::Unavailable, true),
+            (Code::ResourceExhausted, K::RateLimited, true),
+            (Code::Aborted, K::Rpc, true),
+            (Code::NotFound, K::Rpc, false),
+            (Code::Internal, K::Rpc, false),
+            (Code::Unknown, K::Rpc, false),
+        ];
+        for (code, class, transient) in rows {
+            let status = Status::new(code, "m");
+            assert_eq!(classify(&status), class, "{code:?}");
+            let e = ctx.status(status, "Search");
+            assert_eq!(e.kind(), class, "{code:?}");
+            assert_eq!(e.is_transient(), transient, "{code:?}");
+        }
+    }
+
+    /// A status tonic made from a failed connection (it has a source) is unreachable,
+    /// whatever its code.
+    #[test]
+    fn a_status_made_from_a_connection_failure_is_unreachable() {
+        let mut status = Status::new(Code::Unknown, "transport error");
+        status.set_source(std::sync::Arc::new(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset",
+        )));
+        assert_eq!(classify(&status), K::Unreachable);
     }
 }
