@@ -52,6 +52,7 @@ pub struct Connector {
     host: Option<String>,
     reserved: BTreeMap<String, String>,
     pool: Option<ChannelPool>,
+    call_defaults: CallDefaults,
 }
 
 impl Default for Connector {
@@ -70,6 +71,7 @@ impl Connector {
             host: None,
             reserved: BTreeMap::new(),
             pool: None,
+            call_defaults: CallDefaults::DEFAULT,
         }
     }
 
@@ -90,6 +92,29 @@ impl Connector {
     /// [`Connector::channel_pool`]).
     pub fn dedicated_channels(self) -> Connector {
         Connector { pool: None, ..self }
+    }
+
+    /// The largest reply an SDK's client should accept (its `max_decoding_message_size`),
+    /// in bytes; see [`CallDefaults`]. Default 256 MiB.
+    pub fn max_decoding_message_size(mut self, bytes: usize) -> Connector {
+        self.call_defaults.max_decoding_message_size = bytes;
+        self
+    }
+
+    /// The largest request an SDK's client should send (its `max_encoding_message_size`),
+    /// in bytes; see [`CallDefaults`]. Default `usize::MAX` (no limit; the server has its
+    /// own).
+    pub fn max_encoding_message_size(mut self, bytes: usize) -> Connector {
+        self.call_defaults.max_encoding_message_size = bytes;
+        self
+    }
+
+    /// A deadline for every call through [`MilvusConnection::service`] that does not set
+    /// its own (`tonic::Request::set_timeout`): the service adds it as `grpc-timeout`, and
+    /// tonic enforces it. Default none (as pymilvus: calls wait as long as they take).
+    pub fn call_timeout(mut self, timeout: Duration) -> Connector {
+        self.call_defaults.timeout = Some(timeout);
+        self
     }
 
     /// The pool this connector shares channels through, if any.
@@ -266,6 +291,50 @@ impl Connector {
             }
             _ => (channel, None),
         }
+    }
+}
+
+/// What a connection tells an SDK's generated client about its calls: the message size
+/// limits to give the client, and the deadline its service adds to calls without one. Set
+/// on the [`Connector`], read with [`MilvusConnection::call_defaults`].
+///
+/// tonic's generated clients accept replies of at most 4 MiB unless told otherwise, and
+/// Milvus's search and query replies are often larger; Milvus 2.3 itself sends at most
+/// 256 MiB (`proxy.grpc.serverMaxSendSize`), hence the default. pymilvus sets no limit.
+///
+/// ```
+/// use conn_transport_tonic::{CallDefaults, Connector};
+/// let defaults = CallDefaults::default();
+/// assert_eq!(defaults.max_decoding_message_size, 256 << 20);
+/// assert_eq!(defaults.max_encoding_message_size, usize::MAX);
+/// assert_eq!(defaults.timeout, None);
+/// let connector = Connector::new()
+///     .max_decoding_message_size(1 << 30)
+///     .call_timeout(std::time::Duration::from_secs(30));
+/// # let _ = connector;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallDefaults {
+    /// For the client's `max_decoding_message_size`: the largest reply, in bytes.
+    pub max_decoding_message_size: usize,
+    /// For the client's `max_encoding_message_size`: the largest request, in bytes.
+    pub max_encoding_message_size: usize,
+    /// The deadline [`MilvusService`] gives a call that has none of its own.
+    pub timeout: Option<Duration>,
+}
+
+impl CallDefaults {
+    const DEFAULT: CallDefaults = CallDefaults {
+        max_decoding_message_size: 256 << 20,
+        max_encoding_message_size: usize::MAX,
+        timeout: None,
+    };
+}
+
+impl Default for CallDefaults {
+    fn default() -> Self {
+        CallDefaults::DEFAULT
     }
 }
 
@@ -568,6 +637,13 @@ impl MilvusConnection {
     /// The alias of the spec this connection was made from.
     pub fn alias(&self) -> &str {
         &self.info.alias
+    }
+
+    /// The call defaults of the [`Connector`] that made this connection: the message size
+    /// limits to give a generated client, and the deadline [`MilvusConnection::service`]
+    /// adds to calls without one.
+    pub fn call_defaults(&self) -> CallDefaults {
+        self.connector.call_defaults
     }
 
     /// The timeout of the spec (connect and handshake bound).

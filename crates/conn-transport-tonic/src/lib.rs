@@ -59,8 +59,8 @@ mod tls;
 pub mod test_server;
 
 pub use connect::{
-    Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION, Handshake, Health, KEEPALIVE_INTERVAL,
-    KEEPALIVE_TIMEOUT, MilvusConnection, connect, connect_lazy,
+    CallDefaults, Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION, Handshake, Health,
+    KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, MilvusConnection, connect, connect_lazy,
 };
 pub use error::{
     BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem, classify, classify_milvus,

@@ -44,6 +44,8 @@ use crate::interceptor::MilvusInterceptor;
 pub struct MilvusService {
     inner: InterceptedService<Channel, MilvusInterceptor>,
     connection: MilvusConnection,
+    /// [`CallDefaults::timeout`](crate::CallDefaults::timeout).
+    timeout: Option<std::time::Duration>,
 }
 
 impl MilvusService {
@@ -51,8 +53,36 @@ impl MilvusService {
         inner: InterceptedService<Channel, MilvusInterceptor>,
         connection: MilvusConnection,
     ) -> MilvusService {
-        MilvusService { inner, connection }
+        let timeout = connection.call_defaults().timeout;
+        MilvusService {
+            inner,
+            connection,
+            timeout,
+        }
     }
+}
+
+const GRPC_TIMEOUT: &str = "grpc-timeout";
+
+/// `d` as a `grpc-timeout` value: at most 8 digits, in the finest unit that fits
+/// (milliseconds, seconds, minutes, hours), rounded up so a deadline is never shortened to
+/// zero; at most tonic's limit.
+fn grpc_timeout_header(d: std::time::Duration) -> http::HeaderValue {
+    const MAX: u128 = 99_999_999;
+    let d = crate::connect::grpc_timeout(d);
+    let ms = d.as_millis() + u128::from(!d.subsec_nanos().is_multiple_of(1_000_000));
+    let text = if ms <= MAX {
+        format!("{ms}m")
+    } else if ms.div_ceil(1000) <= MAX {
+        format!("{}S", ms.div_ceil(1000))
+    } else if ms.div_ceil(60_000) <= MAX {
+        format!("{}M", ms.div_ceil(60_000))
+    } else {
+        format!("{}H", ms.div_ceil(3_600_000).min(MAX))
+    };
+    // Digits and a unit letter: always a valid header value.
+    http::HeaderValue::try_from(text)
+        .unwrap_or_else(|_| http::HeaderValue::from_static("99999999H"))
 }
 
 impl fmt::Debug for MilvusService {
@@ -73,7 +103,14 @@ impl tower::Service<http::Request<Body>> for MilvusService {
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
+        if let Some(timeout) = self.timeout
+            && !request.headers().contains_key(GRPC_TIMEOUT)
+        {
+            request
+                .headers_mut()
+                .insert(GRPC_TIMEOUT, grpc_timeout_header(timeout));
+        }
         if self.connection.handshake_done() {
             return MilvusResponseFuture(State::Ready(self.inner.call(request)));
         }
@@ -122,6 +159,26 @@ impl Future for MilvusResponseFuture {
         match &mut self.0 {
             State::Ready(future) => Pin::new(future).poll(cx).map_err(Into::into),
             State::Gated(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn grpc_timeouts_are_written_in_at_most_eight_digits() {
+        let rows = [
+            (Duration::from_millis(1500), "1500m"),
+            (Duration::from_nanos(1), "1m"),
+            (Duration::from_secs(30), "30000m"),
+            (Duration::from_secs(100_000), "100000S"),
+            (Duration::from_secs(200_000_000), "3333334M"),
+            (Duration::MAX, "99999999H"),
+        ];
+        for (d, text) in rows {
+            assert_eq!(super::grpc_timeout_header(d), text, "{d:?}");
         }
     }
 }
