@@ -239,9 +239,11 @@ impl Connector {
     }
 
     /// Makes a connection without network I/O: the channel connects on the first call,
-    /// and the `Connect` handshake runs on the first [`MilvusConnection::handshake`],
-    /// [`MilvusConnection::get_version`] or [`MilvusConnection::check_health`]. Calls made
-    /// through [`MilvusConnection::service`] before that carry no `identifier`.
+    /// and the `Connect` handshake runs before the first call goes out: the first
+    /// [`MilvusConnection::handshake`], [`MilvusConnection::get_version`],
+    /// [`MilvusConnection::check_health`] or call through [`MilvusConnection::service`]
+    /// (see [`MilvusService`]: once, shared by concurrent first calls; a failure fails
+    /// those calls with the handshake's classified error).
     ///
     /// The TLS files are read and checked now, blocking the calling thread for at most the
     /// spec's timeout.
@@ -490,11 +492,12 @@ struct Info {
 }
 
 impl MilvusConnection {
-    /// The intercepted channel, to hand to a generated Milvus client.
+    /// The intercepted channel behind this connection's handshake, to hand to a generated
+    /// Milvus client: see [`MilvusService`].
     ///
     /// A downstream SDK generates its own `MilvusServiceClient` from the full milvus-proto
-    /// and plugs this in. Raise tonic's default 4 MiB decode limit: search and query
-    /// results are often larger.
+    /// and plugs this in. Raise tonic's default 4 MiB decode limit ([`CallDefaults`]):
+    /// search and query results are often larger.
     ///
     /// ```no_run
     /// # mod my_sdk { pub mod proto { pub mod milvus { pub mod milvus_service_client {
@@ -511,17 +514,11 @@ impl MilvusConnection {
     ///     .connect(&spec)
     ///     .await?;
     ///
-    /// // Either from the intercepted service ...
+    /// let defaults = connection.call_defaults();
     /// let client = MilvusServiceClient::new(connection.service())
-    ///     .max_decoding_message_size(256 * 1024 * 1024)
-    ///     .max_encoding_message_size(256 * 1024 * 1024);
-    /// // ... or from the bare channel and the interceptor.
-    /// let same = MilvusServiceClient::with_interceptor(
-    ///     connection.channel().clone(),
-    ///     connection.interceptor().clone(),
-    /// )
-    /// .max_decoding_message_size(usize::MAX);
-    /// # let _ = (client, same);
+    ///     .max_decoding_message_size(defaults.max_decoding_message_size)
+    ///     .max_encoding_message_size(defaults.max_encoding_message_size);
+    /// # let _ = client;
     /// # Ok(()) }
     /// ```
     pub fn service(&self) -> MilvusService {
