@@ -2,7 +2,7 @@
 //! makes through `MilvusConnection::service()`: once, shared by concurrent first calls, and a
 //! failure fails those calls with the handshake's classified error. Against the recording
 //! in-process test server.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod common;
 
@@ -170,4 +170,46 @@ async fn an_eager_connection_sends_no_second_connect() {
     client.get_version(GetVersionRequest {}).await.unwrap();
     conn.handshake().await.unwrap();
     assert_eq!(rpcs(&server), ["Connect", "GetVersion"]);
+}
+
+/// The handshake gate's cost on a handshaken connection: `GetVersion` round trips through
+/// `service()` and through the same channel and interceptor without the gate, in alternating
+/// rounds (so that drift in the machine's load hits both alike). Prints the medians; run
+/// with `cargo test -p conn-transport-tonic --test lazy -- --ignored --nocapture`. No timed
+/// assertion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; prints figures"]
+async fn measure_the_gate_on_a_handshaken_connection() {
+    let server = TestServer::builder().serve_tcp().await.unwrap();
+    let conn = conn_transport_tonic::connect(&spec(ConnectArgs::new().uri(server.uri())))
+        .await
+        .unwrap();
+    let gated = MilvusServiceClient::new(conn.service());
+    let ungated =
+        MilvusServiceClient::with_interceptor(conn.channel().clone(), conn.interceptor().clone());
+    const ROUNDS: usize = 20;
+    const CALLS: usize = 200;
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let started = std::time::Instant::now();
+        for _ in 0..CALLS {
+            let mut c = gated.clone();
+            c.get_version(GetVersionRequest {}).await.unwrap();
+        }
+        with.push(started.elapsed() / CALLS as u32);
+        let started = std::time::Instant::now();
+        for _ in 0..CALLS {
+            let mut c = ungated.clone();
+            c.get_version(GetVersionRequest {}).await.unwrap();
+        }
+        without.push(started.elapsed() / CALLS as u32);
+    }
+    with.sort_unstable();
+    without.sort_unstable();
+    let (w, wo) = (with[ROUNDS / 2], without[ROUNDS / 2]);
+    eprintln!(
+        "observed: GetVersion per call, median of {ROUNDS} rounds of {CALLS}: through service() \
+         {w:?}, without the gate {wo:?}; min {:?} / {:?}",
+        with[0], without[0]
+    );
 }
