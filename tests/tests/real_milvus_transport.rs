@@ -293,11 +293,18 @@ fn one_way_tls_milvus() {
         );
         assert_eq!(tls_problem(&err), TlsProblem::NameMismatch, "{err:?}");
 
-        // Plaintext to the TLS port: Milvus closes the connection.
+        // Plaintext to the TLS port: Milvus closes the connection, and answers a TLS
+        // ClientHello, so it is the TLS class with a hint, not transient (CONTRACT section 7;
+        // it was `unreachable` before).
         let plain = spec(root(&milvus).uri(format!("http://{}", milvus.addr())));
         let err = conn_transport_tonic::connect(&plain).await.unwrap_err();
         eprintln!("observed tls1, plaintext client: {}", describe(&err));
-        assert_eq!(err.kind(), ErrorKind::Unreachable, "{err:?}");
+        assert_eq!(tls_problem(&err), TlsProblem::ServerRequiresTls, "{err:?}");
+        assert!(!err.is_transient());
+        assert!(
+            err.to_string().contains("use https:// or secure=true"),
+            "{err}"
+        );
 
         // Wrong password over TLS.
         let wrong = spec(

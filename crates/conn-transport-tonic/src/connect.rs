@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use conn_config::{ConnectionSpec, Target};
@@ -18,13 +20,7 @@ use crate::pool::{ChannelKey, ChannelPool, KeyTarget, PooledChannel};
 use crate::proto::common::{ClientInfo, ServerInfo};
 use crate::proto::milvus::milvus_service_client::MilvusServiceClient;
 use crate::proto::milvus::{CheckHealthRequest, ConnectRequest, GetVersionRequest, QuotaState};
-
-/// The channel with [`MilvusInterceptor`] in front: every call through it carries
-/// `authorization`, `dbname` and (after the handshake) `identifier`.
-///
-/// This is the type a downstream SDK hands to its own generated client; see
-/// [`MilvusConnection::service`].
-pub type MilvusService = InterceptedService<Channel, MilvusInterceptor>;
+use crate::service::MilvusService;
 
 /// The HTTP/2 keepalive ping interval (pymilvus 3's `grpc.keepalive_time_ms`).
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
@@ -56,6 +52,7 @@ pub struct Connector {
     host: Option<String>,
     reserved: BTreeMap<String, String>,
     pool: Option<ChannelPool>,
+    call_defaults: CallDefaults,
 }
 
 impl Default for Connector {
@@ -74,6 +71,7 @@ impl Connector {
             host: None,
             reserved: BTreeMap::new(),
             pool: None,
+            call_defaults: CallDefaults::DEFAULT,
         }
     }
 
@@ -94,6 +92,29 @@ impl Connector {
     /// [`Connector::channel_pool`]).
     pub fn dedicated_channels(self) -> Connector {
         Connector { pool: None, ..self }
+    }
+
+    /// The largest reply an SDK's client should accept (its `max_decoding_message_size`),
+    /// in bytes; see [`CallDefaults`]. Default 256 MiB.
+    pub fn max_decoding_message_size(mut self, bytes: usize) -> Connector {
+        self.call_defaults.max_decoding_message_size = bytes;
+        self
+    }
+
+    /// The largest request an SDK's client should send (its `max_encoding_message_size`),
+    /// in bytes; see [`CallDefaults`]. Default `usize::MAX` (no limit; the server has its
+    /// own).
+    pub fn max_encoding_message_size(mut self, bytes: usize) -> Connector {
+        self.call_defaults.max_encoding_message_size = bytes;
+        self
+    }
+
+    /// A deadline for every call through [`MilvusConnection::service`] that does not set
+    /// its own (`tonic::Request::set_timeout`): the service adds it as `grpc-timeout`, and
+    /// tonic enforces it. Default none (as pymilvus: calls wait as long as they take).
+    pub fn call_timeout(mut self, timeout: Duration) -> Connector {
+        self.call_defaults.timeout = Some(timeout);
+        self
     }
 
     /// The pool this connector shares channels through, if any.
@@ -199,7 +220,10 @@ impl Connector {
                 None => {
                     let channel = match timeout_at(deadline, prepared.connect_channel()).await {
                         Err(_) => return Err(prepared.ctx.timed_out("connect")),
-                        Ok(Err(e)) => return Err(prepared.ctx.transport(e, "connect")),
+                        Ok(Err(e)) => {
+                            let err = prepared.ctx.transport(e, "connect");
+                            return Err(prepared.ctx.plaintext_to_tls(err, deadline).await);
+                        }
                         Ok(Ok(channel)) => channel,
                     };
                     self.pool_insert(&mut prepared, channel)
@@ -215,9 +239,11 @@ impl Connector {
     }
 
     /// Makes a connection without network I/O: the channel connects on the first call,
-    /// and the `Connect` handshake runs on the first [`MilvusConnection::handshake`],
-    /// [`MilvusConnection::get_version`] or [`MilvusConnection::check_health`]. Calls made
-    /// through [`MilvusConnection::service`] before that carry no `identifier`.
+    /// and the `Connect` handshake runs before the first call goes out: the first
+    /// [`MilvusConnection::handshake`], [`MilvusConnection::get_version`],
+    /// [`MilvusConnection::check_health`] or call through [`MilvusConnection::service`]
+    /// (see [`MilvusService`]: once, shared by concurrent first calls; a failure fails
+    /// those calls with the handshake's classified error).
     ///
     /// The TLS files are read and checked now, blocking the calling thread for at most the
     /// spec's timeout.
@@ -270,6 +296,50 @@ impl Connector {
     }
 }
 
+/// What a connection tells an SDK's generated client about its calls: the message size
+/// limits to give the client, and the deadline its service adds to calls without one. Set
+/// on the [`Connector`], read with [`MilvusConnection::call_defaults`].
+///
+/// tonic's generated clients accept replies of at most 4 MiB unless told otherwise, and
+/// Milvus's search and query replies are often larger; Milvus 2.3 itself sends at most
+/// 256 MiB (`proxy.grpc.serverMaxSendSize`), hence the default. pymilvus sets no limit.
+///
+/// ```
+/// use conn_transport_tonic::{CallDefaults, Connector};
+/// let defaults = CallDefaults::default();
+/// assert_eq!(defaults.max_decoding_message_size, 256 << 20);
+/// assert_eq!(defaults.max_encoding_message_size, usize::MAX);
+/// assert_eq!(defaults.timeout, None);
+/// let connector = Connector::new()
+///     .max_decoding_message_size(1 << 30)
+///     .call_timeout(std::time::Duration::from_secs(30));
+/// # let _ = connector;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallDefaults {
+    /// For the client's `max_decoding_message_size`: the largest reply, in bytes.
+    pub max_decoding_message_size: usize,
+    /// For the client's `max_encoding_message_size`: the largest request, in bytes.
+    pub max_encoding_message_size: usize,
+    /// The deadline [`MilvusService`] gives a call that has none of its own.
+    pub timeout: Option<Duration>,
+}
+
+impl CallDefaults {
+    const DEFAULT: CallDefaults = CallDefaults {
+        max_decoding_message_size: 256 << 20,
+        max_encoding_message_size: usize::MAX,
+        timeout: None,
+    };
+}
+
+impl Default for CallDefaults {
+    fn default() -> Self {
+        CallDefaults::DEFAULT
+    }
+}
+
 /// Connects with the default [`Connector`]; see [`Connector::connect`].
 ///
 /// ```no_run
@@ -318,6 +388,59 @@ impl Handshake {
     }
 }
 
+/// The `Connect` handshake of one connection (and its clones): it succeeds once; callers
+/// that wait for the same attempt share it, and its failure; a caller after a failure
+/// tries again.
+#[derive(Default)]
+struct HandshakeCell {
+    done: OnceLock<Handshake>,
+    /// How many attempts have failed.
+    failures: AtomicU64,
+    /// Held while an attempt runs; the last failure, for the callers that waited for it.
+    attempt: tokio::sync::Mutex<Option<Arc<Error>>>,
+}
+
+/// How a handshake failed for one caller.
+enum Failure {
+    /// This caller ran the attempt: the error as classified.
+    Own(Error),
+    /// Another caller's attempt, which this one waited for.
+    Shared(Arc<Error>),
+}
+
+impl HandshakeCell {
+    fn get(&self) -> Option<&Handshake> {
+        self.done.get()
+    }
+
+    async fn get_or_run<F>(&self, run: impl FnOnce() -> F) -> Result<&Handshake, Failure>
+    where
+        F: Future<Output = Result<Handshake, Error>>,
+    {
+        if let Some(done) = self.done.get() {
+            return Ok(done);
+        }
+        let seen = self.failures.load(Ordering::Acquire);
+        let mut last = self.attempt.lock().await;
+        if let Some(done) = self.done.get() {
+            return Ok(done);
+        }
+        if self.failures.load(Ordering::Acquire) != seen
+            && let Some(failure) = last.as_ref()
+        {
+            return Err(Failure::Shared(failure.clone()));
+        }
+        match run().await {
+            Ok(handshake) => Ok(self.done.get_or_init(|| handshake)),
+            Err(e) => {
+                *last = Some(Arc::new(e.replicate()));
+                self.failures.fetch_add(1, Ordering::Release);
+                Err(Failure::Own(e))
+            }
+        }
+    }
+}
+
 /// What `CheckHealth` returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Health {
@@ -352,7 +475,7 @@ impl Health {
 pub struct MilvusConnection {
     channel: Channel,
     interceptor: MilvusInterceptor,
-    handshake: Arc<tokio::sync::OnceCell<Handshake>>,
+    handshake: Arc<HandshakeCell>,
     /// Shared, so that a clone allocates nothing (the connector holds strings and a map).
     connector: Arc<Connector>,
     info: Arc<Info>,
@@ -369,11 +492,12 @@ struct Info {
 }
 
 impl MilvusConnection {
-    /// The intercepted channel, to hand to a generated Milvus client.
+    /// The intercepted channel behind this connection's handshake, to hand to a generated
+    /// Milvus client: see [`MilvusService`].
     ///
     /// A downstream SDK generates its own `MilvusServiceClient` from the full milvus-proto
-    /// and plugs this in. Raise tonic's default 4 MiB decode limit: search and query
-    /// results are often larger.
+    /// and plugs this in. Raise tonic's default 4 MiB decode limit ([`CallDefaults`]):
+    /// search and query results are often larger.
     ///
     /// ```no_run
     /// # mod my_sdk { pub mod proto { pub mod milvus { pub mod milvus_service_client {
@@ -390,21 +514,106 @@ impl MilvusConnection {
     ///     .connect(&spec)
     ///     .await?;
     ///
-    /// // Either from the intercepted service ...
+    /// let defaults = connection.call_defaults();
     /// let client = MilvusServiceClient::new(connection.service())
-    ///     .max_decoding_message_size(256 * 1024 * 1024)
-    ///     .max_encoding_message_size(256 * 1024 * 1024);
-    /// // ... or from the bare channel and the interceptor.
-    /// let same = MilvusServiceClient::with_interceptor(
-    ///     connection.channel().clone(),
-    ///     connection.interceptor().clone(),
-    /// )
-    /// .max_decoding_message_size(usize::MAX);
-    /// # let _ = (client, same);
+    ///     .max_decoding_message_size(defaults.max_decoding_message_size)
+    ///     .max_encoding_message_size(defaults.max_encoding_message_size);
+    /// # let _ = client;
     /// # Ok(()) }
     /// ```
     pub fn service(&self) -> MilvusService {
+        MilvusService::new(self.raw_service(), self.clone())
+    }
+
+    /// The intercepted channel without the handshake gate (for the handshake's own call,
+    /// and the calls that ran the handshake first).
+    fn raw_service(&self) -> InterceptedService<Channel, MilvusInterceptor> {
         InterceptedService::new(self.channel.clone(), self.interceptor.clone())
+    }
+
+    /// Whether the handshake has succeeded: one atomic load.
+    #[inline]
+    pub(crate) fn handshake_done(&self) -> bool {
+        self.handshake.get().is_some()
+    }
+
+    /// Runs the handshake for a call of [`MilvusService`], if it has not run: the spec's
+    /// timeout from now. A failure is shared by the calls that waited for the attempt.
+    pub(crate) async fn handshake_for_call(&self) -> Result<(), Arc<Error>> {
+        let deadline = deadline_after(self.info.ctx.timeout);
+        match self
+            .handshake
+            .get_or_run(|| self.run_handshake(deadline))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(Failure::Own(e)) => Err(Arc::new(e)),
+            Err(Failure::Shared(e)) => Err(e),
+        }
+    }
+
+    /// The classified [`Error`] for a failed call `rpc` made through this connection (by an
+    /// SDK's generated client), with the same classes and [`Error::is_transient`] as this
+    /// crate's own calls; [`classify`](crate::classify) gives only the class.
+    ///
+    /// A status that tonic made from a failed connection is [`Error::Unreachable`],
+    /// [`Error::TimedOut`] or [`Error::Tls`] (naming the spec's timeout); one the server sent
+    /// is [`Error::Authentication`], [`Error::Unimplemented`], [`Error::TimedOut`] or
+    /// [`Error::Rpc`] (whose [`kind`](Error::kind) tells unavailable, rate limited,
+    /// permission denied, invalid argument); a status this connection's
+    /// [`MilvusService`] failed a call with because the lazy handshake failed gives the
+    /// handshake's error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::{ErrorKind, tonic::Status};
+    /// let spec = conn_config::ConnectArgs::new().uri("http://localhost:19530").resolve_isolated()?;
+    /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
+    /// let err = connection.error_from_status(Status::permission_denied("no"), "DropCollection");
+    /// assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    /// assert!(!err.is_transient());
+    /// # Ok(()) }
+    /// ```
+    pub fn error_from_status(&self, status: tonic::Status, rpc: &'static str) -> Error {
+        self.info.ctx.status(status, rpc)
+    }
+
+    /// The classified [`Error`] for a non-zero Milvus `common.Status` in a reply to `rpc`
+    /// (gRPC `OK`, but the server refused): [`Error::ServerStatus`], whose
+    /// [`kind`](Error::kind) is [`classify_milvus`](crate::classify_milvus)'s class. `Ok` when
+    /// `code` and `error_code` are both 0. Pass the fields of the SDK's own generated
+    /// `Status`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::ErrorKind;
+    /// let spec = conn_config::ConnectArgs::new().uri("http://localhost:19530").resolve_isolated()?;
+    /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
+    /// assert!(connection.check_status("Search", 0, 0, "", false).is_ok());
+    /// let err = connection
+    ///     .check_status("Insert", 8, 49, "rate limit exceeded[rate=0.1]", false)
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::RateLimited);
+    /// assert!(err.is_transient());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ServerStatus`] when `code` or `error_code` is non-zero.
+    pub fn check_status(
+        &self,
+        rpc: &'static str,
+        code: i32,
+        error_code: i32,
+        reason: &str,
+        retriable: bool,
+    ) -> Result<(), Error> {
+        self.info
+            .ctx
+            .check_fields(rpc, code, error_code, reason, retriable)
     }
 
     /// The bare channel (no Milvus metadata on its calls).
@@ -425,6 +634,13 @@ impl MilvusConnection {
     /// The alias of the spec this connection was made from.
     pub fn alias(&self) -> &str {
         &self.info.alias
+    }
+
+    /// The call defaults of the [`Connector`] that made this connection: the message size
+    /// limits to give a generated client, and the deadline [`MilvusConnection::service`]
+    /// adds to calls without one.
+    pub fn call_defaults(&self) -> CallDefaults {
+        self.connector.call_defaults
     }
 
     /// The timeout of the spec (connect and handshake bound).
@@ -460,9 +676,15 @@ impl MilvusConnection {
     }
 
     async fn handshake_by(&self, deadline: Instant) -> Result<&Handshake, Error> {
-        self.handshake
-            .get_or_try_init(|| self.run_handshake(deadline))
+        match self
+            .handshake
+            .get_or_run(|| self.run_handshake(deadline))
             .await
+        {
+            Ok(handshake) => Ok(handshake),
+            Err(Failure::Own(e)) => Err(e),
+            Err(Failure::Shared(e)) => Err(e.replicate()),
+        }
     }
 
     async fn run_handshake(&self, deadline: Instant) -> Result<Handshake, Error> {
@@ -477,7 +699,7 @@ impl MilvusConnection {
             user = self.info.user.as_deref().unwrap_or(""),
         );
         async move {
-            let mut client = MilvusServiceClient::new(self.service());
+            let mut client = MilvusServiceClient::new(self.raw_service());
             let mut request = tonic::Request::new(ConnectRequest {
                 client_info: Some(info),
             });
@@ -486,7 +708,10 @@ impl MilvusConnection {
             ));
             let response = match timeout_at(deadline, client.connect(request)).await {
                 Err(_) => return Err(ctx.timed_out("Connect")),
-                Ok(Err(status)) => return Err(ctx.status(status, "Connect")),
+                Ok(Err(status)) => {
+                    let err = ctx.status(status, "Connect");
+                    return Err(ctx.plaintext_to_tls(err, deadline).await);
+                }
                 Ok(Ok(response)) => response.into_inner(),
             };
             ctx.check(response.status.as_ref(), "Connect")?;
@@ -517,7 +742,7 @@ impl MilvusConnection {
         self.handshake().await?;
         let ctx = &self.info.ctx;
         let deadline = deadline_after(ctx.timeout);
-        let mut client = MilvusServiceClient::new(self.service());
+        let mut client = MilvusServiceClient::new(self.raw_service());
         let mut request = tonic::Request::new(GetVersionRequest {});
         request.set_timeout(grpc_timeout(ctx.timeout));
         let response = match timeout_at(deadline, client.get_version(request)).await {
@@ -540,7 +765,7 @@ impl MilvusConnection {
         self.handshake().await?;
         let ctx = &self.info.ctx;
         let deadline = deadline_after(ctx.timeout);
-        let mut client = MilvusServiceClient::new(self.service());
+        let mut client = MilvusServiceClient::new(self.raw_service());
         let mut request = tonic::Request::new(CheckHealthRequest {});
         request.set_timeout(grpc_timeout(ctx.timeout));
         let response = match timeout_at(deadline, client.check_health(request)).await {
@@ -716,11 +941,16 @@ fn prepare(
         #[allow(unreachable_patterns)]
         _ => return Err(Error::UnsupportedTarget { target: address }),
     };
+    let plaintext_tcp = match (&target, tls_spec) {
+        (DialTarget::Tcp(_), None) => Some((authority.clone(), tls_host.clone())),
+        _ => None,
+    };
     let ctx = Ctx {
         address: address.clone(),
         timeout,
         tls: tls_spec.is_some(),
         client_cert: tls_spec.is_some_and(|t| t.client_identity().is_some()),
+        plaintext_tcp,
     };
     let endpoint = Endpoint::from(uri("http", &authority, &address)?)
         .connect_timeout(timeout)
@@ -860,7 +1090,7 @@ impl Prepared {
         MilvusConnection {
             channel,
             interceptor: self.interceptor.detached(),
-            handshake: Arc::new(tokio::sync::OnceCell::new()),
+            handshake: Arc::new(HandshakeCell::default()),
             connector: Arc::new(connector),
             info: Arc::new(Info {
                 ctx: self.ctx,

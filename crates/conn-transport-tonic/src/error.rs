@@ -15,6 +15,12 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// the address (and the timeout where one applies) and never contain a password, token,
 /// `authorization` value or key material. The cause from below, when there is one, is the
 /// [`source`](std::error::Error::source) and is not repeated in the message.
+///
+/// A cause from below (tonic, hyper, rustls, the OS) is kept as its text, one error per
+/// layer that said something new: those layers often repeat each other ("tcp connect error"
+/// over "tcp connect error"), so the chain is rendered without repetitions. Classification
+/// reads the original errors first; to tell classes apart, use [`Error::kind`], not the
+/// source's type.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -242,7 +248,12 @@ pub enum Error {
     },
 }
 
-/// The class of an [`Error`], for matching and for exit codes; one per variant group.
+/// The class of an [`Error`], for matching, exit codes and retry decisions.
+///
+/// Most variants of [`Error`] have one class. [`Error::ServerStatus`] and [`Error::Rpc`] are
+/// classed by their codes (see [`classify`] and [`classify_milvus`]): a rate limit, a server
+/// that is not ready, a permission or argument problem have classes of their own, the rest
+/// are [`ErrorKind::ServerStatus`] and [`ErrorKind::Rpc`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -264,12 +275,32 @@ pub enum ErrorKind {
     Tls,
     /// [`Error::Authentication`].
     Authentication,
-    /// [`Error::ServerStatus`].
+    /// [`Error::ServerStatus`] with any other non-zero code (for example 800, database not
+    /// found; 100, collection not found). Transient only when the server marked it
+    /// `retriable`.
     ServerStatus,
-    /// [`Error::Unimplemented`].
+    /// [`Error::Unimplemented`], and a Milvus status with code 10 (`ServiceUnimplemented`).
     Unimplemented,
-    /// [`Error::Rpc`].
+    /// [`Error::Rpc`] with any other gRPC code.
     Rpc,
+    /// The server answered but cannot serve now: gRPC `UNAVAILABLE` sent by the server
+    /// (not a failed connection, which is [`ErrorKind::Unreachable`]), or a Milvus status
+    /// with code 1 (`ServiceNotReady`) or 2 (`ServiceUnavailable`), or the legacy error
+    /// codes `NotReadyServe` (56), `NotReadyCoordActivating` (57) or `DataCoordNA` (100).
+    /// Transient.
+    Unavailable,
+    /// The server limits the request rate: a Milvus status with code 8 (`ServiceRateLimit`)
+    /// or 4 (`ServiceRequestLimitExceeded`), or the legacy error code `RateLimit` (49), or
+    /// gRPC `RESOURCE_EXHAUSTED`. Transient (pymilvus retries it with back-off).
+    RateLimited,
+    /// The credentials are valid but not allowed this call: gRPC `PERMISSION_DENIED`, a
+    /// Milvus status with code 1401 (`PrivilegeNotPermitted`) or the legacy error code
+    /// `PermissionDenied` (3).
+    PermissionDenied,
+    /// The request is malformed or names something invalid: gRPC `INVALID_ARGUMENT`, a
+    /// Milvus status with code 1100 (`ParameterInvalid`) or the legacy error code
+    /// `IllegalArgument` (5).
+    InvalidArgument,
 }
 
 impl ErrorKind {
@@ -286,6 +317,10 @@ impl ErrorKind {
             ErrorKind::ServerStatus => "server_status",
             ErrorKind::Unimplemented => "unimplemented",
             ErrorKind::Rpc => "rpc",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::InvalidArgument => "invalid_argument",
         }
     }
 }
@@ -321,25 +356,391 @@ impl Error {
             Error::TimedOut { .. } => ErrorKind::TimedOut,
             Error::Tls { .. } => ErrorKind::Tls,
             Error::Authentication { .. } => ErrorKind::Authentication,
-            Error::ServerStatus { .. } => ErrorKind::ServerStatus,
+            // `code` holds the legacy `error_code` when the server sent no `code`.
+            Error::ServerStatus {
+                code, error_code, ..
+            } => classify_milvus(if code == error_code { 0 } else { *code }, *error_code)
+                .unwrap_or(ErrorKind::ServerStatus),
             Error::Unimplemented { .. } => ErrorKind::Unimplemented,
-            Error::Rpc { .. } => ErrorKind::Rpc,
+            Error::Rpc { code, .. } => grpc_kind(*code),
         }
     }
 
-    /// Whether trying again later may help: unreachable, timed out, or a server status
-    /// the server marked retriable.
+    /// Whether trying again later may help: unreachable, timed out, unavailable, rate
+    /// limited, a server status the server marked `retriable`, or gRPC `ABORTED`. Never
+    /// for a configuration mistake (TLS, authentication, local files, a wrong port).
+    ///
+    /// ```
+    /// use conn_transport_tonic::Error;
+    /// let rate_limited = Error::ServerStatus {
+    ///     address: "h:19530".into(),
+    ///     rpc: "Insert",
+    ///     code: 8,
+    ///     error_code: 49,
+    ///     reason: "rate limit exceeded".into(),
+    ///     retriable: false,
+    /// };
+    /// assert!(rate_limited.is_transient());
+    /// ```
     pub fn is_transient(&self) -> bool {
-        match self {
-            Error::Unreachable { .. } | Error::TimedOut { .. } => true,
-            Error::ServerStatus { retriable, .. } => *retriable,
-            Error::Rpc { code, .. } => matches!(
-                code,
-                tonic::Code::Unavailable | tonic::Code::ResourceExhausted | tonic::Code::Aborted
-            ),
-            _ => false,
+        match self.kind() {
+            ErrorKind::Unreachable
+            | ErrorKind::TimedOut
+            | ErrorKind::Unavailable
+            | ErrorKind::RateLimited => true,
+            _ => match self {
+                Error::ServerStatus { retriable, .. } => *retriable,
+                Error::Rpc { code, .. } => *code == tonic::Code::Aborted,
+                _ => false,
+            },
         }
     }
+
+    /// The classified error a [`MilvusService`](crate::MilvusService) attached to a status
+    /// it failed a call with (the lazy handshake's failure), if `status` is one.
+    ///
+    /// ```
+    /// let status = conn_transport_tonic::tonic::Status::unavailable("no handshake here");
+    /// assert!(conn_transport_tonic::Error::attached_to(&status).is_none());
+    /// ```
+    pub fn attached_to(status: &tonic::Status) -> Option<&Error> {
+        StdError::source(status)?.downcast_ref::<Error>()
+    }
+
+    /// The gRPC code a call fails with when this error stops it before it goes out (the
+    /// lazy handshake failed): the code the handshake got where there was one.
+    pub(crate) fn grpc_code(&self) -> tonic::Code {
+        use tonic::Code;
+        match self {
+            Error::Authentication { .. } => Code::Unauthenticated,
+            Error::Unimplemented { .. } => Code::Unimplemented,
+            Error::TimedOut { .. } => Code::DeadlineExceeded,
+            Error::Rpc { code, .. } => *code,
+            Error::Unreachable { .. } | Error::Tls { .. } => Code::Unavailable,
+            Error::ServerStatus { .. } => match self.kind() {
+                ErrorKind::Unavailable => Code::Unavailable,
+                ErrorKind::RateLimited => Code::ResourceExhausted,
+                ErrorKind::PermissionDenied => Code::PermissionDenied,
+                ErrorKind::InvalidArgument => Code::InvalidArgument,
+                ErrorKind::Authentication => Code::Unauthenticated,
+                ErrorKind::Unimplemented => Code::Unimplemented,
+                _ => Code::Unknown,
+            },
+            _ => Code::Internal,
+        }
+    }
+
+    /// This error as the `tonic::Status` a call fails with: the error's code
+    /// ([`Error::grpc_code`]), its rendered chain as the message, and the error itself as
+    /// the status's `source` (see [`Error::attached_to`]).
+    pub(crate) fn into_status(self: std::sync::Arc<Error>) -> tonic::Status {
+        let mut status = tonic::Status::new(self.grpc_code(), render_chain(&*self));
+        status.set_source(self);
+        status
+    }
+
+    /// A copy of this error with the same variant, fields and rendered source chain; the
+    /// sources are kept as text (they cannot be cloned), so they no longer downcast. For
+    /// callers that share one failure.
+    pub(crate) fn replicate(&self) -> Error {
+        let text = |e: &BoxError| -> BoxError { Box::new(SourceText::of(&**e)) };
+        match self {
+            Error::UnsupportedTarget { target } => Error::UnsupportedTarget {
+                target: target.clone(),
+            },
+            Error::FileUnreadable {
+                field,
+                path,
+                source,
+            } => Error::FileUnreadable {
+                field: *field,
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), SourceText::of(source)),
+            },
+            Error::FileNotRegular { field, path, kind } => Error::FileNotRegular {
+                field: *field,
+                path: path.clone(),
+                kind: *kind,
+            },
+            Error::FileTooLarge { field, path, limit } => Error::FileTooLarge {
+                field: *field,
+                path: path.clone(),
+                limit: *limit,
+            },
+            Error::FileReadTimedOut {
+                field,
+                path,
+                timeout,
+            } => Error::FileReadTimedOut {
+                field: *field,
+                path: path.clone(),
+                timeout: *timeout,
+            },
+            Error::FileNotPem {
+                field,
+                path,
+                expected,
+            } => Error::FileNotPem {
+                field: *field,
+                path: path.clone(),
+                expected,
+            },
+            Error::ClientIdentity { cert, key, source } => Error::ClientIdentity {
+                cert: cert.clone(),
+                key: key.clone(),
+                source: text(source),
+            },
+            Error::TlsUnavailable {
+                address,
+                reason,
+                source,
+            } => Error::TlsUnavailable {
+                address: address.clone(),
+                reason: reason.clone(),
+                source: source.as_ref().map(text),
+            },
+            Error::InvalidAddress { address, source } => Error::InvalidAddress {
+                address: address.clone(),
+                source: text(source),
+            },
+            Error::NoRuntime => Error::NoRuntime,
+            Error::Unreachable {
+                address,
+                timeout,
+                source,
+            } => Error::Unreachable {
+                address: address.clone(),
+                timeout: *timeout,
+                source: text(source),
+            },
+            Error::TimedOut {
+                address,
+                step,
+                timeout,
+            } => Error::TimedOut {
+                address: address.clone(),
+                step,
+                timeout: *timeout,
+            },
+            Error::Tls {
+                address,
+                problem,
+                source,
+            } => Error::Tls {
+                address: address.clone(),
+                problem: *problem,
+                source: text(source),
+            },
+            Error::Authentication {
+                address,
+                rpc,
+                message,
+            } => Error::Authentication {
+                address: address.clone(),
+                rpc,
+                message: message.clone(),
+            },
+            Error::ServerStatus {
+                address,
+                rpc,
+                code,
+                error_code,
+                reason,
+                retriable,
+            } => Error::ServerStatus {
+                address: address.clone(),
+                rpc,
+                code: *code,
+                error_code: *error_code,
+                reason: reason.clone(),
+                retriable: *retriable,
+            },
+            Error::Unimplemented {
+                address,
+                rpc,
+                message,
+            } => Error::Unimplemented {
+                address: address.clone(),
+                rpc,
+                message: message.clone(),
+            },
+            Error::Rpc {
+                address,
+                rpc,
+                code,
+                source,
+            } => Error::Rpc {
+                address: address.clone(),
+                rpc,
+                code: *code,
+                source: text(source),
+            },
+        }
+    }
+}
+
+/// `error: source: source…`: the error's `Display`, then each `source()`'s.
+fn render_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        next = e.source();
+    }
+    out
+}
+
+/// A source error kept as its text, with its own sources (as text) behind it.
+#[derive(Debug)]
+struct SourceText {
+    text: String,
+    source: Option<Box<SourceText>>,
+}
+
+impl SourceText {
+    /// The chain of `err` (it and its sources) as text, each error once: a text that an
+    /// error before it already contains (tonic, hyper and the OS often say the same thing
+    /// twice, "tcp connect error" over "tcp connect error") is left out, as is an empty one.
+    fn of(err: &(dyn StdError + 'static)) -> SourceText {
+        let mut texts: Vec<String> = Vec::new();
+        let mut next = Some(err);
+        while let Some(e) = next {
+            let text = e.to_string();
+            if !text.is_empty() && !texts.iter().any(|kept| kept.contains(&text)) {
+                texts.push(text);
+            }
+            next = e.source();
+        }
+        let mut chain: Option<Box<SourceText>> = None;
+        for text in texts.into_iter().rev() {
+            chain = Some(Box::new(SourceText {
+                text,
+                source: chain,
+            }));
+        }
+        chain.map_or_else(
+            || SourceText {
+                text: err.to_string(),
+                source: None,
+            },
+            |first| *first,
+        )
+    }
+}
+
+/// A source from below (tonic, hyper, rustls, the OS) as this crate keeps it in an [`Error`]:
+/// its chain as text, without repetitions (see [`SourceText::of`]). Classification reads the
+/// original chain before this.
+pub(crate) fn cause(err: BoxError) -> BoxError {
+    Box::new(SourceText::of(&*err))
+}
+
+impl fmt::Display for SourceText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl StdError for SourceText {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+/// The class of a gRPC code the server sent (a status tonic made from a failed connection
+/// is classified by [`classify`], from its source).
+fn grpc_kind(code: tonic::Code) -> ErrorKind {
+    use tonic::Code;
+    match code {
+        Code::Unauthenticated => ErrorKind::Authentication,
+        Code::Unimplemented => ErrorKind::Unimplemented,
+        Code::DeadlineExceeded => ErrorKind::TimedOut,
+        Code::Unavailable => ErrorKind::Unavailable,
+        Code::ResourceExhausted => ErrorKind::RateLimited,
+        Code::PermissionDenied => ErrorKind::PermissionDenied,
+        Code::InvalidArgument => ErrorKind::InvalidArgument,
+        _ => ErrorKind::Rpc,
+    }
+}
+
+/// The class of a failed call's gRPC status, as this crate's own calls classify theirs:
+/// the same [`ErrorKind`] that [`MilvusConnection::error_from_status`](crate::MilvusConnection::error_from_status)
+/// gives, without building the error.
+///
+/// A status that tonic made from a failed connection (it has a source) is
+/// [`ErrorKind::Unreachable`], [`ErrorKind::TimedOut`] or [`ErrorKind::Tls`], whatever its
+/// code; a status a [`MilvusService`](crate::MilvusService) failed a call with because the
+/// lazy handshake failed has the handshake's class. Otherwise the code decides:
+///
+/// | gRPC code | class |
+/// |---|---|
+/// | `UNAUTHENTICATED` | `authentication` |
+/// | `PERMISSION_DENIED` | `permission_denied` |
+/// | `INVALID_ARGUMENT` | `invalid_argument` |
+/// | `UNIMPLEMENTED` | `unimplemented` |
+/// | `DEADLINE_EXCEEDED` (and tonic's own `grpc-timeout` expiry) | `timed_out` |
+/// | `UNAVAILABLE` | `unavailable` |
+/// | `RESOURCE_EXHAUSTED` | `rate_limited` |
+/// | any other | `rpc` |
+///
+/// ```
+/// use conn_transport_tonic::{ErrorKind, classify, tonic::Status};
+/// let status = Status::unauthenticated("auth check failure, please check username and password are correct");
+/// assert_eq!(classify(&status), ErrorKind::Authentication);
+/// assert_eq!(classify(&Status::unavailable("not ready")), ErrorKind::Unavailable);
+/// ```
+pub fn classify(status: &tonic::Status) -> ErrorKind {
+    if let Some(attached) = Error::attached_to(status) {
+        return attached.kind();
+    }
+    Ctx::detached().status(status.clone(), "").kind()
+}
+
+/// The class of a Milvus `common.Status` (inside a reply that came back with gRPC `OK`), from
+/// its `code` and its legacy `error_code`; `None` when both are 0 (success).
+///
+/// | `code` (Milvus 2.3 `merr`) | legacy `error_code` | class |
+/// |---|---|---|
+/// | 1 `ServiceNotReady`, 2 `ServiceUnavailable` | 56 `NotReadyServe`, 57 `NotReadyCoordActivating`, 100 `DataCoordNA` | `unavailable` |
+/// | 4 `ServiceRequestLimitExceeded`, 8 `ServiceRateLimit` | 49 `RateLimit` | `rate_limited` |
+/// | 10 `ServiceUnimplemented` | | `unimplemented` |
+/// | 1100 `ParameterInvalid` | 5 `IllegalArgument` | `invalid_argument` |
+/// | 1400 `PrivilegeNotAuthenticated` | | `authentication` |
+/// | 1401 `PrivilegeNotPermitted` | 3 `PermissionDenied` | `permission_denied` |
+/// | any other | any other | `server_status` |
+///
+/// `code` decides when it is non-zero (Milvus 2.3 fills both; a 2.2 server only
+/// `error_code`). pymilvus retries exactly the rate limit (code 8 or error_code 49).
+///
+/// ```
+/// use conn_transport_tonic::{ErrorKind, classify_milvus};
+/// assert_eq!(classify_milvus(0, 0), None);
+/// assert_eq!(classify_milvus(8, 49), Some(ErrorKind::RateLimited));
+/// assert_eq!(classify_milvus(0, 49), Some(ErrorKind::RateLimited));
+/// assert_eq!(classify_milvus(800, 1), Some(ErrorKind::ServerStatus)); // database not found
+/// ```
+pub fn classify_milvus(code: i32, error_code: i32) -> Option<ErrorKind> {
+    let by_code = match code {
+        0 => None,
+        1 | 2 => Some(ErrorKind::Unavailable),
+        4 | 8 => Some(ErrorKind::RateLimited),
+        10 => Some(ErrorKind::Unimplemented),
+        1100 => Some(ErrorKind::InvalidArgument),
+        1400 => Some(ErrorKind::Authentication),
+        1401 => Some(ErrorKind::PermissionDenied),
+        _ => Some(ErrorKind::ServerStatus),
+    };
+    by_code.or(match error_code {
+        0 => None,
+        56 | 57 | 100 => Some(ErrorKind::Unavailable),
+        49 => Some(ErrorKind::RateLimited),
+        5 => Some(ErrorKind::InvalidArgument),
+        3 => Some(ErrorKind::PermissionDenied),
+        _ => Some(ErrorKind::ServerStatus),
+    })
 }
 
 /// The setting that names a TLS file, as pymilvus names the argument.
@@ -480,6 +881,10 @@ pub enum TlsProblem {
     ClientCertificateRejected,
     /// The server does not speak TLS (for example a plaintext Milvus port).
     NotTls,
+    /// The connection is plaintext, and the server wants TLS at this address: it closed
+    /// the connection, and it answers a TLS ClientHello. Use `https://` or `secure=true`
+    /// (with the CA as `ca_pem_path` if the server's certificate is private).
+    ServerRequiresTls,
     /// The server accepted TLS but did not agree on HTTP/2 (ALPN `h2`).
     NoHttp2,
     /// Another TLS failure; the source says which.
@@ -496,6 +901,7 @@ impl TlsProblem {
             TlsProblem::ClientCertificateRequired => "client_certificate_required",
             TlsProblem::ClientCertificateRejected => "client_certificate_rejected",
             TlsProblem::NotTls => "not_tls",
+            TlsProblem::ServerRequiresTls => "server_requires_tls",
             TlsProblem::NoHttp2 => "no_http2",
             TlsProblem::Other => "other",
         }
@@ -519,6 +925,9 @@ impl fmt::Display for TlsProblem {
             }
             TlsProblem::ClientCertificateRejected => "the server rejected the client certificate",
             TlsProblem::NotTls => "the server does not speak tls at this address",
+            TlsProblem::ServerRequiresTls => {
+                "the server requires tls at this address and this connection is plaintext; use https:// or secure=true"
+            }
             TlsProblem::NoHttp2 => "the server did not negotiate http/2 (alpn h2)",
             TlsProblem::Other => "handshake failed",
         })
@@ -534,9 +943,52 @@ pub(crate) struct Ctx {
     pub(crate) tls: bool,
     /// Whether a client certificate is offered (to read the server's alerts).
     pub(crate) client_cert: bool,
+    /// For a plaintext TCP target: its `host:port` and host, to ask whether the port wants
+    /// TLS when the connection fails.
+    pub(crate) plaintext_tcp: Option<(String, String)>,
 }
 
 impl Ctx {
+    /// A context that knows nothing of the connection, for [`classify`]. TLS counts as on:
+    /// only a TLS connection can report the TLS failures it looks for.
+    fn detached() -> Ctx {
+        Ctx {
+            address: String::new(),
+            timeout: Duration::ZERO,
+            tls: true,
+            client_cert: false,
+            plaintext_tcp: None,
+        }
+    }
+
+    /// `err`, or, when it is a plaintext connection that failed as unreachable to a port
+    /// that answers TLS, [`Error::Tls`] with [`TlsProblem::ServerRequiresTls`] (not
+    /// transient). The question is asked within `deadline`.
+    pub(crate) async fn plaintext_to_tls(
+        &self,
+        err: Error,
+        deadline: tokio::time::Instant,
+    ) -> Error {
+        #[cfg(feature = "_tls")]
+        if let (Error::Unreachable { .. }, Some((authority, host))) = (&err, &self.plaintext_tcp) {
+            let asked = tokio::time::timeout_at(deadline, crate::tls::speaks_tls(authority, host));
+            if asked.await == Ok(true)
+                && let Error::Unreachable {
+                    address, source, ..
+                } = err
+            {
+                return Error::Tls {
+                    address,
+                    problem: TlsProblem::ServerRequiresTls,
+                    source,
+                };
+            }
+        }
+        #[cfg(not(feature = "_tls"))]
+        let _ = deadline;
+        err
+    }
+
     pub(crate) fn timed_out(&self, step: &'static str) -> Error {
         Error::TimedOut {
             address: self.address.clone(),
@@ -556,7 +1008,7 @@ impl Ctx {
             return Error::Tls {
                 address: self.address.clone(),
                 problem,
-                source: err,
+                source: cause(err),
             };
         }
         // tokio-rustls's words for a peer that closed the connection during the handshake:
@@ -572,7 +1024,7 @@ impl Ctx {
             return Error::Tls {
                 address: self.address.clone(),
                 problem: TlsProblem::NotTls,
-                source: err,
+                source: cause(err),
             };
         }
         if chain(&*err).any(|e| {
@@ -587,13 +1039,17 @@ impl Ctx {
         Error::Unreachable {
             address: self.address.clone(),
             timeout: self.timeout,
-            source: err,
+            source: cause(err),
         }
     }
 
     /// Classifies a failed gRPC call.
     pub(crate) fn status(&self, status: tonic::Status, rpc: &'static str) -> Error {
         use tonic::Code;
+        // The lazy handshake's failure, which the service attached to the call's status.
+        if let Some(attached) = Error::attached_to(&status) {
+            return attached.replicate();
+        }
         match status.code() {
             Code::Unauthenticated => Error::Authentication {
                 address: self.address.clone(),
@@ -622,7 +1078,7 @@ impl Ctx {
                         address: self.address.clone(),
                         rpc,
                         code,
-                        source: Box::new(StatusError(status)),
+                        source: cause(Box::new(StatusError(status))),
                     }
                 }
             }
@@ -636,16 +1092,31 @@ impl Ctx {
         rpc: &'static str,
     ) -> Result<(), Error> {
         match status {
-            Some(s) if s.code != 0 || s.error_code != 0 => Err(Error::ServerStatus {
-                address: self.address.clone(),
-                rpc,
-                code: if s.code != 0 { s.code } else { s.error_code },
-                error_code: s.error_code,
-                reason: s.reason.clone(),
-                retriable: s.retriable,
-            }),
-            _ => Ok(()),
+            Some(s) => self.check_fields(rpc, s.code, s.error_code, &s.reason, s.retriable),
+            None => Ok(()),
         }
+    }
+
+    /// [`Ctx::check`] on the fields of any generated `common.Status`.
+    pub(crate) fn check_fields(
+        &self,
+        rpc: &'static str,
+        code: i32,
+        error_code: i32,
+        reason: &str,
+        retriable: bool,
+    ) -> Result<(), Error> {
+        if code == 0 && error_code == 0 {
+            return Ok(());
+        }
+        Err(Error::ServerStatus {
+            address: self.address.clone(),
+            rpc,
+            code: if code != 0 { code } else { error_code },
+            error_code,
+            reason: reason.to_owned(),
+            retriable,
+        })
     }
 }
 
@@ -763,5 +1234,92 @@ fn rustls_problem(err: &rustls::Error, client_cert: bool) -> TlsProblem {
         | E::InappropriateHandshakeMessage { .. } => TlsProblem::NotTls,
         E::NoApplicationProtocol => TlsProblem::NoHttp2,
         _ => TlsProblem::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::{ErrorKind as K, classify, classify_milvus};
+    use tonic::{Code, Status};
+
+    /// Milvus statuses, by `code` and legacy `error_code`, each row with its class and
+    /// whether a retry may help (through `Ctx::check_fields` and `Error::is_transient`).
+    #[test]
+    fn milvus_statuses_are_classed_by_code_then_legacy_error_code() {
+        let ctx = super::Ctx::detached();
+        #[rustfmt::skip]
+        let rows: &[(i32, i32, bool, Option<K>, bool)] = &[
+            // code, error_code, retriable flag, class, transient
+            (0, 0, false, None, false),
+            (1, 56, true, Some(K::Unavailable), true),      // ServiceNotReady / NotReadyServe
+            (2, 1, false, Some(K::Unavailable), true),      // ServiceUnavailable
+            (0, 56, false, Some(K::Unavailable), true),     // a 2.2 server: NotReadyServe only
+            (0, 57, false, Some(K::Unavailable), true),     // NotReadyCoordActivating
+            (8, 49, false, Some(K::RateLimited), true),     // ServiceRateLimit / RateLimit
+            (0, 49, false, Some(K::RateLimited), true),
+            (4, 1, true, Some(K::RateLimited), true),       // ServiceRequestLimitExceeded
+            (9, 48, false, Some(K::ServerStatus), false),   // ServiceForceDeny / ForceDeny
+            (10, 1, false, Some(K::Unimplemented), false),
+            (1100, 5, false, Some(K::InvalidArgument), false),
+            (0, 5, false, Some(K::InvalidArgument), false),
+            (1400, 1, false, Some(K::Authentication), false),
+            (1401, 3, false, Some(K::PermissionDenied), false),
+            (0, 3, false, Some(K::PermissionDenied), false),
+            (800, 1, false, Some(K::ServerStatus), false),  // database not found
+            (100, 4, false, Some(K::ServerStatus), false),  // collection not found
+            (100, 4, true, Some(K::ServerStatus), true),    // ... marked retriable
+            (65535, 1, false, Some(K::ServerStatus), false),
+        ];
+        for &(code, error_code, retriable, class, transient) in rows {
+            let row = format!("code {code}, error_code {error_code}, retriable {retriable}");
+            assert_eq!(classify_milvus(code, error_code), class, "{row}");
+            match ctx.check_fields("Search", code, error_code, "r", retriable) {
+                Ok(()) => assert_eq!(class, None, "{row}"),
+                Err(e) => {
+                    assert_eq!(Some(e.kind()), class, "{row}");
+                    assert_eq!(e.is_transient(), transient, "{row}");
+                }
+            }
+        }
+    }
+
+    /// gRPC statuses the server sent (no source): class and whether a retry may help.
+    #[test]
+    fn grpc_statuses_are_classed_by_code() {
+        let ctx = super::Ctx::detached();
+        let rows = [
+            (Code::Unauthenticated, K::Authentication, false),
+            (Code::PermissionDenied, K::PermissionDenied, false),
+            (Code::InvalidArgument, K::InvalidArgument, false),
+            (Code::Unimplemented, K::Unimplemented, false),
+            (Code::DeadlineExceeded, K::TimedOut, true),
+            (Code::Unavailable, K::Unavailable, true),
+            (Code::ResourceExhausted, K::RateLimited, true),
+            (Code::Aborted, K::Rpc, true),
+            (Code::NotFound, K::Rpc, false),
+            (Code::Internal, K::Rpc, false),
+            (Code::Unknown, K::Rpc, false),
+        ];
+        for (code, class, transient) in rows {
+            let status = Status::new(code, "m");
+            assert_eq!(classify(&status), class, "{code:?}");
+            let e = ctx.status(status, "Search");
+            assert_eq!(e.kind(), class, "{code:?}");
+            assert_eq!(e.is_transient(), transient, "{code:?}");
+        }
+    }
+
+    /// A status tonic made from a failed connection (it has a source) is unreachable,
+    /// whatever its code.
+    #[test]
+    fn a_status_made_from_a_connection_failure_is_unreachable() {
+        let mut status = Status::new(Code::Unknown, "transport error");
+        status.set_source(std::sync::Arc::new(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset",
+        )));
+        assert_eq!(classify(&status), K::Unreachable);
     }
 }

@@ -7,12 +7,15 @@
 //! | endpoint | `http://host:port`, `https://host:port` or a Unix socket, from the spec's parts; TCP_NODELAY; HTTP/2 keepalive every 10 s, 5 s to answer, also while idle | |
 //! | connect | TCP (or Unix socket), then TLS through rustls: platform roots, the spec's CA files, a client certificate, `server_name` | the spec's timeout |
 //! | handshake | Milvus's `Connect` RPC with a `ClientInfo` (sdk_type, sdk_version, local_time, user, host, reserved); its `ServerInfo` and identifier are kept | the same timeout (one deadline for all steps) |
-//! | every call | [`MilvusInterceptor`] adds `authorization` (if credentials), `dbname`, and `identifier` (after the handshake) | |
+//! | every call | [`MilvusService`] runs the handshake first if it has not run (a lazy connection's first call; once, shared by concurrent calls); [`MilvusInterceptor`] adds `authorization` (if credentials), `dbname`, and `identifier`; a call without a deadline gets [`CallDefaults::timeout`], if set | the spec's timeout for the handshake |
 //!
 //! Failures come back as one [`Error`] whose [`kind`](Error::kind) tells the class:
 //! unreachable, timed out, TLS (untrusted certificate, name mismatch, client certificate
 //! required, …), authentication, server status, unimplemented (not a Milvus gRPC port),
-//! a bad local file, an unsupported target.
+//! a bad local file, an unsupported target. The classifier is public ([`classify`],
+//! [`classify_milvus`], [`MilvusConnection::error_from_status`],
+//! [`MilvusConnection::check_status`]): an SDK classifies the failures of its own calls
+//! with the same classes and [`Error::is_transient`].
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -52,20 +55,24 @@ mod connect;
 mod error;
 mod interceptor;
 mod pool;
+mod service;
 mod tls;
 
 #[cfg(feature = "test-server")]
 pub mod test_server;
 
 pub use connect::{
-    Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION, Handshake, Health, KEEPALIVE_INTERVAL,
-    KEEPALIVE_TIMEOUT, MilvusConnection, MilvusService, connect, connect_lazy,
+    CallDefaults, Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION, Handshake, Health,
+    KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, MilvusConnection, connect, connect_lazy,
 };
-pub use error::{BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
+pub use error::{
+    BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem, classify, classify_milvus,
+};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
 pub use pool::ChannelPool;
 pub use proto::common::{ClientInfo, ServerInfo};
 pub use proto::milvus::QuotaState;
+pub use service::{MilvusResponseFuture, MilvusService};
 pub use tls::MAX_TLS_FILE_SIZE;
 
 /// The gRPC crate this transport is built on, re-exported: [`MilvusConnection::service`] is a

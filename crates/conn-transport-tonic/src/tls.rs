@@ -495,6 +495,46 @@ fn provider() -> Option<std::sync::Arc<rustls::crypto::CryptoProvider>> {
     None
 }
 
+/// Whether the server at `authority` (`host:port`) answers a TLS ClientHello with a TLS
+/// record (a handshake record or an alert): the port wants TLS. Asked only after a plaintext
+/// connection to it failed as unreachable; the caller bounds it by the connect's deadline.
+#[cfg(feature = "_tls")]
+pub(crate) async fn speaks_tls(authority: &str, server_name: &str) -> bool {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let Some(hello) = client_hello(server_name) else {
+        return false;
+    };
+    let Ok(mut stream) = tokio::net::TcpStream::connect(authority).await else {
+        return false;
+    };
+    if stream.write_all(&hello).await.is_err() {
+        return false;
+    }
+    let mut head = [0_u8; 3];
+    if stream.read_exact(&mut head).await.is_err() {
+        return false;
+    }
+    // Content type 22 (handshake) or 21 (alert), record version 3.x.
+    matches!(head, [0x15 | 0x16, 0x03, 0x00..=0x04])
+}
+
+/// The bytes of a rustls ClientHello for `server_name` (an IP address or a DNS name).
+#[cfg(feature = "_tls")]
+fn client_hello(server_name: &str) -> Option<Vec<u8>> {
+    let config = rustls::ClientConfig::builder_with_provider(provider()?)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(server_name.to_owned())
+        .or_else(|_| rustls::pki_types::ServerName::try_from("localhost"))
+        .ok()?;
+    let mut connection = rustls::ClientConnection::new(Arc::new(config), name).ok()?;
+    let mut hello = Vec::new();
+    connection.write_tls(&mut hello).ok()?;
+    Some(hello)
+}
+
 /// The platform's root certificates, per the compiled-in root features.
 #[cfg(feature = "_tls")]
 fn platform_roots(address: &str) -> Result<rustls::RootCertStore, Error> {

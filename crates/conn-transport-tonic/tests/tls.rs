@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 use common::{Ca, Leaf, spec, write};
 use conn_config::ConnectArgs;
+use conn_transport_tonic::proto::milvus::GetVersionRequest;
+use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use conn_transport_tonic::test_server::{TestServer, TestServerBuilder};
 use conn_transport_tonic::{Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
 use tempfile::TempDir;
@@ -313,8 +315,39 @@ async fn plaintext_to_a_tls_server_fails_without_reaching_milvus() {
             .timeout(std::time::Duration::from_secs(3)),
     );
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unreachable, "{err:?}");
+    // CONTRACT section 7: a TLS-class failure, not transient, with a hint (it was
+    // `unreachable` and transient before).
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
+    assert_eq!(tls_problem(&err), TlsProblem::ServerRequiresTls, "{err:?}");
+    assert!(!err.is_transient());
+    let text = err.to_string();
+    assert!(text.contains("use https:// or secure=true"), "{text}");
     assert!(server.calls().is_empty());
+
+    // A lazy connection's first call through a generated client fails the same way.
+    let lazy = conn_transport_tonic::connect_lazy(&spec).unwrap();
+    let status = MilvusServiceClient::new(lazy.service())
+        .get_version(GetVersionRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(conn_transport_tonic::classify(&status), ErrorKind::Tls);
+    let err = lazy.error_from_status(status, "GetVersion");
+    assert_eq!(tls_problem(&err), TlsProblem::ServerRequiresTls, "{err:?}");
+    assert!(!err.is_transient());
+    assert!(server.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_closed_plaintext_port_stays_unreachable_and_transient() {
+    // Nothing listens: the probe for TLS finds nothing either.
+    let spec = spec(
+        ConnectArgs::new()
+            .uri(format!("http://127.0.0.1:{}", common::closed_port()))
+            .timeout(std::time::Duration::from_secs(3)),
+    );
+    let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unreachable, "{err:?}");
+    assert!(err.is_transient());
 }
 
 #[tokio::test]

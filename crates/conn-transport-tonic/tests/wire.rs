@@ -441,3 +441,75 @@ fn connect_lazy_outside_a_runtime_is_an_error_not_a_panic() {
     let err = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
     assert!(matches!(err, Error::NoRuntime), "{err:?}");
 }
+
+#[tokio::test]
+async fn the_call_timeout_goes_on_calls_without_their_own_and_the_limits_are_readable() {
+    let server = TestServer::builder().serve_tcp().await.unwrap();
+    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let conn = Connector::new()
+        .call_timeout(Duration::from_millis(1500))
+        .max_decoding_message_size(1 << 30)
+        .connect(&spec)
+        .await
+        .unwrap();
+    let defaults = conn.call_defaults();
+    assert_eq!(defaults.timeout, Some(Duration::from_millis(1500)));
+    assert_eq!(defaults.max_decoding_message_size, 1 << 30);
+    assert_eq!(defaults.max_encoding_message_size, usize::MAX);
+    let mut client = MilvusServiceClient::new(conn.service())
+        .max_decoding_message_size(defaults.max_decoding_message_size);
+    client.get_version(GetVersionRequest {}).await.unwrap();
+    let mut own = tonic::Request::new(GetVersionRequest {});
+    own.set_timeout(Duration::from_secs(7));
+    client.get_version(own).await.unwrap();
+
+    // Without a call timeout, nothing is added.
+    let plain = conn_transport_tonic::connect(&spec).await.unwrap();
+    assert_eq!(plain.call_defaults().timeout, None);
+    MilvusServiceClient::new(plain.service())
+        .get_version(GetVersionRequest {})
+        .await
+        .unwrap();
+
+    let timeouts: Vec<_> = server
+        .calls()
+        .iter()
+        .filter(|c| c.rpc == "GetVersion")
+        .map(|c| c.header("grpc-timeout").map(str::to_owned))
+        .collect();
+    assert_eq!(
+        timeouts,
+        [Some("1500m".to_owned()), Some("7000000u".to_owned()), None]
+    );
+}
+
+#[tokio::test]
+async fn a_call_timeout_is_enforced_and_a_calls_own_wins() {
+    let server = TestServer::builder()
+        .delay(Duration::from_millis(600))
+        .serve_tcp()
+        .await
+        .unwrap();
+    let spec = spec(
+        ConnectArgs::new()
+            .uri(server.uri())
+            .timeout(Duration::from_secs(5)),
+    );
+    let conn = Connector::new()
+        .call_timeout(Duration::from_millis(200))
+        .connect(&spec)
+        .await
+        .unwrap();
+    let mut client = MilvusServiceClient::new(conn.service());
+    let started = Instant::now();
+    let status = client.get_version(GetVersionRequest {}).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "does not hang");
+    assert_eq!(
+        conn_transport_tonic::classify(&status),
+        ErrorKind::TimedOut,
+        "{status:?}"
+    );
+    let mut own = tonic::Request::new(GetVersionRequest {});
+    own.set_timeout(Duration::from_secs(5));
+    client.get_version(own).await.unwrap();
+}

@@ -184,7 +184,13 @@ fn exit_for(e: &conn_transport_tonic::Error) -> Exit {
             Exit::Tls
         }
         ErrorKind::Authentication => Exit::Authentication,
-        ErrorKind::ServerStatus | ErrorKind::Rpc => Exit::Server,
+        // The classes an `Rpc` or a `ServerStatus` can have.
+        ErrorKind::ServerStatus
+        | ErrorKind::Rpc
+        | ErrorKind::Unavailable
+        | ErrorKind::RateLimited
+        | ErrorKind::PermissionDenied
+        | ErrorKind::InvalidArgument => Exit::Server,
         ErrorKind::Unimplemented => Exit::NotMilvus,
         _ => Exit::Internal,
     }

@@ -459,6 +459,16 @@ fn tls_one_way_and_its_failures_exit_4() {
     run.expect_code(4);
     assert!(run.stderr.contains("tls with 127.0.0.1:"), "{}", run.stderr);
 
+    // Plaintext to the TLS port: the TLS class too, with the hint.
+    let plaintext = uri.replacen("https://", "http://", 1);
+    let run = ping(&dir, &[], &["--uri", &plaintext, "--timeout", "3"]);
+    run.expect_code(4);
+    assert!(
+        run.stderr.contains("use https:// or secure=true"),
+        "{}",
+        run.stderr
+    );
+
     // Connect, GetVersion, CheckHealth only for the ping that worked.
     assert_eq!(rpcs(&server), ["Connect", "GetVersion", "CheckHealth"]);
 }
@@ -687,7 +697,7 @@ fn a_failure_after_the_handshake_names_its_step() {
     run.expect_code(6);
     let v = run.json();
     assert_eq!(v["error"]["step"], "GetVersion");
-    assert_eq!(v["error"]["kind"], "rpc");
+    assert_eq!(v["error"]["kind"], "permission_denied");
     assert!(
         run.stderr
             .starts_with("error: ping failed at GetVersion: GetVersion to 127.0.0.1:"),

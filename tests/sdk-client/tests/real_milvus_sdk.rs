@@ -480,13 +480,107 @@ async fn exercise(milvus: &RealMilvus) {
     assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
     assert!(!err.is_transient(), "{err:?}");
     assert!(!format!("{err:?} {err}").contains("not-the-password"));
-    // ... and a generated client on a lazy connection gets UNAUTHENTICATED on its call.
+    // ... and a generated client on a lazy connection: the handshake runs before its first
+    // call and refuses it, so the call fails with the handshake's classified error.
     let lazy = conn_transport_tonic::connect_lazy(&wrong.resolve().unwrap()).unwrap();
     let status = MilvusServiceClient::new(lazy.service())
         .show_collections(ShowCollectionsRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    assert_eq!(
+        conn_transport_tonic::classify(&status),
+        ErrorKind::Authentication
+    );
+    assert_eq!(
+        Error::attached_to(&status).map(Error::kind),
+        Some(ErrorKind::Authentication)
+    );
+    assert_eq!(lazy.identifier(), None);
+
+    // A lazy connection with the right password: its first generated-client call runs the
+    // handshake first, and the identifier is set.
+    let lazy = conn_transport_tonic::connect_lazy(&args.resolve().unwrap()).unwrap();
+    assert_eq!(lazy.identifier(), None);
+    let lazy_collections = MilvusServiceClient::new(lazy.service())
+        .show_collections(ShowCollectionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    ok("ShowCollections (lazy)", lazy_collections.status.as_ref());
+    assert!(lazy.identifier().is_some_and(|id| id != 0));
+
+    // Plaintext to the TLS port (one-way or mutual): the TLS class, not transient, with the
+    // hint.
+    if mode != Mode::Plain {
+        let plaintext = ConnectArgs::new()
+            .uri(format!("http://{}", milvus.addr()))
+            .user(milvus.user())
+            .password(milvus.password())
+            .timeout(TIMEOUT);
+        let err = conn_transport_tonic::connect(&plaintext.resolve().unwrap())
+            .await
+            .unwrap_err();
+        eprintln!(
+            "observed {mode}: plaintext to the tls port: {}",
+            describe(&err)
+        );
+        assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Tls {
+                    problem: conn_transport_tonic::TlsProblem::ServerRequiresTls,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.is_transient());
+        assert!(
+            err.to_string().contains("use https:// or secure=true"),
+            "{err}"
+        );
+        let lazy = conn_transport_tonic::connect_lazy(&plaintext.resolve().unwrap()).unwrap();
+        let status = MilvusServiceClient::new(lazy.service())
+            .show_collections(ShowCollectionsRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            conn_transport_tonic::classify(&status),
+            ErrorKind::Tls,
+            "{status:?}"
+        );
+    } else {
+        // What Milvus 2.3.5 answered (first run, 2026-12-04), and its class; the same rows
+        // are classified without a server in
+        // crates/conn-transport-tonic/tests/recorded_statuses.rs.
+        let seen: Vec<String> = classify_real_statuses(milvus)
+            .await
+            .iter()
+            .map(|(what, o)| format!("{what}: {o:?}"))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "wrong password (ShowCollections): Grpc(Unauthenticated, \"auth check failure, \
+                 please check username and password are correct\", Authentication)",
+                "no credentials (ShowCollections): Grpc(Unauthenticated, \"missing \
+                 authorization in header\", Authentication)",
+                "unknown database (ShowCollections): Milvus(800, 1, \"database not \
+                 found[database=no_such_db]\", false, ServerStatus)",
+                "unknown database (Connect): Milvus(800, 1, \"database not \
+                 found[database=no_such_db]\", false, ServerStatus)",
+                "collection not found (DescribeCollection): Milvus(100, 1, \"can't find \
+                 collection collection not \
+                 found[database=default][collection=no_such_collection]\", false, \
+                 ServerStatus)",
+                "unimplemented (NoSuchMethod): Grpc(Unimplemented, \"unknown method \
+                 NoSuchMethod for service milvus.proto.milvus.MilvusService\", \
+                 Unimplemented)",
+            ]
+        );
+    }
 
     eprintln!(
         "observed {mode}: database {db}; insert_cnt {ROWS}, ids 0..{ROWS}; flushed after \
@@ -501,6 +595,145 @@ async fn exercise(milvus: &RealMilvus) {
         status.code(),
         status.message(),
     );
+}
+
+/// What one failing call returned: the gRPC status, or the Milvus `common.Status` in an OK
+/// reply, and the class the transport's classifier gives it.
+#[derive(Debug)]
+#[allow(dead_code)] // read through `Debug`, in the pinned table of `exercise`
+enum Observed {
+    Grpc(Code, String, ErrorKind),
+    Milvus(i32, i32, String, bool, ErrorKind),
+}
+
+/// The failures an SDK meets, provoked on the real Milvus (plain mode, authentication on),
+/// each classified as an SDK would classify its own calls: `classify(&Status)` for a gRPC
+/// failure, `MilvusConnection::check_status` for a Milvus status. The calls go out on the
+/// bare channel with the interceptor (no handshake first), so each status is the server's
+/// own. `tests/recorded_statuses.rs` pins what this printed.
+#[allow(deprecated)] // error_code
+async fn classify_real_statuses(milvus: &RealMilvus) -> Vec<(&'static str, Observed)> {
+    use conn_transport_tonic::{classify, tonic_prost::ProstCodec};
+    use milvus_conn_sdk_client::milvus::{
+        DescribeCollectionRequest, GetVersionRequest, GetVersionResponse,
+    };
+
+    let raw = |args: ConnectArgs| {
+        let conn = conn_transport_tonic::connect_lazy(&args.resolve().unwrap()).unwrap();
+        let client = MilvusServiceClient::with_interceptor(
+            conn.channel().clone(),
+            conn.interceptor().clone(),
+        );
+        (conn, client)
+    };
+    let grpc = |status: tonic::Status| {
+        Observed::Grpc(
+            status.code(),
+            status.message().to_owned(),
+            classify(&status),
+        )
+    };
+    let mut seen = Vec::new();
+
+    let (_, mut wrong) = raw(tls_args(milvus)
+        .user(milvus.user())
+        .password("not-the-password"));
+    let status = wrong
+        .show_collections(ShowCollectionsRequest::default())
+        .await
+        .unwrap_err();
+    seen.push(("wrong password (ShowCollections)", grpc(status)));
+
+    let (_, mut anonymous) = raw(tls_args(milvus));
+    let status = anonymous
+        .show_collections(ShowCollectionsRequest::default())
+        .await
+        .unwrap_err();
+    seen.push(("no credentials (ShowCollections)", grpc(status)));
+
+    let root = tls_args(milvus)
+        .user(milvus.user())
+        .password(milvus.password());
+    let (conn, mut no_db) = raw(root.clone().db_name("no_such_db"));
+    let reply = rpc(
+        "ShowCollections (no_such_db)",
+        no_db
+            .show_collections(ShowCollectionsRequest::default())
+            .await,
+    );
+    let s = reply.status.unwrap_or_default();
+    let err = conn
+        .check_status(
+            "ShowCollections",
+            s.code,
+            s.error_code,
+            &s.reason,
+            s.retriable,
+        )
+        .unwrap_err();
+    seen.push((
+        "unknown database (ShowCollections)",
+        Observed::Milvus(s.code, s.error_code, s.reason, s.retriable, err.kind()),
+    ));
+    let err = conn_transport_tonic::connect(&root.clone().db_name("no_such_db").resolve().unwrap())
+        .await
+        .unwrap_err();
+    match err {
+        Error::ServerStatus {
+            code,
+            error_code,
+            ref reason,
+            retriable,
+            ..
+        } => seen.push((
+            "unknown database (Connect)",
+            Observed::Milvus(code, error_code, reason.clone(), retriable, err.kind()),
+        )),
+        other => panic!("unknown database on Connect: {other:?}"),
+    }
+
+    let (conn, mut client) = raw(root.clone());
+    let reply = rpc(
+        "DescribeCollection (nope)",
+        client
+            .describe_collection(DescribeCollectionRequest {
+                collection_name: "no_such_collection".into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    let s = reply.status.unwrap_or_default();
+    let err = conn
+        .check_status(
+            "DescribeCollection",
+            s.code,
+            s.error_code,
+            &s.reason,
+            s.retriable,
+        )
+        .unwrap_err();
+    seen.push((
+        "collection not found (DescribeCollection)",
+        Observed::Milvus(s.code, s.error_code, s.reason, s.retriable, err.kind()),
+    ));
+
+    let mut bare = tonic::client::Grpc::new(conn.service());
+    bare.ready().await.unwrap();
+    let status = bare
+        .unary(
+            tonic::Request::new(GetVersionRequest {}),
+            tonic::codegen::http::uri::PathAndQuery::from_static(
+                "/milvus.proto.milvus.MilvusService/NoSuchMethod",
+            ),
+            ProstCodec::<GetVersionRequest, GetVersionResponse>::default(),
+        )
+        .await
+        .unwrap_err();
+    seen.push(("unimplemented (NoSuchMethod)", grpc(status)));
+    for (what, observed) in &seen {
+        eprintln!("observed status: {what}: {observed:?}");
+    }
+    seen
 }
 
 fn run(mode: Mode) {

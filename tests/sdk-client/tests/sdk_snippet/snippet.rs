@@ -8,7 +8,8 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 /// Resolves `args`, connects (TLS, credentials, `Connect` handshake), wraps the generated client.
 pub async fn client(args: &ConnectArgs) -> Res<Client> {
     let conn = conn_transport_tonic::connect(&args.resolve()?).await?;
-    Ok(MilvusServiceClient::new(conn.service()).max_decoding_message_size(64 << 20))
+    let max = conn.call_defaults().max_decoding_message_size; // 256 MiB unless the Connector says
+    Ok(MilvusServiceClient::new(conn.service()).max_decoding_message_size(max))
 }
 
 /// The `k` nearest neighbours (L2) of `v` in the vector field `vec` of collection `coll`.

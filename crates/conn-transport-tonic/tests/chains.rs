@@ -1,0 +1,208 @@
+//! The rendered chain of an error of each class (its `Display`, then each `source()`'s):
+//! no error in the chain repeats the text of its source, and no text appears twice. Against
+//! in-process servers on 127.0.0.1:0 (TLS with rcgen certificates).
+#![cfg(feature = "tls-ring")]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Ca, closed_port, spec, write};
+use conn_config::ConnectArgs;
+use conn_transport_tonic::test_server::TestServer;
+use conn_transport_tonic::{Error, ErrorKind};
+
+/// The texts of the chain: the error's, then each source's.
+fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut texts = vec![err.to_string()];
+    let mut next = err.source();
+    while let Some(e) = next {
+        texts.push(e.to_string());
+        next = e.source();
+    }
+    texts
+}
+
+/// No text in the chain contains the text of its source, and no text appears twice.
+fn assert_no_repetition(what: &str, err: &Error) {
+    let texts = chain(err);
+    eprintln!("observed {what} [{}]: {}", err.kind(), texts.join(" | "));
+    for pair in texts.windows(2) {
+        assert!(
+            !pair[0].contains(&pair[1]),
+            "{what}: {:?} repeats its source {:?} (chain {texts:?})",
+            pair[0],
+            pair[1]
+        );
+    }
+    for (i, text) in texts.iter().enumerate() {
+        assert!(
+            !texts[i + 1..].contains(text),
+            "{what}: {text:?} appears twice in {texts:?}"
+        );
+    }
+}
+
+async fn connect_err(args: ConnectArgs) -> Error {
+    conn_transport_tonic::connect(&spec(args.timeout(Duration::from_secs(3))))
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn no_error_class_repeats_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("chains ca");
+    let leaf = ca.server(&["localhost", "127.0.0.1"]);
+    let ca_path = write(dir.path(), "ca.pem", &ca.pem);
+    let other = Ca::new("other ca");
+    let other_path = write(dir.path(), "other.pem", &other.pem);
+    let not_pem = write(dir.path(), "not.pem", "hello");
+    let client = ca.client();
+    let client_cert = write(dir.path(), "client.pem", &client.cert_pem);
+    let other_key = write(dir.path(), "other.key", &ca.client().key_pem);
+
+    let tls = TestServer::builder()
+        .tls(&leaf.cert_pem, &leaf.key_pem)
+        .serve_tcp()
+        .await
+        .unwrap();
+    let mutual = TestServer::builder()
+        .tls(&leaf.cert_pem, &leaf.key_pem)
+        .client_ca(&ca.pem)
+        .serve_tcp()
+        .await
+        .unwrap();
+    let plain = TestServer::builder().serve_tcp().await.unwrap();
+    let auth = TestServer::builder()
+        .require_authorization("cm9vdDpNaWx2dXM=")
+        .serve_tcp()
+        .await
+        .unwrap();
+    let status = TestServer::builder()
+        .connect_status(800, "database not found[database=nope]")
+        .serve_tcp()
+        .await
+        .unwrap();
+    let unimplemented = TestServer::builder()
+        .unimplemented()
+        .serve_tcp()
+        .await
+        .unwrap();
+    let slow = TestServer::builder()
+        .delay(Duration::from_secs(30))
+        .serve_tcp()
+        .await
+        .unwrap();
+    let tls_port = tls.local_addr().unwrap().port();
+    let plain_port = plain.local_addr().unwrap().port();
+
+    let cases: Vec<(&str, ErrorKind, Error)> = vec![
+        (
+            "closed port",
+            ErrorKind::Unreachable,
+            connect_err(ConnectArgs::new().uri(format!("http://127.0.0.1:{}", closed_port())))
+                .await,
+        ),
+        (
+            "untrusted certificate",
+            ErrorKind::Tls,
+            connect_err(ConnectArgs::new().uri(tls.uri()).ca_pem_path(&other_path)).await,
+        ),
+        (
+            "name mismatch",
+            ErrorKind::Tls,
+            connect_err(
+                ConnectArgs::new()
+                    .uri(tls.uri())
+                    .ca_pem_path(&ca_path)
+                    .server_name("wrong.example"),
+            )
+            .await,
+        ),
+        (
+            "no client certificate",
+            ErrorKind::Tls,
+            connect_err(ConnectArgs::new().uri(mutual.uri()).ca_pem_path(&ca_path)).await,
+        ),
+        (
+            "tls to a plaintext port",
+            ErrorKind::Tls,
+            connect_err(
+                ConnectArgs::new()
+                    .uri(format!("https://127.0.0.1:{plain_port}"))
+                    .ca_pem_path(&ca_path),
+            )
+            .await,
+        ),
+        (
+            "plaintext to a tls port",
+            ErrorKind::Tls,
+            connect_err(ConnectArgs::new().uri(format!("http://127.0.0.1:{tls_port}"))).await,
+        ),
+        (
+            "wrong password",
+            ErrorKind::Authentication,
+            connect_err(
+                ConnectArgs::new()
+                    .uri(auth.uri())
+                    .user("root")
+                    .password("wrong"),
+            )
+            .await,
+        ),
+        (
+            "unknown database",
+            ErrorKind::ServerStatus,
+            connect_err(ConnectArgs::new().uri(status.uri())).await,
+        ),
+        (
+            "not milvus",
+            ErrorKind::Unimplemented,
+            connect_err(ConnectArgs::new().uri(unimplemented.uri())).await,
+        ),
+        (
+            "timed out",
+            ErrorKind::TimedOut,
+            conn_transport_tonic::connect(&spec(
+                ConnectArgs::new()
+                    .uri(slow.uri())
+                    .timeout(Duration::from_millis(300)),
+            ))
+            .await
+            .unwrap_err(),
+        ),
+        (
+            "missing ca file",
+            ErrorKind::LocalFile,
+            connect_err(
+                ConnectArgs::new()
+                    .uri(tls.uri())
+                    .ca_pem_path(dir.path().join("missing.pem")),
+            )
+            .await,
+        ),
+        (
+            "ca file not pem",
+            ErrorKind::LocalFile,
+            connect_err(ConnectArgs::new().uri(tls.uri()).ca_pem_path(&not_pem)).await,
+        ),
+        (
+            "mismatched client key",
+            ErrorKind::LocalFile,
+            connect_err(
+                ConnectArgs::new()
+                    .uri(mutual.uri())
+                    .ca_pem_path(&ca_path)
+                    .client_pem_path(&client_cert)
+                    .client_key_path(&other_key),
+            )
+            .await,
+        ),
+    ];
+    for (what, kind, err) in &cases {
+        assert_eq!(err.kind(), *kind, "{what}: {err:?}");
+        assert_no_repetition(what, err);
+    }
+}
