@@ -6,7 +6,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+// `http` through tonic, whose major version is part of our API (see lib.rs).
 use tonic::body::Body;
+use tonic::codegen::http;
 use tonic::service::interceptor::{self, InterceptedService};
 use tonic::transport::Channel;
 use tower::ServiceExt as _;
