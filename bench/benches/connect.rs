@@ -20,10 +20,10 @@
 use std::time::Duration;
 
 use conn_transport_tonic::Connector;
-use conn_transport_tonic::proto::milvus::GetVersionRequest;
-use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use criterion::{Criterion, criterion_group, criterion_main};
 use milvus_conn_bench::{FastServer, Pki, fast_args, fast_floor_endpoint, floor_connect};
+use milvus_conn_sdk_client::milvus::GetVersionRequest;
+use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use conn_config::{ConnectArgs, ConnectionSpec};
 use conn_transport_tonic::MilvusInterceptor;
-use conn_transport_tonic::proto::common::ClientInfo;
-use conn_transport_tonic::proto::milvus::ConnectRequest;
-use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use conn_transport_tonic::test_server::TestServer;
+use milvus_conn_sdk_client::common::ClientInfo;
+use milvus_conn_sdk_client::milvus::ConnectRequest;
+use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -105,15 +105,14 @@ pub async fn serve(pki: Option<&Pki>) -> Result<TestServer, BoxError> {
     Ok(builder.serve_tcp().await?)
 }
 
-/// A minimal Milvus look-alike for timing: `Connect`, `GetVersion` and `CheckHealth`
-/// answered at once, nothing recorded, accepted sockets with `TCP_NODELAY` (as Milvus's
-/// Go server sets them). The transport crate's [`TestServer`] leaves Nagle's algorithm on
-/// for the sockets it accepts, so the first reply on a new connection waits for the
-/// client's delayed ACK (tens of milliseconds); fine for tests, not for timing connects.
-/// Stops when dropped.
+/// The transport crate's [`TestServer`] set up for timing: `Connect`, `GetVersion` and
+/// `CheckHealth` answered at once, nothing recorded
+/// ([`without_recording`](conn_transport_tonic::test_server::TestServerBuilder::without_recording)),
+/// accepted sockets with `TCP_NODELAY` (as Milvus's Go server sets them). Stops when
+/// dropped.
 pub struct FastServer {
     uri: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _server: TestServer,
 }
 
 impl FastServer {
@@ -124,98 +123,24 @@ impl FastServer {
     ///
     /// When the port cannot be bound or the TLS set-up is refused.
     pub async fn start(pki: Option<&Pki>) -> Result<FastServer, BoxError> {
-        use conn_transport_tonic::test_server::server::milvus_service_server::MilvusServiceServer;
-        let incoming = tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], 0).into())?
-            .with_nodelay(Some(true));
-        let addr = incoming
-            .local_addr()
-            .map_err(|e| format!("no local address: {e}"))?;
-        let mut builder = tonic::transport::Server::builder();
-        let scheme = match pki {
-            Some(pki) => {
-                builder = builder.tls_config(tonic::transport::ServerTlsConfig::new().identity(
-                    tonic::transport::Identity::from_pem(&pki.server_cert_pem, &pki.server_key_pem),
-                ))?;
-                "https"
-            }
-            None => "http",
+        let builder = TestServer::builder()
+            .without_recording()
+            .version("v0.0.0-fast")
+            .identifier(4242);
+        let builder = match pki {
+            Some(pki) => builder.tls(&pki.server_cert_pem, &pki.server_key_pem),
+            None => builder,
         };
-        let router = builder.add_service(MilvusServiceServer::new(Quick));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = router
-                .serve_with_incoming_shutdown(incoming, async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let server = builder.serve_tcp().await?;
         Ok(FastServer {
-            uri: format!("{scheme}://{addr}"),
-            shutdown: Some(tx),
+            uri: server.uri(),
+            _server: server,
         })
     }
 
     /// `http://127.0.0.1:PORT` or `https://…`.
     pub fn uri(&self) -> &str {
         &self.uri
-    }
-}
-
-impl Drop for FastServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-struct Quick;
-
-#[tonic::async_trait]
-impl conn_transport_tonic::test_server::server::milvus_service_server::MilvusService for Quick {
-    async fn get_version(
-        &self,
-        _request: Request<conn_transport_tonic::proto::milvus::GetVersionRequest>,
-    ) -> Result<
-        tonic::Response<conn_transport_tonic::proto::milvus::GetVersionResponse>,
-        tonic::Status,
-    > {
-        Ok(tonic::Response::new(
-            conn_transport_tonic::proto::milvus::GetVersionResponse {
-                status: Some(Default::default()),
-                version: "v0.0.0-fast".to_owned(),
-            },
-        ))
-    }
-
-    async fn check_health(
-        &self,
-        _request: Request<conn_transport_tonic::proto::milvus::CheckHealthRequest>,
-    ) -> Result<
-        tonic::Response<conn_transport_tonic::proto::milvus::CheckHealthResponse>,
-        tonic::Status,
-    > {
-        Ok(tonic::Response::new(
-            conn_transport_tonic::proto::milvus::CheckHealthResponse {
-                status: Some(Default::default()),
-                is_healthy: true,
-                ..Default::default()
-            },
-        ))
-    }
-
-    async fn connect(
-        &self,
-        _request: Request<ConnectRequest>,
-    ) -> Result<tonic::Response<conn_transport_tonic::proto::milvus::ConnectResponse>, tonic::Status>
-    {
-        Ok(tonic::Response::new(
-            conn_transport_tonic::proto::milvus::ConnectResponse {
-                status: Some(Default::default()),
-                server_info: Some(Default::default()),
-                identifier: 4242,
-            },
-        ))
     }
 }
 
@@ -291,6 +216,7 @@ pub async fn floor_connect(endpoint: &Endpoint) -> Result<Channel, BoxError> {
     let mut client = MilvusServiceClient::new(channel.clone());
     client
         .connect(ConnectRequest {
+            base: None,
             client_info: Some(ClientInfo {
                 sdk_type: "Rust".to_owned(),
                 sdk_version: "0.0.0".to_owned(),

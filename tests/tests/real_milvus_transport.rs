@@ -92,9 +92,9 @@ fn plaintext_milvus_handshake_version_health_and_error_classes() {
         let info = conn.server_info().unwrap().clone();
         let identifier = conn.identifier().unwrap();
         assert_ne!(identifier, 0, "Milvus hands out a non-zero identifier");
-        assert_eq!(info.build_tags, "v2.3.5-lite");
-        assert_eq!(info.deploy_mode, "STANDALONE");
-        assert!(info.go_version.starts_with("go version go"), "{info:?}");
+        assert_eq!(info.build_tags(), "v2.3.5-lite");
+        assert_eq!(info.deploy_mode(), "STANDALONE");
+        assert!(info.go_version().starts_with("go version go"), "{info:?}");
         let version = conn.get_version().await.unwrap();
         assert_eq!(version, "v2.3.5-lite");
         assert_eq!(version, milvus.server_version());

@@ -15,11 +15,11 @@ use tonic::transport::{Channel, Endpoint, Uri};
 use tracing::Instrument as _;
 
 use crate::error::{Ctx, Error};
+use crate::info::{ClientInfo, QuotaState, ServerInfo};
 use crate::interceptor::MilvusInterceptor;
 use crate::pool::{ChannelKey, ChannelPool, KeyTarget, PooledChannel};
-use crate::proto::common::{ClientInfo, ServerInfo};
 use crate::proto::milvus::milvus_service_client::MilvusServiceClient;
-use crate::proto::milvus::{CheckHealthRequest, ConnectRequest, GetVersionRequest, QuotaState};
+use crate::proto::milvus::{CheckHealthRequest, ConnectRequest, GetVersionRequest};
 use crate::service::MilvusService;
 
 /// The HTTP/2 keepalive ping interval (pymilvus 3's `grpc.keepalive_time_ms`).
@@ -163,9 +163,9 @@ impl Connector {
     ///     .password("secret")
     ///     .resolve_isolated()?;
     /// let info = conn_transport_tonic::Connector::new().client_info(&spec);
-    /// assert_eq!(info.sdk_type, "Rust");
-    /// assert_eq!(info.user, "alice");
-    /// assert!(info.local_time.ends_with('Z'));
+    /// assert_eq!(info.sdk_type(), "Rust");
+    /// assert_eq!(info.user(), "alice");
+    /// assert!(info.local_time().ends_with('Z'));
     /// # Ok(()) }
     /// ```
     pub fn client_info(&self, spec: &ConnectionSpec) -> ClientInfo {
@@ -500,9 +500,7 @@ impl MilvusConnection {
     /// search and query results are often larger.
     ///
     /// ```no_run
-    /// # mod my_sdk { pub mod proto { pub mod milvus { pub mod milvus_service_client {
-    /// #   pub use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
-    /// # } } } }
+    /// # mod my_sdk { pub mod proto { pub use milvus_conn_sdk_client::milvus; } }
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// // In the SDK: `tonic::include_proto!("milvus.proto.milvus")` generated this client.
     /// use my_sdk::proto::milvus::milvus_service_client::MilvusServiceClient;
@@ -701,7 +699,7 @@ impl MilvusConnection {
         async move {
             let mut client = MilvusServiceClient::new(self.raw_service());
             let mut request = tonic::Request::new(ConnectRequest {
-                client_info: Some(info),
+                client_info: Some(info.into()),
             });
             request.set_timeout(grpc_timeout(
                 deadline.saturating_duration_since(Instant::now()),
@@ -716,11 +714,11 @@ impl MilvusConnection {
             };
             ctx.check(response.status.as_ref(), "Connect")?;
             self.interceptor.set_identifier(response.identifier);
-            let server_info = response.server_info.unwrap_or_default();
+            let server_info = ServerInfo::from(response.server_info.unwrap_or_default());
             tracing::debug!(
                 identifier = response.identifier,
-                build_tags = %server_info.build_tags,
-                deploy_mode = %server_info.deploy_mode,
+                build_tags = %server_info.build_tags(),
+                deploy_mode = %server_info.deploy_mode(),
                 "handshake done"
             );
             Ok(Handshake {
@@ -779,7 +777,7 @@ impl MilvusConnection {
             quota_states: response
                 .quota_states
                 .iter()
-                .filter_map(|&q| QuotaState::try_from(q).ok())
+                .filter_map(|&q| QuotaState::from_wire(q))
                 .collect(),
             reasons: response.reasons,
         })
@@ -794,7 +792,7 @@ impl fmt::Debug for MilvusConnection {
             .field("tls", &self.info.tls)
             .field("pooled", &self.info.pooled.is_some())
             .field("interceptor", &self.interceptor)
-            .field("server", &self.server_info().map(|s| s.build_tags.as_str()))
+            .field("server", &self.server_info().map(ServerInfo::build_tags))
             .finish_non_exhaustive()
     }
 }

@@ -29,6 +29,7 @@ pub enum Error {
     #[error(
         "{target} is a milvus-lite database file; this transport connects only to a Milvus gRPC server (tcp or unix socket)"
     )]
+    #[non_exhaustive]
     UnsupportedTarget {
         /// The `.db` path, as the spec holds it.
         target: String,
@@ -36,6 +37,7 @@ pub enum Error {
 
     /// A TLS file named in the spec cannot be read. Found before any network I/O.
     #[error("cannot read {field} file {}", path.display())]
+    #[non_exhaustive]
     FileUnreadable {
         /// The setting that names the file.
         field: TlsFileField,
@@ -50,6 +52,7 @@ pub enum Error {
     /// socket). Found before the file is read (a FIFO is never opened for a blocking read) and
     /// before any network I/O.
     #[error("{field} file {} is {kind}, not a regular file", path.display())]
+    #[non_exhaustive]
     FileNotRegular {
         /// The setting that names the file.
         field: TlsFileField,
@@ -62,6 +65,7 @@ pub enum Error {
     /// A TLS file named in the spec is larger than [`MAX_TLS_FILE_SIZE`](crate::MAX_TLS_FILE_SIZE)
     /// (4 MiB). At most one byte over the limit is read. Found before any network I/O.
     #[error("{field} file {} is larger than {} (the limit for a tls file)", path.display(), size_text(*limit))]
+    #[non_exhaustive]
     FileTooLarge {
         /// The setting that names the file.
         field: TlsFileField,
@@ -79,6 +83,7 @@ pub enum Error {
         path.display(),
         humantime::format_duration(*timeout)
     )]
+    #[non_exhaustive]
     FileReadTimedOut {
         /// The setting that names the file.
         field: TlsFileField,
@@ -91,6 +96,7 @@ pub enum Error {
     /// A TLS file named in the spec holds no PEM certificate or private key. Found before any
     /// network I/O. The file's contents are never shown.
     #[error("{field} file {} holds no valid PEM {expected}", path.display())]
+    #[non_exhaustive]
     FileNotPem {
         /// The setting that names the file.
         field: TlsFileField,
@@ -108,6 +114,7 @@ pub enum Error {
         cert.display(),
         key.display()
     )]
+    #[non_exhaustive]
     ClientIdentity {
         /// The `client_pem_path` file.
         cert: PathBuf,
@@ -121,6 +128,7 @@ pub enum Error {
     /// The spec asks for TLS in a way this build cannot do (no TLS backend or no platform
     /// root store compiled in), or tonic refused the TLS set-up.
     #[error("tls is not available for {address}: {reason}")]
+    #[non_exhaustive]
     TlsUnavailable {
         /// The target address.
         address: String,
@@ -134,6 +142,7 @@ pub enum Error {
     /// The target could not be written as an HTTP/2 URI authority (should not happen for a
     /// resolved spec).
     #[error("cannot make a grpc uri for {address}")]
+    #[non_exhaustive]
     InvalidAddress {
         /// The target address.
         address: String,
@@ -150,6 +159,7 @@ pub enum Error {
     /// socket file missing, connection reset, or the peer closed the connection (for
     /// example a plaintext client at a TLS-only port).
     #[error("cannot reach milvus at {address} (timeout {})", humantime::format_duration(*timeout))]
+    #[non_exhaustive]
     Unreachable {
         /// The target address.
         address: String,
@@ -166,6 +176,7 @@ pub enum Error {
         "milvus at {address} did not complete {step} within {}",
         humantime::format_duration(*timeout)
     )]
+    #[non_exhaustive]
     TimedOut {
         /// The target address.
         address: String,
@@ -177,6 +188,7 @@ pub enum Error {
 
     /// The TLS handshake failed; [`TlsProblem`] says why, read from the rustls error.
     #[error("tls with {address} failed: {problem}")]
+    #[non_exhaustive]
     Tls {
         /// The target address.
         address: String,
@@ -190,6 +202,7 @@ pub enum Error {
     /// The server refused the credentials (gRPC `UNAUTHENTICATED`): a wrong user, password
     /// or token, or none given to a server that requires one.
     #[error("milvus at {address} rejected the credentials on {rpc}: {message}")]
+    #[non_exhaustive]
     Authentication {
         /// The target address.
         address: String,
@@ -203,6 +216,7 @@ pub enum Error {
     /// The call reached Milvus, which answered with a non-zero `common.Status` (for example
     /// code 800 `database not found[database=nope]` on `Connect`).
     #[error("milvus at {address} refused {rpc} with status code {code}: {reason}")]
+    #[non_exhaustive]
     ServerStatus {
         /// The target address.
         address: String,
@@ -224,6 +238,7 @@ pub enum Error {
     #[error(
         "{address} does not implement {rpc}: not a milvus grpc port (default 19530), or a server too old for this client"
     )]
+    #[non_exhaustive]
     Unimplemented {
         /// The target address.
         address: String,
@@ -235,6 +250,7 @@ pub enum Error {
 
     /// Any other gRPC failure of a call.
     #[error("{rpc} to {address} failed with grpc status {code:?}")]
+    #[non_exhaustive]
     Rpc {
         /// The target address.
         address: String,
@@ -327,7 +343,7 @@ impl ErrorKind {
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -335,10 +351,13 @@ impl Error {
     /// The class of this error.
     ///
     /// ```
-    /// use conn_transport_tonic::{Error, ErrorKind};
-    /// let e = Error::UnsupportedTarget { target: "./milvus.db".into() };
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::ErrorKind;
+    /// let spec = conn_config::ConnectArgs::new().uri("./milvus.db").resolve_isolated()?;
+    /// let e = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::UnsupportedTarget);
     /// assert_eq!(e.kind().as_str(), "unsupported_target");
+    /// # Ok(()) }
     /// ```
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -371,16 +390,15 @@ impl Error {
     /// for a configuration mistake (TLS, authentication, local files, a wrong port).
     ///
     /// ```
-    /// use conn_transport_tonic::Error;
-    /// let rate_limited = Error::ServerStatus {
-    ///     address: "h:19530".into(),
-    ///     rpc: "Insert",
-    ///     code: 8,
-    ///     error_code: 49,
-    ///     reason: "rate limit exceeded".into(),
-    ///     retriable: false,
-    /// };
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = conn_config::ConnectArgs::new().uri("http://h:19530").resolve_isolated()?;
+    /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
+    /// let rate_limited = connection
+    ///     .check_status("Insert", 8, 49, "rate limit exceeded", false)
+    ///     .unwrap_err();
     /// assert!(rate_limited.is_transient());
+    /// # Ok(()) }
     /// ```
     pub fn is_transient(&self) -> bool {
         match self.kind() {
@@ -772,7 +790,7 @@ impl TlsFileField {
 
 impl fmt::Display for TlsFileField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -910,7 +928,7 @@ impl TlsProblem {
 
 impl fmt::Display for TlsProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             TlsProblem::UntrustedCertificate => {
                 "the server's certificate is not trusted; give the CA that signed it as ca_pem_path (or server_pem_path)"
             }

@@ -53,6 +53,7 @@
 
 mod connect;
 mod error;
+mod info;
 mod interceptor;
 mod pool;
 mod service;
@@ -68,10 +69,9 @@ pub use connect::{
 pub use error::{
     BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem, classify, classify_milvus,
 };
+pub use info::{ClientInfo, QuotaState, ServerInfo};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
 pub use pool::ChannelPool;
-pub use proto::common::{ClientInfo, ServerInfo};
-pub use proto::milvus::QuotaState;
 pub use service::{MilvusResponseFuture, MilvusService};
 pub use tls::MAX_TLS_FILE_SIZE;
 
@@ -103,21 +103,20 @@ pub use tonic_prost;
 
 /// The few Milvus protobuf messages this crate uses (`Connect`, `GetVersion`,
 /// `CheckHealth`, `common.Status`), compiled from this crate's own minimal `.proto` files
-/// (`proto/` in the source), and a client for them.
-///
-/// These are not the full Milvus API: a downstream SDK generates its own client from
-/// milvus-proto and plugs in [`MilvusConnection::service`]. Messages here decode replies
-/// from a real Milvus (unknown fields are skipped).
-pub mod proto {
+/// (`proto/` in the source; generated code in `src/generated/`). Private: a downstream SDK
+/// generates its own client from milvus-proto and plugs in [`MilvusConnection::service`];
+/// what the handshake returns is reachable as [`ServerInfo`], [`ClientInfo`] and
+/// [`QuotaState`].
+pub(crate) mod proto {
     /// Package `milvus.proto.common`: `Status`, `ClientInfo`, `ServerInfo`.
-    pub mod common {
-        #![allow(missing_docs, clippy::all, unreachable_pub)]
+    pub(crate) mod common {
+        #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
         include!("generated/common.rs");
     }
     /// Package `milvus.proto.milvus`: the `Connect`, `GetVersion` and `CheckHealth`
     /// messages and `MilvusService` client.
-    pub mod milvus {
-        #![allow(missing_docs, clippy::all, unreachable_pub)]
+    pub(crate) mod milvus {
+        #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
         include!("generated/milvus.rs");
     }
 }

@@ -33,15 +33,17 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::{Request, Response, Status};
 
-use crate::proto::common::{ClientInfo, ServerInfo, Status as MilvusStatus};
+use crate::info::ClientInfo;
+use crate::proto::common::{ServerInfo, Status as MilvusStatus};
 use crate::proto::milvus::{
     CheckHealthRequest, CheckHealthResponse, ConnectRequest, ConnectResponse, GetVersionRequest,
     GetVersionResponse,
 };
 
-/// The generated server side of this crate's minimal `MilvusService`.
-pub mod server {
-    #![allow(missing_docs, clippy::all, unreachable_pub)]
+/// The generated server side of this crate's minimal `MilvusService` (private: the server's
+/// behaviour is configured through [`TestServerBuilder`]).
+mod server {
+    #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
     include!("generated/milvus_server.rs");
 }
 
@@ -49,6 +51,7 @@ use server::milvus_service_server::{MilvusService, MilvusServiceServer};
 
 /// One call the server received.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Call {
     /// `"Connect"`, `"GetVersion"` or `"CheckHealth"`.
     pub rpc: &'static str,
@@ -106,6 +109,11 @@ struct Behaviour {
     delay: Option<Duration>,
     identifier: i64,
     version: String,
+    deploy_mode: String,
+    build_tags: Option<String>,
+    unhealthy: Option<Vec<String>>,
+    get_version_error: Option<(tonic::Code, String)>,
+    record: bool,
 }
 
 /// Configures a [`TestServer`].
@@ -159,6 +167,44 @@ impl TestServerBuilder {
     /// The version `GetVersion` returns (default `v0.0.0-test`).
     pub fn version(mut self, version: impl Into<String>) -> Self {
         self.behaviour.version = version.into();
+        self
+    }
+
+    /// The `deploy_mode` of the `ServerInfo` `Connect` returns (default `STANDALONE`); its
+    /// `build_tags` is the [`version`](TestServerBuilder::version).
+    pub fn deploy_mode(mut self, deploy_mode: impl Into<String>) -> Self {
+        self.behaviour.deploy_mode = deploy_mode.into();
+        self
+    }
+
+    /// The `build_tags` of the `ServerInfo` `Connect` returns (default: the
+    /// [`version`](TestServerBuilder::version)).
+    pub fn build_tags(mut self, build_tags: impl Into<String>) -> Self {
+        self.behaviour.build_tags = Some(build_tags.into());
+        self
+    }
+
+    /// Answers `CheckHealth` with `is_healthy = false` and these reasons.
+    pub fn unhealthy<I, S>(mut self, reasons: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.behaviour.unhealthy = Some(reasons.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Answers `GetVersion` with this gRPC status (after the metadata checks), as a server
+    /// that refuses one call after the handshake.
+    pub fn get_version_error(mut self, code: tonic::Code, message: impl Into<String>) -> Self {
+        self.behaviour.get_version_error = Some((code, message.into()));
+        self
+    }
+
+    /// Records no calls ([`TestServer::calls`] stays empty): for timing, where the lock and
+    /// the copy of each call's metadata would be measured too.
+    pub fn without_recording(mut self) -> Self {
+        self.behaviour.record = false;
         self
     }
 
@@ -312,6 +358,11 @@ impl TestServer {
                 delay: None,
                 identifier: 4242,
                 version: "v0.0.0-test".to_owned(),
+                deploy_mode: "STANDALONE".to_owned(),
+                build_tags: None,
+                unhealthy: None,
+                get_version_error: None,
+                record: true,
             },
             #[cfg(feature = "_tls")]
             tls: None,
@@ -371,24 +422,26 @@ impl Fake {
         request: &Request<T>,
         client_info: Option<ClientInfo>,
     ) -> Result<(), Status> {
-        let metadata = request
-            .metadata()
-            .clone()
-            .into_headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        if let Ok(mut calls) = self.calls.lock() {
-            calls.push(Call {
-                rpc,
-                metadata,
-                client_info,
-            });
+        if self.behaviour.record {
+            let metadata = request
+                .metadata()
+                .clone()
+                .into_headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            if let Ok(mut calls) = self.calls.lock() {
+                calls.push(Call {
+                    rpc,
+                    metadata,
+                    client_info,
+                });
+            }
         }
         if let Some(delay) = self.behaviour.delay {
             tokio::time::sleep(delay).await;
@@ -418,6 +471,9 @@ impl MilvusService for Fake {
         request: Request<GetVersionRequest>,
     ) -> Result<Response<GetVersionResponse>, Status> {
         self.enter("GetVersion", &request, None).await?;
+        if let Some((code, message)) = &self.behaviour.get_version_error {
+            return Err(Status::new(*code, message.clone()));
+        }
         Ok(Response::new(GetVersionResponse {
             status: Some(MilvusStatus::default()),
             version: self.behaviour.version.clone(),
@@ -431,8 +487,8 @@ impl MilvusService for Fake {
         self.enter("CheckHealth", &request, None).await?;
         Ok(Response::new(CheckHealthResponse {
             status: Some(MilvusStatus::default()),
-            is_healthy: true,
-            reasons: Vec::new(),
+            is_healthy: self.behaviour.unhealthy.is_none(),
+            reasons: self.behaviour.unhealthy.clone().unwrap_or_default(),
             quota_states: Vec::new(),
         }))
     }
@@ -441,7 +497,7 @@ impl MilvusService for Fake {
         &self,
         request: Request<ConnectRequest>,
     ) -> Result<Response<ConnectResponse>, Status> {
-        let info = request.get_ref().client_info.clone();
+        let info = request.get_ref().client_info.clone().map(ClientInfo::from);
         self.enter("Connect", &request, info).await?;
         if let Some((code, reason)) = &self.behaviour.connect_status {
             return Ok(Response::new(ConnectResponse {
@@ -458,8 +514,10 @@ impl MilvusService for Fake {
         Ok(Response::new(ConnectResponse {
             status: Some(MilvusStatus::default()),
             server_info: Some(ServerInfo {
-                build_tags: self.behaviour.version.clone(),
-                deploy_mode: "STANDALONE".to_owned(),
+                build_tags: (self.behaviour.build_tags.as_ref())
+                    .unwrap_or(&self.behaviour.version)
+                    .clone(),
+                deploy_mode: self.behaviour.deploy_mode.clone(),
                 ..ServerInfo::default()
             }),
             identifier: self.behaviour.identifier,

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use common::{closed_port, spec};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::proto::milvus::GetVersionRequest;
-use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use conn_transport_tonic::test_server::TestServer;
 use conn_transport_tonic::tonic::Code;
 use conn_transport_tonic::{Error, ErrorKind, classify};
+use milvus_conn_sdk_client::milvus::GetVersionRequest;
+use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 
 /// `root:Milvus`, base64.
 const ROOT_MILVUS_B64: &str = "cm9vdDpNaWx2dXM=";

@@ -10,10 +10,10 @@ use std::path::PathBuf;
 
 use common::{Ca, Leaf, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::proto::milvus::GetVersionRequest;
-use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
 use conn_transport_tonic::test_server::{TestServer, TestServerBuilder};
 use conn_transport_tonic::{Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
+use milvus_conn_sdk_client::milvus::GetVersionRequest;
+use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use tempfile::TempDir;
 
 struct Pki {
@@ -424,6 +424,7 @@ async fn with_both_ca_settings_each_file_is_named_by_its_own_field() {
             field,
             path,
             expected,
+            ..
         } => {
             assert_eq!(*field, TlsFileField::CaPemPath);
             assert_eq!(path, &not_pem);
@@ -710,7 +711,9 @@ async fn a_tls_file_over_4_mib_is_too_large_and_not_shown() {
         let (eager, lazy) = connect_bounded(&spec).await;
         for err in [&eager, &lazy] {
             match err {
-                Error::FileTooLarge { field, path, limit } => {
+                Error::FileTooLarge {
+                    field, path, limit, ..
+                } => {
                     assert_eq!(*field, expected_field);
                     assert_eq!(path, expected_path);
                     assert_eq!(*limit, conn_transport_tonic::MAX_TLS_FILE_SIZE);

@@ -143,7 +143,7 @@ async fn ping(spec: &ConnectionSpec, count: u32) -> Result<Report, Failure> {
     tracing::info!(elapsed = ?connect, "connected and handshaken");
     let (build_tags, deploy_mode) = connection
         .server_info()
-        .map(|s| (s.build_tags.clone(), s.deploy_mode.clone()))
+        .map(|s| (s.build_tags().to_owned(), s.deploy_mode().to_owned()))
         .unwrap_or_default();
     let identifier = connection.identifier().unwrap_or_default();
 

@@ -548,96 +548,45 @@ fn ping_help_lists_the_exit_statuses() {
     );
 }
 
-/// A hand-written Milvus look-alike for what the shared test server does not do: an
-/// unhealthy server, and a call that fails after the handshake.
+/// The shared test server set up as a Milvus that is unhealthy or fails a call after the
+/// handshake.
 mod custom {
-    use conn_transport_tonic::proto::common::{ServerInfo, Status as MilvusStatus};
-    use conn_transport_tonic::proto::milvus::{
-        CheckHealthRequest, CheckHealthResponse, ConnectRequest, ConnectResponse,
-        GetVersionRequest, GetVersionResponse,
-    };
-    use conn_transport_tonic::test_server::server::milvus_service_server::{
-        MilvusService, MilvusServiceServer,
-    };
-    use tonic::{Request, Response, Status};
+    use conn_transport_tonic::test_server::TestServer;
 
     pub(crate) struct Fake {
         pub(crate) healthy: bool,
         pub(crate) get_version_fails: bool,
     }
 
-    #[tonic::async_trait]
-    impl MilvusService for Fake {
-        async fn connect(
-            &self,
-            _: Request<ConnectRequest>,
-        ) -> Result<Response<ConnectResponse>, Status> {
-            Ok(Response::new(ConnectResponse {
-                status: Some(MilvusStatus::default()),
-                server_info: Some(ServerInfo {
-                    build_tags: "v9.9.9-custom".to_owned(),
-                    deploy_mode: "CLUSTER".to_owned(),
-                    ..ServerInfo::default()
-                }),
-                identifier: 5,
-            }))
+    /// Serves `fake` on 127.0.0.1:0 until the returned server is dropped.
+    pub(crate) fn serve(rt: &tokio::runtime::Runtime, fake: Fake) -> TestServer {
+        let mut builder = TestServer::builder()
+            .version("v9.9.9")
+            .build_tags("v9.9.9-custom")
+            .deploy_mode("CLUSTER")
+            .identifier(5);
+        if !fake.healthy {
+            builder = builder.unhealthy(["querynode 3 is down", "disk quota"]);
         }
-
-        async fn get_version(
-            &self,
-            _: Request<GetVersionRequest>,
-        ) -> Result<Response<GetVersionResponse>, Status> {
-            if self.get_version_fails {
-                return Err(Status::permission_denied("no GetVersion for you"));
-            }
-            Ok(Response::new(GetVersionResponse {
-                status: Some(MilvusStatus::default()),
-                version: "v9.9.9".to_owned(),
-            }))
+        if fake.get_version_fails {
+            builder =
+                builder.get_version_error(tonic::Code::PermissionDenied, "no GetVersion for you");
         }
-
-        async fn check_health(
-            &self,
-            _: Request<CheckHealthRequest>,
-        ) -> Result<Response<CheckHealthResponse>, Status> {
-            Ok(Response::new(CheckHealthResponse {
-                status: Some(MilvusStatus::default()),
-                is_healthy: self.healthy,
-                reasons: if self.healthy {
-                    Vec::new()
-                } else {
-                    vec!["querynode 3 is down".to_owned(), "disk quota".to_owned()]
-                },
-                quota_states: Vec::new(),
-            }))
-        }
-    }
-
-    /// Serves `fake` on 127.0.0.1:0 until the runtime is dropped; returns `http://addr`.
-    pub(crate) fn serve(rt: &tokio::runtime::Runtime, fake: Fake) -> String {
-        let _guard = rt.enter();
-        let incoming =
-            tonic::transport::server::TcpIncoming::bind(([127, 0, 0, 1], 0).into()).expect("bind");
-        let addr = incoming.local_addr().expect("addr");
-        rt.spawn(
-            tonic::transport::Server::builder()
-                .add_service(MilvusServiceServer::new(fake))
-                .serve_with_incoming(incoming),
-        );
-        format!("http://{addr}")
+        rt.block_on(builder.serve_tcp()).expect("serve")
     }
 }
 
 #[test]
 fn an_unhealthy_server_exits_8_with_its_reasons() {
     let rt = runtime();
-    let uri = custom::serve(
+    let server = custom::serve(
         &rt,
         custom::Fake {
             healthy: false,
             get_version_fails: false,
         },
     );
+    let uri = server.uri();
     let dir = Dir::new();
     let run = ping(&dir, &[], &["--uri", &uri]);
     run.expect_code(8);
@@ -672,26 +621,28 @@ fn an_unhealthy_server_exits_8_with_its_reasons() {
     assert_eq!(v["server"]["deploy_mode"], "CLUSTER");
 
     // The same server, healthy: 0.
-    let uri = custom::serve(
+    let server = custom::serve(
         &rt,
         custom::Fake {
             healthy: true,
             get_version_fails: false,
         },
     );
+    let uri = server.uri();
     ping(&dir, &[], &["--uri", &uri]).expect_code(0);
 }
 
 #[test]
 fn a_failure_after_the_handshake_names_its_step() {
     let rt = runtime();
-    let uri = custom::serve(
+    let server = custom::serve(
         &rt,
         custom::Fake {
             healthy: true,
             get_version_fails: true,
         },
     );
+    let uri = server.uri();
     let dir = Dir::new();
     let run = ping(&dir, &[], &["--uri", &uri, "--format", "json"]);
     run.expect_code(6);

@@ -1,0 +1,180 @@
+//! The public surface's promises (issue 12): `Display` of every public kind honours width
+//! and fill, kinds have `as_str()`, and what the handshake carries is reachable through this
+//! crate's own types (its generated protobuf code is private).
+
+use std::fmt::Display;
+
+use conn_config::ConnectArgs;
+use conn_transport_tonic::test_server::TestServer;
+use conn_transport_tonic::{Connector, ErrorKind, FileKind, QuotaState, TlsFileField, TlsProblem};
+
+/// `{:<w}|` pads on the right and `{:>w}|` on the left to `w` characters, with `w` six more
+/// than the value's text; `{:*^w}` centres with the fill.
+fn pads(what: &str, value: &dyn Display) {
+    let plain = value.to_string();
+    let n = plain.chars().count();
+    let w = n + 6;
+    assert_eq!(
+        format!("{value:<w$}|"),
+        format!("{plain}{}|", " ".repeat(6)),
+        "{what}"
+    );
+    assert_eq!(
+        format!("{value:>w$}|"),
+        format!("{}{plain}|", " ".repeat(6)),
+        "{what}"
+    );
+    assert_eq!(format!("{value:*^w$}"), format!("***{plain}***"), "{what}");
+    // A precision truncates, as for a str.
+    assert_eq!(
+        format!("{value:.2}"),
+        plain.chars().take(2).collect::<String>(),
+        "{what}"
+    );
+}
+
+#[test]
+fn display_honours_width_and_fill() {
+    for kind in [
+        ErrorKind::UnsupportedTarget,
+        ErrorKind::LocalFile,
+        ErrorKind::Setup,
+        ErrorKind::Unreachable,
+        ErrorKind::TimedOut,
+        ErrorKind::Tls,
+        ErrorKind::Authentication,
+        ErrorKind::ServerStatus,
+        ErrorKind::Unimplemented,
+        ErrorKind::Rpc,
+        ErrorKind::Unavailable,
+        ErrorKind::RateLimited,
+        ErrorKind::PermissionDenied,
+        ErrorKind::InvalidArgument,
+    ] {
+        pads("ErrorKind", &kind);
+        assert_eq!(kind.to_string(), kind.as_str());
+    }
+    for field in [
+        TlsFileField::ServerPemPath,
+        TlsFileField::CaPemPath,
+        TlsFileField::ClientPemPath,
+        TlsFileField::ClientKeyPath,
+    ] {
+        pads("TlsFileField", &field);
+        assert_eq!(field.to_string(), field.as_str());
+    }
+    for kind in [
+        FileKind::Directory,
+        FileKind::Fifo,
+        FileKind::CharDevice,
+        FileKind::BlockDevice,
+        FileKind::Socket,
+        FileKind::Other,
+    ] {
+        pads("FileKind", &kind);
+    }
+    for problem in [
+        TlsProblem::UntrustedCertificate,
+        TlsProblem::NameMismatch,
+        TlsProblem::CertificateExpired,
+        TlsProblem::ClientCertificateRequired,
+        TlsProblem::ClientCertificateRejected,
+        TlsProblem::NotTls,
+        TlsProblem::ServerRequiresTls,
+        TlsProblem::NoHttp2,
+        TlsProblem::Other,
+    ] {
+        pads("TlsProblem", &problem);
+    }
+    for state in [
+        QuotaState::Unknown,
+        QuotaState::ReadLimited,
+        QuotaState::WriteLimited,
+        QuotaState::DenyToRead,
+        QuotaState::DenyToWrite,
+        QuotaState::DenyToDdl,
+    ] {
+        pads("QuotaState", &state);
+        assert_eq!(state.to_string(), state.as_str());
+    }
+}
+
+/// The handshake's `ServerInfo` and the `ClientInfo` sent are this crate's own types, with
+/// the values on the wire.
+#[tokio::test]
+async fn server_and_client_info_are_our_own_types() {
+    let server = TestServer::builder()
+        .version("v9.9.9")
+        .build_tags("v9.9.9-custom")
+        .deploy_mode("CLUSTER")
+        .serve_tcp()
+        .await
+        .unwrap();
+    let spec = ConnectArgs::new()
+        .uri(server.uri())
+        .user("alice")
+        .password("pw")
+        .resolve_isolated()
+        .unwrap();
+    let connector = Connector::new()
+        .sdk_type("MySdk")
+        .sdk_version("9.0")
+        .host_name("h")
+        .reserved("k", "v");
+    let connection = connector.connect(&spec).await.unwrap();
+    let info: &conn_transport_tonic::ServerInfo = connection.server_info().unwrap();
+    assert_eq!(info.build_tags(), "v9.9.9-custom");
+    assert_eq!(info.deploy_mode(), "CLUSTER");
+    assert_eq!(info.git_commit(), "");
+    assert!(info.reserved().is_empty());
+    assert_eq!(connection.get_version().await.unwrap(), "v9.9.9");
+
+    let sent: conn_transport_tonic::ClientInfo = server.calls()[0].client_info.clone().unwrap();
+    let built = connector.client_info(&spec);
+    for info in [&sent, &built] {
+        assert_eq!(info.sdk_type(), "MySdk");
+        assert_eq!(info.sdk_version(), "9.0");
+        assert_eq!(info.user(), "alice");
+        assert_eq!(info.host(), "h");
+        assert_eq!(info.reserved().get("k").map(String::as_str), Some("v"));
+    }
+}
+
+/// The test server's health and call-failure settings reach the public `Health` and `Error`.
+#[tokio::test]
+async fn an_unhealthy_test_server_and_a_refused_call() {
+    let server = TestServer::builder()
+        .unhealthy(["querynode down"])
+        .get_version_error(conn_transport_tonic::tonic::Code::PermissionDenied, "no")
+        .serve_tcp()
+        .await
+        .unwrap();
+    let spec = ConnectArgs::new()
+        .uri(server.uri())
+        .resolve_isolated()
+        .unwrap();
+    let connection = Connector::new().connect(&spec).await.unwrap();
+    let health = connection.check_health().await.unwrap();
+    assert!(!health.is_healthy());
+    assert_eq!(health.reasons(), ["querynode down"]);
+    assert!(health.quota_states().is_empty());
+    let err = connection.get_version().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+}
+
+/// A server that records nothing still answers.
+#[tokio::test]
+async fn without_recording_the_server_answers_and_keeps_no_calls() {
+    let server = TestServer::builder()
+        .without_recording()
+        .serve_tcp()
+        .await
+        .unwrap();
+    let spec = ConnectArgs::new()
+        .uri(server.uri())
+        .resolve_isolated()
+        .unwrap();
+    let connection = Connector::new().connect(&spec).await.unwrap();
+    assert_eq!(connection.get_version().await.unwrap(), "v0.0.0-test");
+    assert!(server.calls().is_empty());
+}
