@@ -1,6 +1,7 @@
 //! The public surface's promises (issue 12): `Display` of every public kind honours width
 //! and fill, kinds have `as_str()`, and what the handshake carries is reachable through this
 //! crate's own types (its generated protobuf code is private).
+#![allow(clippy::unwrap_used)]
 
 use std::fmt::Display;
 

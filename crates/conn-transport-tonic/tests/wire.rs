@@ -78,7 +78,7 @@ async fn user_password_headers_and_handshake_exactly_as_the_contract_says() {
         "host is the machine's host name"
     );
     assert!(info.reserved().is_empty());
-    let sent = humantime::parse_rfc3339(&info.local_time()).unwrap();
+    let sent = humantime::parse_rfc3339(info.local_time()).unwrap();
     let age = std::time::SystemTime::now().duration_since(sent).unwrap();
     assert!(
         age < Duration::from_secs(60),

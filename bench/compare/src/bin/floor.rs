@@ -1,8 +1,8 @@
 //! The floor: a hand-written tonic 0.14 client with no resolver, no error classification
 //! and no timeouts. `Endpoint::connect` (TCP + HTTP/2), then one `Connect` RPC through a
 //! closure interceptor that adds `authorization` and `dbname`; `GetVersion` through the
-//! same client. The messages are this project's generated ones (the wire format is
-//! Milvus's).
+//! same client. The messages are generated from milvus-proto (`tests/sdk-client`, the
+//! client an SDK generates).
 //!
 //! `--variant ours-headers`: the closure adds `identifier` too (the server's, from the
 //! `Connect` reply), and each `GetVersion` carries the deadline `MilvusConnection::get_version`
@@ -14,9 +14,9 @@
 //! `--variant ours-connect`: the `Connect` request carries the `ClientInfo` ours sends
 //! (host, local time, user) and our deadline.
 
-use conn_transport_tonic::proto::common::ClientInfo;
-use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
-use conn_transport_tonic::proto::milvus::{ConnectRequest, GetVersionRequest};
+use milvus_conn_sdk_client::common::ClientInfo;
+use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
+use milvus_conn_sdk_client::milvus::{ConnectRequest, GetVersionRequest};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ async fn connect(
     endpoint: &Endpoint,
     authorization: &MetadataValue<Ascii>,
     send_identifier: bool,
-    ours_connect: Option<&conn_transport_tonic::ClientInfo>,
+    ours_connect: Option<&ClientInfo>,
 ) -> Result<Client, BoxError> {
     let channel = endpoint.connect().await?;
     let authorization = authorization.clone();
@@ -52,6 +52,7 @@ async fn connect(
     let response = match ours_connect {
         None => client
             .connect(ConnectRequest {
+                base: None,
                 client_info: Some(ClientInfo {
                     sdk_type: "Rust".to_owned(),
                     sdk_version: "0.0.0".to_owned(),
@@ -62,6 +63,7 @@ async fn connect(
             .into_inner(),
         Some(info) => {
             let mut request = tonic::Request::new(ConnectRequest {
+                base: None,
                 client_info: Some(info.clone()),
             });
             request.set_timeout(Duration::from_secs(10));
@@ -112,7 +114,19 @@ async fn main() -> Result<(), BoxError> {
             .uri(options.uri.as_str())
             .token(options.token.as_str())
             .resolve_isolated();
-        spec.map(|spec| conn_transport_tonic::Connector::new().client_info(&spec))
+        spec.map(|spec| {
+            // Ours, field by field, in the milvus-proto message (ours keeps its protobuf
+            // types private).
+            let ours = conn_transport_tonic::Connector::new().client_info(&spec);
+            ClientInfo {
+                sdk_type: ours.sdk_type().to_owned(),
+                sdk_version: ours.sdk_version().to_owned(),
+                local_time: ours.local_time().to_owned(),
+                user: ours.user().to_owned(),
+                host: ours.host().to_owned(),
+                reserved: ours.reserved().clone().into_iter().collect(),
+            }
+        })
     });
     let info = info.transpose()?;
     let endpoint = if ours_endpoint {

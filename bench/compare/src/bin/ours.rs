@@ -12,8 +12,8 @@
 
 use conn_config::ConnectArgs;
 use conn_transport_tonic::{ChannelPool, Connector};
-use conn_transport_tonic::proto::milvus::GetVersionRequest;
-use conn_transport_tonic::proto::milvus::milvus_service_client::MilvusServiceClient;
+use milvus_conn_sdk_client::milvus::GetVersionRequest;
+use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use milvus_conn_compare::{BoxError, Options, Report, time};
 
 async fn connect(options: &Options) -> Result<conn_transport_tonic::MilvusConnection, BoxError> {
