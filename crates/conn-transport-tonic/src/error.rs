@@ -102,8 +102,8 @@ pub enum Error {
         field: TlsFileField,
         /// The file.
         path: PathBuf,
-        /// `"certificate"` or `"private key"`.
-        expected: &'static str,
+        /// A certificate or a private key.
+        expected: PemKind,
     },
 
     /// The client certificate and private key were each readable but rustls refused them
@@ -501,7 +501,7 @@ impl Error {
             } => Error::FileNotPem {
                 field: *field,
                 path: path.clone(),
-                expected,
+                expected: *expected,
             },
             Error::ClientIdentity { cert, key, source } => Error::ClientIdentity {
                 cert: cert.clone(),
@@ -759,6 +759,32 @@ pub fn classify_milvus(code: i32, error_code: i32) -> Option<ErrorKind> {
         3 => Some(ErrorKind::PermissionDenied),
         _ => Some(ErrorKind::ServerStatus),
     })
+}
+
+/// What a TLS file should hold (see [`Error::FileNotPem`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PemKind {
+    /// A certificate (`-----BEGIN CERTIFICATE-----`).
+    Certificate,
+    /// A private key (PKCS#8, PKCS#1 or SEC1).
+    PrivateKey,
+}
+
+impl PemKind {
+    /// `certificate` or `private key`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PemKind::Certificate => "certificate",
+            PemKind::PrivateKey => "private key",
+        }
+    }
+}
+
+impl fmt::Display for PemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// The setting that names a TLS file, as pymilvus names the argument.

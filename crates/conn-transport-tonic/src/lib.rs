@@ -67,7 +67,8 @@ pub use connect::{
     KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, MilvusConnection, connect, connect_lazy,
 };
 pub use error::{
-    BoxError, Error, ErrorKind, FileKind, TlsFileField, TlsProblem, classify, classify_milvus,
+    BoxError, Error, ErrorKind, FileKind, PemKind, TlsFileField, TlsProblem, classify,
+    classify_milvus,
 };
 pub use info::{ClientInfo, QuotaState, ServerInfo};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use conn_config::TlsSpec;
 
-use crate::error::{Error, FileKind, TlsFileField};
+use crate::error::{Error, FileKind, PemKind, TlsFileField};
 
 /// The most a TLS file (`server_pem_path`, `ca_pem_path`, `client_pem_path`,
 /// `client_key_path`) may hold: 4 MiB. A larger file is [`Error::FileTooLarge`]; at most one
@@ -32,7 +32,7 @@ fn ca_field(tls: &TlsSpec, index: usize) -> TlsFileField {
     }
 }
 
-fn not_pem(field: TlsFileField, path: &Path, expected: &'static str) -> Error {
+fn not_pem(field: TlsFileField, path: &Path, expected: PemKind) -> Error {
     Error::FileNotPem {
         field,
         path: path.to_owned(),
@@ -412,8 +412,8 @@ fn parse(tls: &TlsSpec, loaded: Loaded) -> Result<TlsMaterial, Error> {
         let Some((file, pem)) = contents.next() else {
             break;
         };
-        let certs =
-            certificates(&pem).ok_or_else(|| not_pem(file.field, &file.path, "certificate"))?;
+        let certs = certificates(&pem)
+            .ok_or_else(|| not_pem(file.field, &file.path, PemKind::Certificate))?;
         cas.push(CaFile {
             field: file.field,
             path: file.path.clone(),
@@ -423,9 +423,9 @@ fn parse(tls: &TlsSpec, loaded: Loaded) -> Result<TlsMaterial, Error> {
     let identity = match (contents.next(), contents.next()) {
         (Some((cert, cert_pem)), Some((key, key_pem))) => {
             let chain = certificates(&cert_pem)
-                .ok_or_else(|| not_pem(cert.field, &cert.path, "certificate"))?;
+                .ok_or_else(|| not_pem(cert.field, &cert.path, PemKind::Certificate))?;
             let key = private_key(&key_pem)
-                .ok_or_else(|| not_pem(key.field, &key.path, "private key"))?;
+                .ok_or_else(|| not_pem(key.field, &key.path, PemKind::PrivateKey))?;
             Some((chain, key))
         }
         _ => None,
@@ -849,7 +849,7 @@ impl ServerPemVerifier {
         for file in cas {
             let (added, _ignored) = roots.add_parsable_certificates(file.certs.iter().cloned());
             if added == 0 {
-                return Err(not_pem(file.field, &file.path, "certificate"));
+                return Err(not_pem(file.field, &file.path, PemKind::Certificate));
             }
             pinned.extend(file.certs.iter().cloned());
         }

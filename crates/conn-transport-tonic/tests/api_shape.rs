@@ -87,6 +87,13 @@ fn display_honours_width_and_fill() {
     ] {
         pads("TlsProblem", &problem);
     }
+    for kind in [
+        conn_transport_tonic::PemKind::Certificate,
+        conn_transport_tonic::PemKind::PrivateKey,
+    ] {
+        pads("PemKind", &kind);
+        assert_eq!(kind.to_string(), kind.as_str());
+    }
     for state in [
         QuotaState::Unknown,
         QuotaState::ReadLimited,

@@ -428,7 +428,7 @@ async fn with_both_ca_settings_each_file_is_named_by_its_own_field() {
         } => {
             assert_eq!(*field, TlsFileField::CaPemPath);
             assert_eq!(path, &not_pem);
-            assert_eq!(*expected, "certificate");
+            assert_eq!(*expected, conn_transport_tonic::PemKind::Certificate);
         }
         other => panic!("{other:?}"),
     }
