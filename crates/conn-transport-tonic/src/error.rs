@@ -988,7 +988,8 @@ pub(crate) struct Ctx {
     /// Whether a client certificate is offered (to read the server's alerts).
     pub(crate) client_cert: bool,
     /// For a plaintext TCP target: its `host:port` and host, to ask whether the port wants
-    /// TLS when the connection fails.
+    /// TLS when the connection fails (read only with a TLS backend, which can ask).
+    #[cfg_attr(not(feature = "_tls"), allow(dead_code))]
     pub(crate) plaintext_tcp: Option<(String, String)>,
 }
 
