@@ -2,7 +2,7 @@
 //! inputs and the secret bookkeeping live in one place (and, while a reported bug is open,
 //! a guard that steps around it, so that runs keep finding new ones).
 //!
-//! Every check is one of `conn_config::invariants`, the same functions the property tests
+//! Every check is one of `conn_testkit`, the same functions the property tests
 //! (`crates/conn-config/tests/properties.rs`) call. A broken invariant panics, which
 //! libFuzzer reports as a crash and saves under `fuzz/artifacts/<target>/`.
 
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
-use conn_config::invariants::{
+use conn_testkit::{
     DotEnvLineKind, check_args_redacted, check_dotenv_error_lines, check_dotenv_origin_lines,
     check_dotenv_parse, check_resolution, checkable_secrets, split_uri_password, uri_scheme,
 };

@@ -26,7 +26,7 @@ use crate::vars::VARS;
 pub(crate) const MAX_FILE: usize = 1 << 20;
 
 /// The longest value, interpolation included: 64 KiB.
-pub(crate) const MAX_VALUE: usize = 64 << 10;
+pub const MAX_VALUE: usize = 64 << 10;
 
 /// The most bytes `$VAR` / `${VAR}` interpolation copies in one file: 1 MiB. Without it, a
 /// 1 MiB file of `A=$A` lines, each copying a value just under [`MAX_VALUE`], would copy
@@ -177,31 +177,42 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// One entry of a `.env` file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Entry {
+pub enum Entry {
     /// `KEY=value`, starting at `line`.
     Pair {
+        /// The key.
         key: String,
+        /// The value, interpolated.
         value: String,
+        /// The 1-based line the entry starts on.
         line: u32,
     },
     /// An entry that does not parse, starting at `line`.
-    Invalid { line: u32 },
+    Invalid {
+        /// The 1-based line the entry starts on.
+        line: u32,
+    },
     /// An entry whose value would grow past [`MAX_VALUE`].
-    ValueTooLarge { line: u32 },
+    ValueTooLarge {
+        /// The 1-based line the entry starts on.
+        line: u32,
+    },
     /// An entry whose interpolation would take the file past [`MAX_INTERPOLATED`].
-    OverBudget { line: u32 },
+    OverBudget {
+        /// The 1-based line the entry starts on.
+        line: u32,
+    },
 }
 
 /// The most steps [`parse_with`] may take over `len` bytes: 8 per byte (each pass looks at
 /// a byte at most once, and there are fewer than 8 passes), plus twice the interpolation
 /// budget (a copied byte is counted when it is copied and when the value is stored).
-#[cfg(any(test, feature = "invariants"))]
-pub(crate) fn step_bound(len: usize) -> u64 {
+pub fn step_bound(len: usize) -> u64 {
     8 * len as u64 + 2 * MAX_INTERPOLATED as u64 + 8
 }
 
 /// Parses `.env` content. `lookup` answers `${VAR}` before the file's earlier keys do.
-#[cfg(any(test, feature = "invariants"))]
+#[cfg(test)]
 pub(crate) fn parse(content: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<Entry> {
     let mut out = Vec::new();
     parse_with(content, lookup, &mut |e| out.push(e));
@@ -212,7 +223,7 @@ pub(crate) fn parse(content: &str, lookup: &dyn Fn(&str) -> Option<String>) -> V
 /// of steps taken: bytes and characters looked at, plus bytes copied, by every pass (an
 /// upper bound of the work, linear in `content.len()` by construction: no pass goes back
 /// over a byte an earlier pass has finished with).
-pub(crate) fn parse_with(
+pub fn parse_with(
     content: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     sink: &mut dyn FnMut(Entry),

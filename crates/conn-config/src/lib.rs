@@ -86,13 +86,19 @@ mod args;
 mod dotenv;
 mod env;
 mod error;
-#[cfg(feature = "invariants")]
-pub mod invariants;
 mod origin;
 mod resolve;
 mod spec;
 pub(crate) mod uri;
 mod vars;
+
+/// The `.env` parser's entry point and its step bound, for the invariant checks of the
+/// unpublished `conn-testkit` crate (property tests and fuzz targets). Not part of the API:
+/// no semver promise.
+#[doc(hidden)]
+pub mod __dotenv_parser {
+    pub use crate::dotenv::{Entry, MAX_VALUE, parse_with, step_bound};
+}
 
 pub use args::{ConnectArgs, PortArg, TimeoutArg};
 pub use env::{Environment, MapEnv, ProcessEnv};

@@ -4,8 +4,8 @@
 //! `fuzz/src/lib.rs` and `tests/properties.rs` (so runs keep finding new bugs); both go
 //! with the fix. None is open.
 
-use conn_config::invariants::{DotEnvLineKind, check_dotenv_lines, check_resolution};
 use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
+use conn_testkit::{DotEnvLineKind, check_dotenv_lines, check_resolution};
 
 fn dotenvy_kind(text: &str) -> DotEnvLineKind {
     match dotenvy::from_read_iter(text.as_bytes()).next() {
@@ -224,7 +224,7 @@ fn bug_11_a_uri_written_by_its_parts_shows_its_user_and_hides_its_password() {
         text.contains(r#"}kwargsQzX\"o:<redacted>@http://localhost"#),
         "{text}"
     );
-    let (password, public) = conn_config::invariants::split_uri_password(uri, false);
+    let (password, public) = conn_testkit::split_uri_password(uri, false);
     assert_eq!(password, Some(r#"{"aliasS3cr3t"#));
     assert!(public.contains("}kwargsQzX"));
     let result = args.resolve_isolated();
@@ -240,10 +240,7 @@ fn bug_12_a_uri_written_by_its_parts_with_a_user_alone_shows_it() {
     let uri = "hTTpS://}kQzX%23{\"na}))\"a\"iu\0,\"\u{1}tp977@:";
     let text = format!("{:?}", ConnectArgs::new().uri(uri));
     assert!(text.contains("}kQzX%23{"), "{text}");
-    assert_eq!(conn_config::invariants::uri_scheme(uri), Some("hTTpS"));
-    assert_eq!(
-        conn_config::invariants::split_uri_password(uri, false).0,
-        None
-    );
+    assert_eq!(conn_testkit::uri_scheme(uri), Some("hTTpS"));
+    assert_eq!(conn_testkit::split_uri_password(uri, false).0, None);
     check_resolution(&ConnectArgs::new().uri(uri).resolve_isolated(), &[]);
 }

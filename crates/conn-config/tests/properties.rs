@@ -2,7 +2,7 @@
 //! argument, environment variable or `.env` line never make resolution panic; errors and
 //! `Debug` output never show a secret.
 //!
-//! The invariants themselves live in `conn_config::invariants` (feature `invariants`) and
+//! The invariants themselves live in the unpublished `conn-testkit` crate and
 //! are shared with the fuzz targets in `fuzz/`. Case counts are fixed per property (see
 //! [`ROUND_TRIP_CASES`] and the others) and sized so that each property runs in a few
 //! seconds in a debug build; failures are persisted in `proptest-regressions/properties.txt`
@@ -12,12 +12,12 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use conn_config::invariants::{
-    DotEnvLineKind, MARKER, check_args_redacted, check_dotenv_lines, check_dotenv_parse,
-    check_resolution, checkable_secrets, split_uri_password,
-};
 use conn_config::{
     ConnectArgs, ConnectionSpec, DotEnv, Error, Errors, Host, MapEnv, Port, Resolver, Target,
+};
+use conn_testkit::{
+    DotEnvLineKind, MARKER, check_args_redacted, check_dotenv_lines, check_dotenv_parse,
+    check_resolution, checkable_secrets, split_uri_password,
 };
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
