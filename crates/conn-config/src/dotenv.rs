@@ -20,7 +20,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, FileKind, push_capped};
-use crate::vars::VARS;
+use crate::origin::Key;
 
 /// The largest `.env` file read: 1 MiB.
 pub(crate) const MAX_FILE: usize = 1 << 20;
@@ -81,7 +81,7 @@ pub(crate) fn read(
     };
     parse_with(&content, lookup, &mut |entry| match entry {
         Entry::Pair { key, value, line } => {
-            if let Some(&name) = VARS.iter().find(|v| **v == key) {
+            if let Some(name) = Key::VARIABLES.map(Key::as_str).into_iter().find(|v| *v == key) {
                 file.vars.insert(name, DotEnvValue { value, line });
             }
         }

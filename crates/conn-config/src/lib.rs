@@ -89,7 +89,8 @@ mod error;
 mod origin;
 mod resolve;
 mod spec;
-pub(crate) mod uri;
+mod text;
+mod uri;
 mod vars;
 
 /// The `.env` parser's entry point and its step bound, for the invariant checks of the

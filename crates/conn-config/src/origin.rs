@@ -159,6 +159,17 @@ impl Key {
         Key::DotEnvFile,
     ];
 
+    /// The variables resolution reads (in the environment and in `.env`), in the order
+    /// they are read and listed.
+    pub(crate) const VARIABLES: [Key; 6] = [
+        Key::MilvusUri,
+        Key::MilvusDefaultConnection,
+        Key::MilvusConnAlias,
+        Key::MilvusConnTimeout,
+        Key::MilvusToken,
+        Key::MilvusDbName,
+    ];
+
     /// The name as written: `uri`, `server_pem_path`, `MILVUS_URI`, …; `target`, `.env`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -263,6 +274,20 @@ impl SourceKind {
             SourceKind::Explicit => "argument",
         }
     }
+
+    /// Whether this is an argument, explicit or stored for the alias (`>= Stored`): such a
+    /// value beats the environment, `.env` and the defaults, and its source supplies the
+    /// target as a whole (docs/resolution.md, "Sources and precedence"). The registry
+    /// keeps exactly these values for the alias.
+    ///
+    /// ```
+    /// use conn_config::SourceKind;
+    /// assert!(SourceKind::Explicit.is_argument() && SourceKind::Stored.is_argument());
+    /// assert!(!SourceKind::Env.is_argument() && !SourceKind::Default.is_argument());
+    /// ```
+    pub fn is_argument(self) -> bool {
+        self >= SourceKind::Stored
+    }
 }
 
 impl fmt::Display for SourceKind {
@@ -307,16 +332,6 @@ pub enum Origin {
 }
 
 impl Origin {
-    /// The source's rank: higher wins. Explicit 4, stored 3, environment 2, `.env` 1,
-    /// default 0.
-    #[deprecated(
-        since = "0.1.0",
-        note = "compare `source_kind()`, which is ordered by precedence"
-    )]
-    pub fn rank(&self) -> u8 {
-        self.source_kind() as u8
-    }
-
     /// The argument or variable, if any ([`Key::Uri`], [`Key::MilvusUri`], …); `None` for
     /// [`Origin::Default`] (and for a name this crate does not know, in an `Origin` built
     /// by hand).
@@ -433,7 +448,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranks_follow_the_precedence_order() {
+    fn source_kinds_follow_the_precedence_order() {
         let order = [
             Origin::Explicit { arg: "uri" },
             Origin::Stored {
@@ -455,13 +470,9 @@ mod tests {
                 pair[0],
                 pair[1]
             );
-            #[allow(deprecated)]
-            let ranks = (pair[0].rank(), pair[1].rank());
-            assert!(ranks.0 > ranks.1, "{} !> {}", pair[0], pair[1]);
         }
-        #[allow(deprecated)]
-        let ranks = order.each_ref().map(Origin::rank);
-        assert_eq!(ranks, [4, 3, 2, 1, 0]);
+        let arguments = order.each_ref().map(|o| o.source_kind().is_argument());
+        assert_eq!(arguments, [true, true, false, false, false]);
     }
 
     #[test]
@@ -471,9 +482,9 @@ mod tests {
         }
         let args = Key::ALL.iter().filter(|k| k.is_argument()).count();
         let vars = Key::ALL.iter().filter(|k| k.is_variable()).count();
-        assert_eq!((args, vars), (17, crate::vars::VARS.len()));
-        for var in crate::vars::VARS {
-            assert!(Key::from_name(var).is_some_and(Key::is_variable), "{var}");
+        assert_eq!((args, vars), (17, Key::VARIABLES.len()));
+        for var in Key::VARIABLES {
+            assert!(var.is_variable(), "{var}");
         }
         assert_eq!(Key::from_name("nope"), None);
     }

@@ -679,7 +679,7 @@ impl Alias {
     /// assert!(conn_config::Alias::new("").is_none());
     /// ```
     pub fn new(name: &str) -> Option<Alias> {
-        let name = crate::uri::trim(name);
+        let name = crate::text::trim(name);
         if name.is_empty() || name.chars().any(char::is_control) {
             None
         } else {

@@ -24,22 +24,7 @@ use secrecy::SecretString;
 use crate::error::{Error, Hint};
 use crate::origin::Origin;
 use crate::spec::{Host, Port, Target};
-
-/// Trims surrounding ASCII whitespace (space, tab, CR, LF).
-pub(crate) fn trim(s: &str) -> &str {
-    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-}
-
-/// Trims a value and rejects control characters left inside it.
-pub(crate) fn clean<'a>(raw: &'a str, origin: &Origin) -> Result<&'a str, Error> {
-    let s = trim(raw);
-    if s.chars().any(char::is_control) {
-        return Err(Error::ControlCharacter {
-            origin: origin.clone(),
-        });
-    }
-    Ok(s)
-}
+use crate::text::trim;
 
 /// The scheme of a parsed URI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -951,13 +936,5 @@ mod tests {
             let e = parse_address(input, &o).expect_err(input);
             assert!(e.to_string().contains(expected), "{input}: {e}");
         }
-    }
-
-    #[test]
-    fn cleaning() {
-        let o = origin();
-        assert_eq!(clean("  http://h \t\r\n", &o).ok(), Some("http://h"));
-        assert!(clean("http://h\u{7}", &o).is_err());
-        assert!(clean("http://h\tx", &o).is_err());
     }
 }

@@ -13,15 +13,6 @@ pub(crate) const MILVUS_TOKEN: &str = "MILVUS_TOKEN";
 /// Extension: the database.
 pub(crate) const MILVUS_DB_NAME: &str = "MILVUS_DB_NAME";
 
-/// Every variable resolution reads, and the only keys taken from a `.env` file.
-pub(crate) const VARS: [&str; 6] = [
-    MILVUS_URI,
-    MILVUS_DEFAULT_CONNECTION,
-    MILVUS_CONN_ALIAS,
-    MILVUS_CONN_TIMEOUT,
-    MILVUS_TOKEN,
-    MILVUS_DB_NAME,
-];
 
 /// python-dotenv's off switch for the `.env` search (honoured as pymilvus 3 does).
 pub(crate) const PYTHON_DOTENV_DISABLED: &str = "PYTHON_DOTENV_DISABLED";

@@ -1,11 +1,7 @@
 //! What the registry stores for an alias after it connects: the arguments that were given
 //! (explicitly, or stored before), not what the environment supplied.
 
-use conn_config::{Auth, ConnectArgs, ConnectionSpec, Field, Security, SourceKind, Target};
-
-/// Stored arguments ([`conn_config::SourceKind`] is ordered by precedence): explicit
-/// arguments rank above them, the environment, `.env` and the defaults below.
-const STORED_RANK: SourceKind = SourceKind::Stored;
+use conn_config::{Auth, ConnectArgs, ConnectionSpec, Field, Security, Target};
 
 /// Arguments that resolve, as the alias's stored arguments, to the same values `spec` got
 /// from explicit or stored arguments, and that leave every other field to the environment,
@@ -15,7 +11,7 @@ const STORED_RANK: SourceKind = SourceKind::Stored;
 /// database; `secure` when an argument set it; the TLS settings (only arguments can give
 /// them); the timeout; `keep_alive`.
 pub(crate) fn pinned_args(spec: &ConnectionSpec) -> ConnectArgs {
-    let given = |field: Field| spec.origin(field).source_kind() >= STORED_RANK;
+    let given = |field: Field| spec.origin(field).source_kind().is_argument();
     let mut args = ConnectArgs::new().alias(spec.alias().as_str());
     if given(Field::Target) {
         args = match spec.target() {

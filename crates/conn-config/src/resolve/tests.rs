@@ -1,7 +1,10 @@
 //! Table-driven tests of the resolution rules. Each row prints its input on failure.
 
 use super::*;
-use crate::{MapEnv, TlsMode};
+use super::rules::timeout::{TimeoutProblem, timeout_value};
+use crate::{Auth, Error, Field, Key, MapEnv, Origin, TlsMode, TlsSpec};
+use std::path::PathBuf;
+use std::time::Duration;
 use secrecy::ExposeSecret;
 use std::path::Path;
 
@@ -1265,7 +1268,7 @@ fn every_value_is_at_most_64_kib() {
         let errs = resolver(&[]).resolve(&args).expect_err(origin);
         too_long(&errs, origin);
     }
-    for var in crate::vars::VARS {
+    for var in crate::origin::Key::VARIABLES.map(crate::origin::Key::as_str) {
         let errs = Resolver::with_env(MapEnv::new().set(var, over.clone()))
             .dotenv(DotEnv::Disabled)
             .resolve(&ConnectArgs::new())
@@ -1331,7 +1334,7 @@ fn a_non_unicode_milvus_token_is_an_error_when_used() {
         .expect("MILVUS_TOKEN is not used");
     assert_eq!(spec.auth().user(), Some("u"));
     // Every variable, not only the token.
-    for var in crate::vars::VARS {
+    for var in crate::origin::Key::VARIABLES.map(crate::origin::Key::as_str) {
         let errs = Resolver::with_env(MapEnv::new().set(var, bad.clone()))
             .dotenv(DotEnv::Disabled)
             .resolve(&ConnectArgs::new())
@@ -1561,12 +1564,32 @@ fn values_that_are_not_used_are_listed_with_what_beat_them() {
 /// the resolver reads.
 #[test]
 fn every_origin_name_is_a_key() {
+    // pymilvus's `connect()` arguments, as it spells them.
+    const ARG_KEYS: [&str; 17] = [
+        "alias",
+        "uri",
+        "address",
+        "host",
+        "port",
+        "user",
+        "password",
+        "token",
+        "db_name",
+        "secure",
+        "server_pem_path",
+        "ca_pem_path",
+        "client_pem_path",
+        "client_key_path",
+        "server_name",
+        "timeout",
+        "keep_alive",
+    ];
     for arg in ARG_KEYS {
         let origin = Origin::Explicit { arg };
         let key = origin.key().unwrap_or_else(|| panic!("{arg} has no Key"));
         assert!(key.is_argument() && key.as_str() == arg, "{arg}");
     }
-    for var in VARS {
+    for var in crate::origin::Key::VARIABLES.map(crate::origin::Key::as_str) {
         let origin = Origin::Env { var };
         let key = origin.key().unwrap_or_else(|| panic!("{var} has no Key"));
         assert!(key.is_variable() && key.as_str() == var, "{var}");
