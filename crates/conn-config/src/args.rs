@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::spec::{Auth, ConnectionSpec, Security, Target};
-
 /// The explicit arguments of pymilvus's `connect()`, recorded raw.
 ///
 /// Setting never fails: every value is kept as given and checked only by
@@ -332,27 +330,6 @@ impl ConnectArgs {
             && timeout.is_none()
             && keep_alive.is_none()
     }
-
-    /// Resolves these arguments against the process environment, a `.env` file found from
-    /// the current directory, and the defaults. Shorthand for
-    /// `Resolver::new().resolve(&self)`.
-    ///
-    /// # Errors
-    ///
-    /// Every problem found, as [`Errors`](crate::Errors).
-    pub fn resolve(&self) -> Result<ConnectionSpec, crate::Errors> {
-        crate::Resolver::new().resolve(self)
-    }
-
-    /// Resolves these arguments alone: no environment variable, no `.env` file, only the
-    /// defaults beneath them. Shorthand for `Resolver::isolated().resolve(&self)`.
-    ///
-    /// # Errors
-    ///
-    /// Every problem found, as [`Errors`](crate::Errors).
-    pub fn resolve_isolated(&self) -> Result<ConnectionSpec, crate::Errors> {
-        crate::Resolver::isolated().resolve(self)
-    }
 }
 
 impl fmt::Debug for ConnectArgs {
@@ -418,115 +395,6 @@ pub(crate) fn redact_uri_password(uri: &str) -> std::borrow::Cow<'_, str> {
         },
     };
     format!("{}<redacted>{}", &uri[..from], &uri[at..]).into()
-}
-
-/// Percent-encodes a URI userinfo part or path segment.
-fn encode_component(s: &str) -> String {
-    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-    // Everything but unreserved characters (RFC 3986 section 2.3).
-    const SET: &AsciiSet = &CONTROLS
-        .add(b' ')
-        .add(b'!')
-        .add(b'"')
-        .add(b'#')
-        .add(b'$')
-        .add(b'%')
-        .add(b'&')
-        .add(b'\'')
-        .add(b'(')
-        .add(b')')
-        .add(b'*')
-        .add(b'+')
-        .add(b',')
-        .add(b'/')
-        .add(b':')
-        .add(b';')
-        .add(b'<')
-        .add(b'=')
-        .add(b'>')
-        .add(b'?')
-        .add(b'@')
-        .add(b'[')
-        .add(b'\\')
-        .add(b']')
-        .add(b'^')
-        .add(b'`')
-        .add(b'{')
-        .add(b'|')
-        .add(b'}');
-    utf8_percent_encode(s, SET).to_string()
-}
-
-/// Renders a spec as explicit arguments that resolve back to it (see
-/// [`ConnectionSpec::to_connect_args`]).
-pub(crate) fn render(spec: &ConnectionSpec) -> ConnectArgs {
-    let mut args = ConnectArgs::new()
-        .alias(spec.alias().as_str())
-        .db_name(spec.db_name().as_str())
-        .timeout(spec.timeout())
-        .keep_alive(spec.keep_alive())
-        .secure(spec.is_secure());
-    let userinfo = match spec.auth() {
-        Auth::UserPassword { user, password } => format!(
-            "{}:{}@",
-            encode_component(user),
-            encode_component(password.expose_secret())
-        ),
-        Auth::Token(t) => {
-            args = args.token(t.clone());
-            String::new()
-        }
-        Auth::None => String::new(),
-    };
-    // Credentials and database go into the URI, unless that makes it longer than a value
-    // may be (each part is within the limit, not always their sum): then the URI holds the
-    // host and port only, and user and password are arguments of their own.
-    let mut in_uri = true;
-    let uri = match spec.target() {
-        Target::Tcp { host, port } => {
-            let scheme = if spec.is_secure() { "https" } else { "http" };
-            let full = format!(
-                "{scheme}://{userinfo}{}:{port}/{}",
-                host.to_uri_host(),
-                encode_component(spec.db_name().as_str())
-            );
-            if full.len() <= ConnectArgs::MAX_VALUE_LEN {
-                full
-            } else {
-                in_uri = false;
-                format!("{scheme}://{}:{port}", host.to_uri_host())
-            }
-        }
-        Target::Unix(p) => {
-            in_uri = false;
-            format!("unix:{}", p.display())
-        }
-        Target::Lite(p) => {
-            in_uri = false;
-            p.display().to_string()
-        }
-    };
-    if !in_uri && let Auth::UserPassword { user, password } = spec.auth() {
-        args = args.user(user.clone()).password(password.clone());
-    }
-    args = args.uri(uri);
-    if let Security::Tls(tls) = spec.security() {
-        if let Some(path) = tls.server_pem_path() {
-            args = args.server_pem_path(path);
-        }
-        if let Some(path) = tls.ca_pem_path() {
-            args = args.ca_pem_path(path);
-        }
-        if let Some(id) = tls.client_identity() {
-            args = args
-                .client_pem_path(id.cert_path().to_path_buf())
-                .client_key_path(id.key_path().to_path_buf());
-        }
-        if let Some(name) = tls.server_name() {
-            args = args.server_name(name);
-        }
-    }
-    args
 }
 
 #[cfg(test)]

@@ -81,7 +81,11 @@ pub(crate) fn read(
     };
     parse_with(&content, lookup, &mut |entry| match entry {
         Entry::Pair { key, value, line } => {
-            if let Some(name) = Key::VARIABLES.map(Key::as_str).into_iter().find(|v| *v == key) {
+            if let Some(name) = Key::VARIABLES
+                .map(Key::as_str)
+                .into_iter()
+                .find(|v| *v == key)
+            {
                 file.vars.insert(name, DotEnvValue { value, line });
             }
         }

@@ -87,6 +87,7 @@ mod dotenv;
 mod env;
 mod error;
 mod origin;
+mod render;
 mod resolve;
 mod spec;
 mod text;

@@ -103,21 +103,6 @@ impl Host {
         Host(HostRepr::Domain("localhost".to_owned()))
     }
 
-    /// Parses a host as the `host` argument is parsed (docs/resolution.md): a domain name
-    /// (lower-cased and IDNA-normalised, then checked against the host-name syntax), an
-    /// IPv4 address, or an IPv6 address with or without brackets. `None` when `s` is none
-    /// of these (surrounding whitespace included: nothing is trimmed).
-    ///
-    /// ```
-    /// use conn_config::Host;
-    /// assert_eq!(Host::parse("Milvus.Example.COM").unwrap().as_name(), Some("milvus.example.com"));
-    /// assert_eq!(Host::parse("[::1]").unwrap().to_string(), "::1");
-    /// assert!(Host::parse("").is_none() && Host::parse("a b").is_none());
-    /// ```
-    pub fn parse(s: &str) -> Option<Host> {
-        crate::uri::parse_host(s, &Origin::Default).ok()
-    }
-
     /// A domain name the caller has checked (lower-case, host-name syntax).
     pub(crate) fn checked_name(name: String) -> Host {
         Host(HostRepr::Domain(name))
@@ -679,12 +664,23 @@ impl Alias {
     /// assert!(conn_config::Alias::new("").is_none());
     /// ```
     pub fn new(name: &str) -> Option<Alias> {
-        let name = crate::text::trim(name);
+        let name = Alias::trim(name);
         if name.is_empty() || name.chars().any(char::is_control) {
             None
         } else {
             Some(Alias(name.to_owned()))
         }
+    }
+
+    /// `name` trimmed as [`Alias::new`] trims it (spaces, tabs, CR, LF; the same trimming
+    /// as every value resolution reads): the name an alias given as `name` is known by,
+    /// for a look-up that must not allocate or fail.
+    ///
+    /// ```
+    /// assert_eq!(conn_config::Alias::trim(" prod\n"), "prod");
+    /// ```
+    pub fn trim(name: &str) -> &str {
+        crate::text::trim(name)
     }
 
     /// The name.
@@ -889,22 +885,6 @@ impl ConnectionSpec {
     /// Whether `other` is the same configuration (see [`ConnectionSpec::differences`]).
     pub fn same_as(&self, other: &ConnectionSpec) -> bool {
         self.differences(other).is_empty()
-    }
-
-    /// Explicit arguments that resolve back to this spec (origins aside): the target as a
-    /// URI (credentials percent-encoded in its userinfo, the database as its path), plus
-    /// `secure`, the TLS paths, the token, the timeout, the alias and `keep_alive`.
-    ///
-    /// ```
-    /// # fn main() -> Result<(), conn_config::Errors> {
-    /// use conn_config::ConnectArgs;
-    /// let spec = ConnectArgs::new().uri("https://u:p%40ss@Example.com/db1").resolve_isolated()?;
-    /// let again = spec.to_connect_args().resolve_isolated()?;
-    /// assert!(spec.same_as(&again));
-    /// # Ok(()) }
-    /// ```
-    pub fn to_connect_args(&self) -> crate::ConnectArgs {
-        crate::args::render(self)
     }
 }
 

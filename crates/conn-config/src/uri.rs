@@ -522,6 +522,23 @@ pub(crate) fn parse_address(s: &str, origin: &Origin) -> Result<(Host, Port), Er
     Ok((parse_host(host, origin)?, parse_port(port, origin)?))
 }
 
+impl Host {
+    /// Parses a host as the `host` argument is parsed (docs/resolution.md): a domain name
+    /// (lower-cased and IDNA-normalised, then checked against the host-name syntax), an
+    /// IPv4 address, or an IPv6 address with or without brackets. `None` when `s` is none
+    /// of these (surrounding whitespace included: nothing is trimmed).
+    ///
+    /// ```
+    /// use conn_config::Host;
+    /// assert_eq!(Host::parse("Milvus.Example.COM").unwrap().as_name(), Some("milvus.example.com"));
+    /// assert_eq!(Host::parse("[::1]").unwrap().to_string(), "::1");
+    /// assert!(Host::parse("").is_none() && Host::parse("a b").is_none());
+    /// ```
+    pub fn parse(s: &str) -> Option<Host> {
+        parse_host(s, &Origin::Default).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,5 @@ pub(crate) const MILVUS_TOKEN: &str = "MILVUS_TOKEN";
 /// Extension: the database.
 pub(crate) const MILVUS_DB_NAME: &str = "MILVUS_DB_NAME";
 
-
 /// python-dotenv's off switch for the `.env` search (honoured as pymilvus 3 does).
 pub(crate) const PYTHON_DOTENV_DISABLED: &str = "PYTHON_DOTENV_DISABLED";

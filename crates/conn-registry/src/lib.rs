@@ -54,7 +54,6 @@ println!("{}", conn.get_version().await?);
 
 mod addr;
 mod error;
-mod pinned;
 mod registry;
 #[cfg(feature = "tonic")]
 mod tonic;

@@ -12,7 +12,6 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 use crate::addr::ConnectionAddr;
 use crate::error::Error;
-use crate::pinned::pinned_args;
 use crate::transport::Transport;
 
 /// The registry's result type for transport `T`.
@@ -128,11 +127,6 @@ struct Entry<C> {
 struct Live<C> {
     spec: Arc<ConnectionSpec>,
     conn: C,
-}
-
-/// Trims an alias as conn-config does (spaces, tabs, CR, LF).
-fn trim(alias: &str) -> &str {
-    alias.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
 
 fn lock<S>(m: &Mutex<S>) -> MutexGuard<'_, S> {
@@ -373,7 +367,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
                 Ok(conn) => {
                     // The alias is not connected: an attempt starts only then, and while it
                     // is in flight the others wait for it.
-                    let stored = pinned_args(&spec);
+                    let stored = spec.to_stored_args();
                     let State {
                         entries, next_seq, ..
                     } = &mut *state;
@@ -417,7 +411,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// (with tonic, their clones keep working until dropped), as if `disconnect` had been
     /// called right after it.
     pub async fn disconnect(&self, alias: &str) {
-        let key = trim(alias);
+        let key = Alias::trim(alias);
         if key.is_empty() {
             return;
         }
@@ -441,7 +435,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// `remove_connection`). An unknown alias is left alone. A connect of the alias in
     /// flight is waited for first, as in [`disconnect`](Registry::disconnect).
     pub async fn remove_connection(&self, alias: &str) {
-        let key = trim(alias);
+        let key = Alias::trim(alias);
         if key.is_empty() {
             return;
         }
@@ -463,7 +457,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
 
     /// Whether the alias is connected (not merely configured), as in pymilvus.
     pub fn has_connection(&self, alias: &str) -> bool {
-        self.live.load().contains_key(trim(alias))
+        self.live.load().contains_key(Alias::trim(alias))
     }
 
     /// Every configured alias in the order it was first added or connected, with its
@@ -487,7 +481,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// [`Error::Resolve`] when the alias is not connected and its stored arguments no longer
     /// resolve (the environment changed).
     pub fn get_connection_addr(&self, alias: &str) -> Result<Option<ConnectionAddr>, T> {
-        let key = trim(alias);
+        let key = Alias::trim(alias);
         let (stored, live) = {
             let state = lock(&self.state);
             match state.entries.get(key) {
@@ -513,7 +507,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// This is the look-up on every call path: it reads an immutable snapshot without
     /// taking a lock (its measured cost is in `docs/registry.md`) and clones the connection.
     pub fn get(&self, alias: &str) -> Option<T::Connection> {
-        self.live.load().get(trim(alias)).cloned()
+        self.live.load().get(Alias::trim(alias)).cloned()
     }
 
     /// A look-up handle for one thread or task, cheaper than [`Registry::get`] on a hot
@@ -531,15 +525,15 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// [`Error::NotConnected`] when the alias is not connected.
     pub fn fetch(&self, alias: &str) -> Result<T::Connection, T> {
         self.get(alias).ok_or_else(|| Error::NotConnected {
-            alias: trim(alias).to_owned(),
+            alias: Alias::trim(alias).to_owned(),
         })
     }
 
     /// The alias an operation is about: `alias` if given, else the arguments' alias, else
     /// the default alias.
     fn alias_for(&self, alias: &str, args: &ConnectArgs) -> Result<Alias, T> {
-        let given = trim(alias);
-        let in_args = args.alias_name().map(trim).filter(|a| !a.is_empty());
+        let given = Alias::trim(alias);
+        let in_args = args.alias_name().map(Alias::trim).filter(|a| !a.is_empty());
         let name = match (given, in_args) {
             ("", Some(a)) => a,
             ("", None) => return self.default_alias(),
@@ -639,7 +633,7 @@ pub struct Reader<C> {
 impl<C: Clone> Reader<C> {
     /// The alias's live connection, `None` when it is not connected; as [`Registry::get`].
     pub fn get(&mut self, alias: &str) -> Option<C> {
-        self.cache.load().get(trim(alias)).cloned()
+        self.cache.load().get(Alias::trim(alias)).cloned()
     }
 
     /// The alias's live connection, borrowed from the reader's snapshot, `None` when it is
@@ -669,12 +663,12 @@ impl<C: Clone> Reader<C> {
     /// # Ok(()) }
     /// ```
     pub fn get_ref(&mut self, alias: &str) -> Option<&C> {
-        self.cache.load().get(trim(alias))
+        self.cache.load().get(Alias::trim(alias))
     }
 
     /// Whether the alias is connected; as [`Registry::has_connection`].
     pub fn has_connection(&mut self, alias: &str) -> bool {
-        self.cache.load().contains_key(trim(alias))
+        self.cache.load().contains_key(Alias::trim(alias))
     }
 }
 

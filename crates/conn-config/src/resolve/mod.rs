@@ -12,9 +12,9 @@
 mod overridden;
 mod rules;
 mod sources;
-mod view;
 #[cfg(test)]
 mod tests;
+mod view;
 
 use std::path::PathBuf;
 
@@ -244,3 +244,25 @@ impl<E: Environment> Resolver<E> {
     }
 }
 
+impl ConnectArgs {
+    /// Resolves these arguments against the process environment, a `.env` file found from
+    /// the current directory, and the defaults. Shorthand for
+    /// `Resolver::new().resolve(&self)`.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, as [`Errors`](Errors).
+    pub fn resolve(&self) -> Result<ConnectionSpec, Errors> {
+        Resolver::new().resolve(self)
+    }
+
+    /// Resolves these arguments alone: no environment variable, no `.env` file, only the
+    /// defaults beneath them. Shorthand for `Resolver::isolated().resolve(&self)`.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, as [`Errors`](Errors).
+    pub fn resolve_isolated(&self) -> Result<ConnectionSpec, Errors> {
+        Resolver::isolated().resolve(self)
+    }
+}

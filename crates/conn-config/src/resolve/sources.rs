@@ -149,7 +149,10 @@ impl<'a> Layer<'a> {
                 }
             }
         }
-        for (key, b) in [(Key::Secure, args.secure), (Key::KeepAlive, args.keep_alive)] {
+        for (key, b) in [
+            (Key::Secure, args.secure),
+            (Key::KeepAlive, args.keep_alive),
+        ] {
             if let Some(b) = b {
                 layer.push(key, Raw::Bool(b));
             }

@@ -1,12 +1,12 @@
 //! Table-driven tests of the resolution rules. Each row prints its input on failure.
 
-use super::*;
 use super::rules::timeout::{TimeoutProblem, timeout_value};
+use super::*;
 use crate::{Auth, Error, Field, Key, MapEnv, Origin, TlsMode, TlsSpec};
-use std::path::PathBuf;
-use std::time::Duration;
 use secrecy::ExposeSecret;
 use std::path::Path;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// An environment as name/value pairs.
 type Vars = &'static [(&'static str, &'static str)];

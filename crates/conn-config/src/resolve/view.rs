@@ -145,7 +145,11 @@ impl<'a> View<'a> {
 
     /// The winning secret of a key, trimmed; `None` when absent or empty. A value that is
     /// not Unicode, too long or holds a control character is an error.
-    pub(super) fn secret(&self, key: Key, errors: &mut Vec<Error>) -> Option<(SecretString, Origin)> {
+    pub(super) fn secret(
+        &self,
+        key: Key,
+        errors: &mut Vec<Error>,
+    ) -> Option<(SecretString, Origin)> {
         let (raw, origin) = self.winner(key)?;
         let text = match raw {
             Raw::Secret(s) => *s,
@@ -169,7 +173,10 @@ impl<'a> View<'a> {
     /// explicitly or stored beats the variable; the variable beats the argument's default.
     pub(super) fn arg_or_var(&self, arg: Key, var: Key, errors: &mut Vec<Error>) -> Option<Given> {
         let given = self.get(arg, errors);
-        if given.as_ref().is_some_and(|a| a.source_kind().is_argument()) {
+        if given
+            .as_ref()
+            .is_some_and(|a| a.source_kind().is_argument())
+        {
             return given;
         }
         self.get(var, errors).or(given)
