@@ -16,10 +16,10 @@
 //! most [`MAX_INTERPOLATED`] bytes per file, so memory stays a small multiple of the file.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, FileKind, push_capped};
+use crate::error::{Error, push_capped};
+use crate::file::{self, FileError};
 use crate::origin::Key;
 
 /// The largest `.env` file read: 1 MiB.
@@ -111,51 +111,24 @@ pub(crate) fn read(
     Some(file)
 }
 
-/// The content of the regular file at `path`, at most [`MAX_FILE`] bytes of UTF-8.
-///
-/// The type is checked twice. First on the path, before anything is opened: opening a FIFO
-/// waits for a writer, and opening some devices acts (a tape rewinds, a serial line waits
-/// for a carrier). Then on the opened handle (`fstat`), because the path may name something
-/// else by then; on Unix the open is non-blocking (`O_NONBLOCK`), so a FIFO swapped in
-/// between the two checks cannot block it either. `O_NONBLOCK` changes nothing for the
-/// regular file read afterwards (Linux and the BSDs ignore it for regular files), and
-/// clearing it would take `fcntl`, an unsafe call this crate forbids. The read goes through
-/// `take(MAX_FILE + 1)`: a file that grew past its `stat` size is still cut off one byte
-/// past the limit.
+/// The content of the regular file at `path`, at most [`MAX_FILE`] bytes of UTF-8, read
+/// with [`file::read_regular`].
 fn load(path: &Path) -> Result<String, Error> {
     let io_error = |source| Error::DotEnvRead {
         path: path.to_path_buf(),
         source,
     };
-    let not_a_file = |kind| Error::DotEnvNotAFile {
-        path: path.to_path_buf(),
-        kind,
-    };
-    let too_large = || Error::DotEnvTooLarge {
-        path: path.to_path_buf(),
-        limit: MAX_FILE,
-    };
-    let limit = u64::try_from(MAX_FILE).unwrap_or(u64::MAX);
-    let meta = std::fs::metadata(path).map_err(io_error)?;
-    if let Some(kind) = FileKind::of(meta.file_type()) {
-        return Err(not_a_file(kind));
-    }
-    if meta.len() > limit {
-        return Err(too_large());
-    }
-    let file = open_nonblocking(path).map_err(io_error)?;
-    let meta = file.metadata().map_err(io_error)?;
-    if let Some(kind) = FileKind::of(meta.file_type()) {
-        return Err(not_a_file(kind));
-    }
-    let expected = usize::try_from(meta.len()).map_or(MAX_FILE, |n| n.min(MAX_FILE));
-    let mut bytes = Vec::with_capacity(expected + 1);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_error)?;
-    if bytes.len() > MAX_FILE {
-        return Err(too_large());
-    }
+    let bytes = file::read_regular(path, MAX_FILE).map_err(|e| match e {
+        FileError::NotAFile(kind) => Error::DotEnvNotAFile {
+            path: path.to_path_buf(),
+            kind,
+        },
+        FileError::TooLarge { limit } => Error::DotEnvTooLarge {
+            path: path.to_path_buf(),
+            limit,
+        },
+        FileError::Io(source) => io_error(source),
+    })?;
     // The same error as `std::fs::read_to_string`'s, which read the file before limits.
     String::from_utf8(bytes).map_err(|_| {
         io_error(std::io::Error::new(
@@ -163,20 +136,6 @@ fn load(path: &Path) -> Result<String, Error> {
             "stream did not contain valid UTF-8",
         ))
     })
-}
-
-#[cfg(unix)]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::open(path)
 }
 
 /// One entry of a `.env` file.
@@ -876,31 +835,6 @@ mod tests {
         let got = parse(&format!("K={}\nJ=$Y$Y\n", "$X".repeat(1000)), &env);
         assert_eq!(got[0], pair("K", &"x".repeat(1000), 1));
         assert_eq!(calls.get(), 2, "one lookup for X, one for Y");
-    }
-
-    /// The second line of defence of [`load`]: a FIFO that replaced the file after the
-    /// type check is opened without waiting for a writer, and its handle says what it is.
-    #[cfg(unix)]
-    #[test]
-    fn opening_a_fifo_does_not_block_and_its_type_is_seen() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let fifo = dir.path().join("pipe");
-        let status = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .expect("run mkfifo");
-        assert!(status.success());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let kind = open_nonblocking(&fifo)
-                .and_then(|f| f.metadata())
-                .map(|m| FileKind::of(m.file_type()));
-            let _ = tx.send(kind.map_err(|e| e.to_string()));
-        });
-        let kind = rx
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("the open of a FIFO does not block");
-        assert_eq!(kind, Ok(Some(FileKind::Fifo)));
     }
 
     proptest::proptest! {

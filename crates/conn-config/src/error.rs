@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::file::FileKind;
 use crate::origin::{Key, Origin};
 
 /// One problem found while resolving. [`Errors`] holds every problem of one resolution.
@@ -352,84 +353,6 @@ pub enum Error {
         /// The budget, in bytes.
         limit: usize,
     },
-}
-
-/// What a path that should name a regular file names instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FileKind {
-    /// A directory.
-    Directory,
-    /// A named pipe.
-    Fifo,
-    /// A character device (`/dev/zero`, `/dev/urandom`, a terminal).
-    CharDevice,
-    /// A block device (a disk).
-    BlockDevice,
-    /// A Unix domain socket.
-    Socket,
-    /// Anything else that is not a regular file.
-    Other,
-}
-
-impl FileKind {
-    /// The kind of `file_type`, or `None` for a regular file. A symbolic link counts as
-    /// [`FileKind::Other`]: callers ask about the file a link points to
-    /// ([`std::fs::metadata`], [`std::fs::File::metadata`]).
-    ///
-    /// ```
-    /// use conn_config::FileKind;
-    /// let dir = std::fs::metadata(std::env::temp_dir())?;
-    /// assert_eq!(FileKind::of(dir.file_type()), Some(FileKind::Directory));
-    /// assert_eq!(FileKind::Directory.to_string(), "directory");
-    /// # #[cfg(unix)]
-    /// assert_eq!(FileKind::of(std::fs::metadata("/dev/null")?.file_type()), Some(FileKind::CharDevice));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn of(file_type: std::fs::FileType) -> Option<FileKind> {
-        if file_type.is_file() {
-            return None;
-        }
-        if file_type.is_dir() {
-            return Some(FileKind::Directory);
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileTypeExt as _;
-            if file_type.is_fifo() {
-                return Some(FileKind::Fifo);
-            }
-            if file_type.is_char_device() {
-                return Some(FileKind::CharDevice);
-            }
-            if file_type.is_block_device() {
-                return Some(FileKind::BlockDevice);
-            }
-            if file_type.is_socket() {
-                return Some(FileKind::Socket);
-            }
-        }
-        Some(FileKind::Other)
-    }
-
-    /// The kind in words: `directory`, `fifo`, `character device`, `block device`,
-    /// `socket`, `special file`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FileKind::Directory => "directory",
-            FileKind::Fifo => "fifo",
-            FileKind::CharDevice => "character device",
-            FileKind::BlockDevice => "block device",
-            FileKind::Socket => "socket",
-            FileKind::Other => "special file",
-        }
-    }
-}
-
-impl fmt::Display for FileKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
 }
 
 /// An optional suggestion appended to a message (empty when there is none).

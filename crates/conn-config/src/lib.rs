@@ -86,6 +86,7 @@ mod args;
 mod dotenv;
 mod env;
 mod error;
+pub mod file;
 mod origin;
 mod render;
 mod resolve;
@@ -104,7 +105,8 @@ pub mod __dotenv_parser {
 
 pub use args::{ConnectArgs, PortArg, TimeoutArg};
 pub use env::{Environment, MapEnv, ProcessEnv};
-pub use error::{Error, Errors, FileKind, Hint};
+pub use error::{Error, Errors, Hint};
+pub use file::FileKind;
 pub use origin::{Field, Key, Origin, Overridden, SourceKind};
 pub use resolve::{DotEnv, Resolver};
 pub use spec::{
