@@ -594,7 +594,7 @@ pub fn observe(spec: &ConnectionSpec, cwd: &Path) -> Outcome {
     }))
 }
 
-/// Our model of the alias registry (CONTRACT.md section 6) over conn-config.
+/// Our model of the alias registry (docs/registry.md) over conn-config.
 struct Registry<'a> {
     case_env: &'a CaseEnv,
     resolver: Resolver<MapEnv>,

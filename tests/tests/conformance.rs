@@ -1,6 +1,6 @@
 //! Conformance with pymilvus 3.0.2: every recorded `connect`/`add_connection` case of
 //! `shared/oracle/cases.jsonl` is replayed through conn-config and must agree with
-//! pymilvus, or be a deliberate deviation (CONTRACT.md section 5, `docs/deviations.md`), or
+//! pymilvus, or be a deliberate deviation (`docs/deviations.md`), or
 //! be not applicable for a stated reason. Each deviation case also pins our own result.
 #![allow(clippy::print_stdout)]
 
@@ -12,8 +12,8 @@ use milvus_conn_tests::conformance::{
 };
 
 /// Cases that deviate on purpose, with the numbers of the deviations that explain every
-/// difference: 1-22 are CONTRACT.md section 5; 23-24 and 28 are differences CONTRACT.md
-/// settles elsewhere (sections 2, 4 and 6), numbered on in `docs/deviations.md`.
+/// difference, all in `docs/deviations.md`: 1-22 from the first list, 23-24 and 28 settled by
+/// the precedence, security and registry rules (docs/resolution.md, docs/registry.md).
 const DEVIATIONS: &[(&str, &[u8])] = &[
     ("orm_ipv6_literal_uri", &[1]),
     ("orm_ipv6_address_kwarg", &[1]),

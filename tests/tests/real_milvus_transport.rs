@@ -294,7 +294,7 @@ fn one_way_tls_milvus() {
         assert_eq!(tls_problem(&err), TlsProblem::NameMismatch, "{err:?}");
 
         // Plaintext to the TLS port: Milvus closes the connection, and answers a TLS
-        // ClientHello, so it is the TLS class with a hint, not transient (CONTRACT section 7;
+        // ClientHello, so it is the TLS class with a hint, not transient (docs/transport.md;
         // it was `unreachable` before).
         let plain = spec(root(&milvus).uri(format!("http://{}", milvus.addr())));
         let err = conn_transport_tonic::connect(&plain).await.unwrap_err();

@@ -1,6 +1,6 @@
 //! URI, address, host and port parsing.
 //!
-//! The grammar (CONTRACT.md section 3):
+//! The grammar (docs/resolution.md, "URI grammar"):
 //!
 //! ```text
 //! uri     = scheme "://" [ user [ ":" password ] "@" ] host [ ":" [ port ] ] [ "/" db [ "/" … ] ] [ "?" … ] [ "#" … ]

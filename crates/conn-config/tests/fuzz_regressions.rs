@@ -171,7 +171,7 @@ fn bug_8_a_ca_pem_path_round_trips() {
 /// Bug 9 (an invariant too strict, not a resolver bug): the `resolve` target's CI smoke
 /// found a real `MILVUS_DEFAULT_CONNECTION` listed as not used, beaten by a `.env`
 /// `MILVUS_URI`, and `check_spec` took that for a lower source beating a higher one. The
-/// environment and `.env` are read as one environment (CONTRACT section 1), so a `.env`
+/// environment and `.env` are read as one environment (docs/resolution.md, "`.env`"), so a `.env`
 /// variable may beat a *different* real one; the invariant now allows exactly that.
 #[test]
 fn bug_9_a_dotenv_uri_beats_a_real_legacy_variable_and_the_spec_is_valid() {

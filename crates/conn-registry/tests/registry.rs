@@ -1,5 +1,5 @@
 //! The registry's operations against pymilvus's (`pymilvus-rules.md` section 6), and one test
-//! per deviation (CONTRACT.md section 5: 6, 12, 13, 14). A counting transport stands in for
+//! per deviation (docs/deviations.md: 6, 12, 13, 14). A counting transport stands in for
 //! the network; `real_server.rs` runs the same operations over tonic.
 
 mod common;
@@ -505,7 +505,7 @@ async fn registry_debug_and_errors_show_no_secret() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Deviations (CONTRACT.md section 5)
+// Deviations (docs/deviations.md)
 
 /// Deviation 6: an alias registered with `add_connection` beats `MILVUS_URI`
 /// [pymilvus: the environment wins for every alias, `env_uri_beats_cached_alias_config`].

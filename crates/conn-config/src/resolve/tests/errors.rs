@@ -50,7 +50,7 @@ fn rejected_inputs() {
             ConnectArgs::new().uri("http://u@h"),
             "user in uri (argument) has no password",
         ),
-        // Both halves of a pair come from one place (CONTRACT section 4, issue 11 item 5).
+        // Both halves of a pair come from one place (docs/resolution.md, "Security"; issue 11 item 5).
         // This row used to combine the URI's user with the password argument.
         (
             "uri user + explicit password do not combine",
