@@ -25,7 +25,9 @@ use crate::origin::Key;
 mod parse;
 #[cfg(test)]
 use parse::parse;
-pub use parse::{Entry, parse_with, step_bound};
+pub use parse::{
+    Entry, LineKind, LogicalLine, LogicalLines, logical_lines, parse_with, step_bound,
+};
 
 /// The largest `.env` file read: 1 MiB.
 pub(crate) const MAX_FILE: usize = 1 << 20;

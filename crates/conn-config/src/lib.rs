@@ -95,12 +95,15 @@ mod text;
 mod uri;
 mod vars;
 
-/// The `.env` parser's entry point and its step bound, for the invariant checks of the
-/// unpublished `conn-testkit` crate (property tests and fuzz targets). Not part of the API:
-/// no semver promise.
+/// The `.env` parser's entry point, its step bound and its logical-line splitter, for the
+/// invariant checks of the unpublished `conn-testkit` crate (property tests and fuzz
+/// targets). Not part of the API: no semver promise.
 #[doc(hidden)]
 pub mod __dotenv_parser {
-    pub use crate::dotenv::{Entry, MAX_VALUE, parse_with, step_bound};
+    pub use crate::dotenv::{
+        Entry, LineKind, LogicalLine, LogicalLines, MAX_VALUE, logical_lines, parse_with,
+        step_bound,
+    };
 }
 
 pub use args::{ConnectArgs, PortArg, TimeoutArg};

@@ -6,6 +6,7 @@ use std::path::Path;
 use conn_config::{ConnectionSpec, Error, Errors, Field, Origin};
 
 use crate::spec::error_origins;
+use conn_config::__dotenv_parser::{LineKind, logical_lines};
 
 /// Panics unless this crate's `.env` parser, run over `content` both without an
 /// environment and with one that answers every name with a 4 KiB value, ends without a
@@ -68,56 +69,6 @@ pub enum DotEnvLineKind {
     Error,
 }
 
-/// dotenvy 0.15's `QuotedLines` end-of-line state machine (`iter.rs`, MIT), restated so
-/// the checks can find the physical lines of each logical line independently of the code
-/// under test.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Complete,
-    Escape,
-    StrongOpen,
-    StrongOpenEscape,
-    WeakOpen,
-    WeakOpenEscape,
-    Comment,
-    WhiteSpace,
-}
-
-fn end_state(mut state: State, buf: &str) -> State {
-    for c in buf.chars() {
-        state = match state {
-            State::WhiteSpace => match c {
-                '#' => return State::Comment,
-                '\\' => State::Escape,
-                '"' => State::WeakOpen,
-                '\'' => State::StrongOpen,
-                _ => State::Complete,
-            },
-            State::Escape | State::Comment => State::Complete,
-            State::Complete => match c {
-                c if c.is_whitespace() && c != '\n' && c != '\r' => State::WhiteSpace,
-                '\\' => State::Escape,
-                '"' => State::WeakOpen,
-                '\'' => State::StrongOpen,
-                _ => State::Complete,
-            },
-            State::WeakOpen => match c {
-                '\\' => State::WeakOpenEscape,
-                '"' => State::Complete,
-                _ => State::WeakOpen,
-            },
-            State::WeakOpenEscape => State::WeakOpen,
-            State::StrongOpen => match c {
-                '\\' => State::StrongOpenEscape,
-                '\'' => State::Complete,
-                _ => State::StrongOpen,
-            },
-            State::StrongOpenEscape => State::StrongOpen,
-        };
-    }
-    state
-}
-
 /// Classifies one logical `.env` line (its text, final line break included). The checks
 /// take it as an argument so that this crate does not depend on the reference parser;
 /// the property tests and the fuzz targets pass dotenvy 0.15:
@@ -136,46 +87,24 @@ fn end_state(mut state: State, buf: &str) -> State {
 /// ```
 pub type Classify<'a> = &'a dyn Fn(&str) -> DotEnvLineKind;
 
-/// Splits `.env` content into dotenvy's logical lines (after a leading UTF-8 byte order
-/// mark, which dotenvy's own loaders and this crate skip), each classified by `classify`.
+/// Splits `.env` content into dotenvy's logical lines with conn-config's own splitter
+/// (after a leading UTF-8 byte order mark, which dotenvy's own loaders skip too), each
+/// classified by `classify`. The splitter is not an independent oracle of line numbers: it
+/// is the parser's own, compared with dotenvy's by conn-config's differential property
+/// test `same_as_dotenvy_without_interpolation` (a wrong split changes the entries).
 /// A file that ends inside quotes or after an escape ends with an [`DotEnvLineKind::Error`]
 /// line.
 pub fn dotenv_lines(content: &str, classify: Classify<'_>) -> Vec<DotEnvLine> {
-    let content = content.strip_prefix('\u{feff}').unwrap_or(content);
-    let mut out = Vec::new();
-    let physical: Vec<&str> = content.split_inclusive('\n').collect();
-    let mut i = 0;
-    while i < physical.len() {
-        let first = i;
-        let mut buf = String::new();
-        let mut state = State::Complete;
-        let mut complete = false;
-        while i < physical.len() {
-            buf.push_str(physical[i]);
-            i += 1;
-            if buf.trim_start().starts_with('#') {
-                complete = true;
-                break;
-            }
-            state = end_state(state, physical[i - 1]);
-            if matches!(state, State::Complete | State::Comment) {
-                complete = true;
-                break;
-            }
-        }
-        let kind = if complete {
-            classify(&buf)
-        } else {
-            DotEnvLineKind::Error
-        };
-        let line = |n: usize| u32::try_from(n + 1).unwrap_or(u32::MAX);
-        out.push(DotEnvLine {
-            first: line(first),
-            last: line(i - 1),
-            kind,
-        });
-    }
-    out
+    logical_lines(content)
+        .map(|line| DotEnvLine {
+            first: line.first,
+            last: line.last,
+            kind: match line.kind {
+                LineKind::Unterminated => DotEnvLineKind::Error,
+                LineKind::Comment | LineKind::Entry(_) => classify(line.text),
+            },
+        })
+        .collect()
 }
 
 /// Panics unless the `.env` line numbers in `result` are right for a `.env` file at `path`

@@ -57,7 +57,6 @@ pub fn parse_with(
     lookup: &dyn Fn(&str) -> Option<String>,
     sink: &mut dyn FnMut(Entry),
 ) -> u64 {
-    let content = content.strip_prefix('\u{feff}').unwrap_or(content);
     let mut p = Parser {
         lookup,
         env: HashMap::new(),
@@ -65,65 +64,132 @@ pub fn parse_with(
         interpolated: 0,
         steps: 0,
     };
-    // The logical line being gathered: its byte offset and its first physical line.
-    let mut begin: Option<usize> = None;
-    let mut start = 1u32;
-    // Its first character that is not white space, once one has been seen.
-    let mut first: Option<char> = None;
-    let mut state = Scan::Complete;
-    let mut physical = 0u32;
-    let mut end = 0usize;
-    for chunk in content.split_inclusive('\n') {
-        let chunk_at = end;
-        end += chunk.len();
-        physical = physical.saturating_add(1);
-        let from = match begin {
-            Some(from) => from,
-            None => {
-                start = physical;
-                state = Scan::Complete;
-                first = None;
-                begin = Some(chunk_at);
-                chunk_at
-            }
-        };
-        if first.is_none() {
-            // dotenvy asks `buf.trim_start().starts_with('#')` of the whole gathered buffer
-            // at each physical line; that answer is its first non-white character, which
-            // never changes once seen. Looking for it only in new text keeps a long run of
-            // white space before an open quote from being rescanned at every line.
-            for c in chunk.chars() {
-                p.steps += 1;
-                if !c.is_whitespace() {
-                    first = Some(c);
-                    break;
+    let mut lines = logical_lines(content);
+    for line in &mut lines {
+        match line.kind {
+            LineKind::Comment => {}
+            LineKind::Entry(text) => p.entry(line.first, text, sink),
+            LineKind::Unterminated => sink(Entry::Invalid { line: line.first }),
+        }
+    }
+    p.steps + lines.steps
+}
+
+/// A logical line of `.env` content, as dotenvy 0.15 gathers them (its `QuotedLines`):
+/// one physical line, or several while a quote is open or after a line that ends in an
+/// escape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogicalLine<'a> {
+    /// The 1-based physical line it starts on.
+    pub first: u32,
+    /// The 1-based physical line it ends on.
+    pub last: u32,
+    /// Its text, line breaks and comments included.
+    pub text: &'a str,
+    /// What it holds.
+    pub kind: LineKind<'a>,
+}
+
+/// What a [`LogicalLine`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind<'a> {
+    /// A comment (its first character that is not white space is `#`).
+    Comment,
+    /// An entry to parse (possibly blank): the text without a trailing comment (a `#`
+    /// after white space, outside quotes) or line break.
+    Entry(&'a str),
+    /// The content ended inside quotes or after an escape.
+    Unterminated,
+}
+
+/// The logical lines of `content` (after a leading UTF-8 byte order mark, which dotenvy's
+/// loaders skip too).
+pub fn logical_lines(content: &str) -> LogicalLines<'_> {
+    let content = content.strip_prefix('\u{feff}').unwrap_or(content);
+    LogicalLines {
+        content,
+        chunks: content.split_inclusive('\n'),
+        physical: 0,
+        end: 0,
+        steps: 0,
+    }
+}
+
+/// The iterator of [`logical_lines`].
+#[derive(Debug)]
+pub struct LogicalLines<'a> {
+    content: &'a str,
+    chunks: std::str::SplitInclusive<'a, char>,
+    /// The physical lines read so far.
+    physical: u32,
+    /// The byte offset after them.
+    end: usize,
+    /// Characters looked at so far (see [`parse_with`]).
+    steps: u64,
+}
+
+impl<'a> Iterator for LogicalLines<'a> {
+    type Item = LogicalLine<'a>;
+
+    fn next(&mut self) -> Option<LogicalLine<'a>> {
+        // The logical line being gathered: its byte offset and first physical line.
+        let mut begin: Option<(usize, u32)> = None;
+        // Its first character that is not white space, once one has been seen.
+        let mut first: Option<char> = None;
+        let mut state = Scan::Complete;
+        loop {
+            let Some(chunk) = self.chunks.next() else {
+                return begin.map(|(from, start)| LogicalLine {
+                    first: start,
+                    last: self.physical,
+                    text: &self.content[from..self.end],
+                    kind: LineKind::Unterminated,
+                });
+            };
+            let chunk_at = self.end;
+            self.end += chunk.len();
+            self.physical = self.physical.saturating_add(1);
+            let (from, start) = *begin.get_or_insert((chunk_at, self.physical));
+            let line = |kind, last, text| LogicalLine {
+                first: start,
+                last,
+                text,
+                kind,
+            };
+            let text = &self.content[from..self.end];
+            if first.is_none() {
+                // dotenvy asks `buf.trim_start().starts_with('#')` of the whole gathered
+                // buffer at each physical line; that answer is its first non-white
+                // character, which never changes once seen. Looking for it only in new
+                // text keeps a long run of white space before an open quote from being
+                // rescanned at every line.
+                for c in chunk.chars() {
+                    self.steps += 1;
+                    if !c.is_whitespace() {
+                        first = Some(c);
+                        break;
+                    }
                 }
             }
-        }
-        if first == Some('#') {
-            // A comment line (possibly after white-space-only text): nothing to parse.
-            begin = None;
-            continue;
-        }
-        let comment;
-        (state, comment) = scan(state, chunk);
-        p.steps += chunk.len() as u64;
-        if let Some(at) = comment {
-            // A `#` after white space, outside quotes: the rest of the line is a comment.
-            p.entry(start, &content[from..chunk_at + at], sink);
-            begin = None;
-        } else if matches!(state, Scan::Complete) {
-            let text = &content[from..end];
-            let text = text.strip_suffix('\n').unwrap_or(text);
-            let text = text.strip_suffix('\r').unwrap_or(text);
-            p.entry(start, text, sink);
-            begin = None;
+            if first == Some('#') {
+                // A comment line (possibly after white-space-only text): nothing to parse.
+                return Some(line(LineKind::Comment, self.physical, text));
+            }
+            let comment;
+            (state, comment) = scan(state, chunk);
+            self.steps += chunk.len() as u64;
+            if let Some(at) = comment {
+                // A `#` after white space, outside quotes: the rest of the line is a comment.
+                let entry = &self.content[from..chunk_at + at];
+                return Some(line(LineKind::Entry(entry), self.physical, text));
+            }
+            if matches!(state, Scan::Complete) {
+                let entry = text.strip_suffix('\n').unwrap_or(text);
+                let entry = entry.strip_suffix('\r').unwrap_or(entry);
+                return Some(line(LineKind::Entry(entry), self.physical, text));
+            }
         }
     }
-    if begin.is_some() {
-        sink(Entry::Invalid { line: start });
-    }
-    p.steps
 }
 
 /// What a lookup in the environment found, kept for the rest of the file: a variable
