@@ -227,13 +227,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         if let Some(spec) = live {
             return Ok(Some(ConnectionAddr::from_spec(&spec, true)));
         }
-        let spec = self
-            .resolver
-            .resolve_with_stored(&ConnectArgs::new().alias(key), Some(&stored))
-            .map_err(|source| Error::Resolve {
-                alias: key.to_owned(),
-                source,
-            })?;
+        let spec = self.resolve(key, ConnectArgs::new(), Some(&stored))?;
         Ok(Some(ConnectionAddr::from_spec(&spec, false)))
     }
 

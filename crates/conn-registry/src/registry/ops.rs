@@ -26,13 +26,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         let _op = self.lock_alias(key).await;
         self.settle(key).await;
         let stored = args.alias(key);
-        let spec = self
-            .resolver
-            .resolve_with_stored(&ConnectArgs::new().alias(key), Some(&stored))
-            .map_err(|source| Error::Resolve {
-                alias: key.to_owned(),
-                source,
-            })?;
+        let spec = self.resolve(key, ConnectArgs::new(), Some(&stored))?;
         let mut state = lock(&self.state);
         let State {
             entries, next_seq, ..
@@ -111,13 +105,7 @@ impl<T: Transport, E: Environment> Registry<T, E> {
             // Held while deciding, not while the attempt runs.
             let _op = self.lock_alias(key).await;
             let stored = lock(&self.state).entries.get(key).map(|e| e.stored.clone());
-            let spec = self
-                .resolver
-                .resolve_with_stored(&args.alias(key), stored.as_ref())
-                .map_err(|source| Error::Resolve {
-                    alias: key.to_owned(),
-                    source,
-                })?;
+            let spec = self.resolve(key, args, stored.as_ref())?;
             let mut state = lock(&self.state);
             if let Some(live) = state.entries.get(key).and_then(|e| e.live.as_ref()) {
                 let fields = live.spec.differences(&spec);
@@ -230,6 +218,19 @@ impl<T: Transport, E: Environment> Registry<T, E> {
     /// (with tonic, their clones keep working until dropped), as if `disconnect` had been
     /// called right after it.
     pub async fn disconnect(&self, alias: &str) {
+        self.close(alias, false).await;
+    }
+
+    /// Disconnects the alias and forgets its configuration (pymilvus's
+    /// `remove_connection`). An unknown alias is left alone. A connect of the alias in
+    /// flight is waited for first, as in [`disconnect`](Registry::disconnect).
+    pub async fn remove_connection(&self, alias: &str) {
+        self.close(alias, true).await;
+    }
+
+    /// Closes the alias's connection, if any, after the connect in flight; with `forget`,
+    /// forgets its configuration too.
+    async fn close(&self, alias: &str, forget: bool) {
         let key = Alias::trim(alias);
         if key.is_empty() {
             return;
@@ -238,7 +239,11 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         self.settle(key).await;
         let live = {
             let mut state = lock(&self.state);
-            let live = state.entries.get_mut(key).and_then(|e| e.live.take());
+            let live = if forget {
+                state.entries.remove(key).and_then(|e| e.live)
+            } else {
+                state.entries.get_mut(key).and_then(|e| e.live.take())
+            };
             if live.is_some() {
                 publish(&self.live, &state);
             }
@@ -250,27 +255,18 @@ impl<T: Transport, E: Environment> Registry<T, E> {
         }
     }
 
-    /// Disconnects the alias and forgets its configuration (pymilvus's
-    /// `remove_connection`). An unknown alias is left alone. A connect of the alias in
-    /// flight is waited for first, as in [`disconnect`](Registry::disconnect).
-    pub async fn remove_connection(&self, alias: &str) {
-        let key = Alias::trim(alias);
-        if key.is_empty() {
-            return;
-        }
-        let _op = self.lock_alias(key).await;
-        self.settle(key).await;
-        let live = {
-            let mut state = lock(&self.state);
-            let live = state.entries.remove(key).and_then(|e| e.live);
-            if live.is_some() {
-                publish(&self.live, &state);
-            }
-            live
-        };
-        if let Some(live) = live {
-            tracing::debug!(alias = key, "disconnecting");
-            self.transport.close(live.conn).await;
-        }
+    /// Resolves `args` for the alias `key` over its stored arguments.
+    pub(super) fn resolve(
+        &self,
+        key: &str,
+        args: ConnectArgs,
+        stored: Option<&ConnectArgs>,
+    ) -> Result<ConnectionSpec, T> {
+        self.resolver
+            .resolve_with_stored(&args.alias(key), stored)
+            .map_err(|source| Error::Resolve {
+                alias: key.to_owned(),
+                source,
+            })
     }
 }
