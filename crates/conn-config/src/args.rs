@@ -51,36 +51,13 @@ pub struct ConnectArgs {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PortArg(pub(crate) String);
 
-impl From<u16> for PortArg {
-    fn from(p: u16) -> PortArg {
-        PortArg(p.to_string())
-    }
-}
-impl From<u32> for PortArg {
-    fn from(p: u32) -> PortArg {
-        PortArg(p.to_string())
-    }
-}
-impl From<i32> for PortArg {
-    fn from(p: i32) -> PortArg {
-        PortArg(p.to_string())
-    }
-}
-impl From<i64> for PortArg {
-    fn from(p: i64) -> PortArg {
-        PortArg(p.to_string())
-    }
-}
-impl From<&str> for PortArg {
-    fn from(p: &str) -> PortArg {
-        PortArg(p.to_owned())
-    }
-}
 impl From<String> for PortArg {
     fn from(p: String) -> PortArg {
         PortArg(p)
     }
 }
+
+from_display!(PortArg: u16, u32, i32, i64, &str);
 
 /// A timeout as given: a [`Duration`], a number of seconds, or a string of seconds (checked
 /// at resolution, whichever form it came in: positive, finite, at most
@@ -93,36 +70,14 @@ impl From<Duration> for TimeoutArg {
         TimeoutArg(format_duration(d))
     }
 }
-impl From<f64> for TimeoutArg {
-    fn from(s: f64) -> TimeoutArg {
-        TimeoutArg(s.to_string())
-    }
-}
-impl From<u64> for TimeoutArg {
-    fn from(s: u64) -> TimeoutArg {
-        TimeoutArg(s.to_string())
-    }
-}
-impl From<u32> for TimeoutArg {
-    fn from(s: u32) -> TimeoutArg {
-        TimeoutArg(s.to_string())
-    }
-}
-impl From<i32> for TimeoutArg {
-    fn from(s: i32) -> TimeoutArg {
-        TimeoutArg(s.to_string())
-    }
-}
-impl From<&str> for TimeoutArg {
-    fn from(s: &str) -> TimeoutArg {
-        TimeoutArg(s.to_owned())
-    }
-}
+
 impl From<String> for TimeoutArg {
     fn from(s: String) -> TimeoutArg {
         TimeoutArg(s)
     }
 }
+
+from_display!(TimeoutArg: f64, u64, u32, i32, &str);
 
 /// Writes a duration as an exact decimal number of seconds (`2.5`, `10`, `0.000000001`).
 pub(crate) fn format_duration(d: Duration) -> String {

@@ -88,7 +88,7 @@ pub(crate) fn read(
     };
     parse_with(&content, lookup, &mut |entry| match entry {
         Entry::Pair { key, value, line } => {
-            if let Some(name) = Key::VARIABLES
+            if let Some(name) = Key::variables()
                 .map(Key::as_str)
                 .into_iter()
                 .find(|v| *v == key)

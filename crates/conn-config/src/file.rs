@@ -16,7 +16,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fmt;
 use std::io::Read as _;
 use std::path::Path;
 
@@ -89,12 +88,6 @@ impl FileKind {
             FileKind::Socket => "socket",
             FileKind::Other => "special file",
         }
-    }
-}
-
-impl fmt::Display for FileKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
     }
 }
 
@@ -172,6 +165,8 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
+
+display_by_as_str!(FileKind);
 
 #[cfg(test)]
 mod tests;

@@ -82,6 +82,39 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// `Display` by `as_str()`, honouring width and fill.
+macro_rules! display_by_as_str {
+    ($($t:ty),+) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+    )+};
+}
+
+/// `Debug` as the `Debug` of `as_str()` (a quoted name).
+macro_rules! debug_by_as_str {
+    ($($t:ty),+) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+    )+};
+}
+
+/// `From` each type for a newtype over the value's text (`to_string()`).
+macro_rules! from_display {
+    ($t:ident: $($from:ty),+) => {$(
+        impl From<$from> for $t {
+            fn from(v: $from) -> $t {
+                $t(v.to_string())
+            }
+        }
+    )+};
+}
+
 mod args;
 mod dotenv;
 mod env;

@@ -55,13 +55,6 @@ impl Field {
     }
 }
 
-impl fmt::Display for Field {
-    /// [`Field::as_str`]. Honours width and fill.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
 /// An argument of pymilvus's `connect()` (as [`ConnectArgs`](crate::ConnectArgs) names it) or
 /// an environment variable resolution reads; for errors that no single one causes, the
 /// target as a whole or the `.env` file. [`Error::field`](crate::Error::field) and
@@ -160,15 +153,10 @@ impl Key {
     ];
 
     /// The variables resolution reads (in the environment and in `.env`), in the order
-    /// they are read and listed.
-    pub(crate) const VARIABLES: [Key; 6] = [
-        Key::MilvusUri,
-        Key::MilvusDefaultConnection,
-        Key::MilvusConnAlias,
-        Key::MilvusConnTimeout,
-        Key::MilvusToken,
-        Key::MilvusDbName,
-    ];
+    /// they are read and listed: the variables of [`Key::ALL`].
+    pub(crate) fn variables() -> [Key; 6] {
+        std::array::from_fn(|i| Key::ALL[Key::MilvusUri as usize + i])
+    }
 
     /// The name as written: `uri`, `server_pem_path`, `MILVUS_URI`, …; `target`, `.env`.
     pub fn as_str(self) -> &'static str {
@@ -215,13 +203,6 @@ impl Key {
     /// environment or a `.env` file.
     pub fn is_variable(self) -> bool {
         (Key::MilvusUri..=Key::MilvusDbName).contains(&self)
-    }
-}
-
-impl fmt::Display for Key {
-    /// [`Key::as_str`]. Honours width and fill.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
     }
 }
 
@@ -287,13 +268,6 @@ impl SourceKind {
     /// ```
     pub fn is_argument(self) -> bool {
         self >= SourceKind::Stored
-    }
-}
-
-impl fmt::Display for SourceKind {
-    /// [`SourceKind::as_str`]. Honours width and fill.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
     }
 }
 
@@ -442,6 +416,8 @@ impl Origins {
         self.0[field.index()] = origin;
     }
 }
+
+display_by_as_str!(Field, Key, SourceKind);
 
 #[cfg(test)]
 mod tests;

@@ -212,7 +212,7 @@ fn variable(key: Key, value: &str) -> Raw<'_> {
 
 /// The variables resolution reads, each read once from `read`.
 pub(super) fn read_vars(read: impl Fn(&str) -> Option<OsString>) -> [(Key, Option<OsString>); 6] {
-    Key::VARIABLES.map(|key| (key, read(key.as_str())))
+    Key::variables().map(|key| (key, read(key.as_str())))
 }
 
 /// A secret's text as a [`SecretString`] (the one way a secret leaves a [`Raw`]).

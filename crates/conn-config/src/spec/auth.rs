@@ -138,12 +138,6 @@ impl AuthKind {
     }
 }
 
-impl fmt::Display for AuthKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
 /// Compares two byte strings in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -161,3 +155,5 @@ fn zeroize_string(s: String) {
     }
     std::hint::black_box(&bytes);
 }
+
+display_by_as_str!(AuthKind);

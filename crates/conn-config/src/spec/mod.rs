@@ -35,19 +35,6 @@ impl DbName {
     }
 }
 
-impl fmt::Display for DbName {
-    /// The name. Honours width and fill.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
-
-impl fmt::Debug for DbName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
 /// A connection alias: a non-empty name without control characters.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Alias(pub(crate) String);
@@ -91,18 +78,8 @@ impl Alias {
     }
 }
 
-impl fmt::Display for Alias {
-    /// The name. Honours width and fill.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
-
-impl fmt::Debug for Alias {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
+display_by_as_str!(DbName, Alias);
+debug_by_as_str!(DbName, Alias);
 
 /// One validated, typed connection configuration, with the origin of every field.
 ///

@@ -290,12 +290,6 @@ impl TargetKind {
     }
 }
 
-impl fmt::Display for TargetKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
 impl fmt::Debug for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -309,3 +303,5 @@ impl fmt::Debug for Target {
         }
     }
 }
+
+display_by_as_str!(TargetKind);

@@ -65,12 +65,6 @@ impl TlsMode {
     }
 }
 
-impl fmt::Display for TlsMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
 /// A client certificate and its private key, both PEM files.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ClientIdentity {
@@ -142,3 +136,5 @@ impl TlsSpec {
         }
     }
 }
+
+display_by_as_str!(TlsMode);

@@ -395,7 +395,7 @@ fn a_non_unicode_milvus_token_is_an_error_when_used() {
         .expect("MILVUS_TOKEN is not used");
     assert_eq!(spec.auth().user(), Some("u"));
     // Every variable, not only the token.
-    for var in crate::origin::Key::VARIABLES.map(crate::origin::Key::as_str) {
+    for var in crate::origin::Key::variables().map(crate::origin::Key::as_str) {
         let errs = Resolver::with_env(MapEnv::new().set(var, bad.clone()))
             .dotenv(DotEnv::Disabled)
             .resolve(&ConnectArgs::new())

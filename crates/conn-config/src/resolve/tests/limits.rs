@@ -221,7 +221,7 @@ fn every_value_is_at_most_64_kib() {
         let errs = resolver(&[]).resolve(&args).expect_err(origin);
         too_long(&errs, origin);
     }
-    for var in crate::origin::Key::VARIABLES.map(crate::origin::Key::as_str) {
+    for var in crate::origin::Key::variables().map(crate::origin::Key::as_str) {
         let errs = Resolver::with_env(MapEnv::new().set(var, over.clone()))
             .dotenv(DotEnv::Disabled)
             .resolve(&ConnectArgs::new())

@@ -322,7 +322,7 @@ fn every_origin_name_is_a_key() {
         let key = origin.key().unwrap_or_else(|| panic!("{arg} has no Key"));
         assert!(key.is_argument() && key.as_str() == arg, "{arg}");
     }
-    for var in crate::origin::Key::VARIABLES.map(crate::origin::Key::as_str) {
+    for var in crate::origin::Key::variables().map(crate::origin::Key::as_str) {
         let origin = Origin::Env { var };
         let key = origin.key().unwrap_or_else(|| panic!("{var} has no Key"));
         assert!(key.is_variable() && key.as_str() == var, "{var}");
