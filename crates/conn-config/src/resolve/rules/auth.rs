@@ -1,6 +1,6 @@
 //! Credentials and database, which a URI's userinfo and path can also give.
 
-use super::ResolvedTarget;
+use super::{Cx, ResolvedTarget};
 use crate::error::Error;
 use crate::origin::{Field, Key, Origin, Origins, SourceKind};
 use crate::resolve::view::{Given, View};
@@ -16,12 +16,8 @@ use crate::spec::{Auth, DbName};
 /// user without a dedicated password (or the reverse) is half a pair, whatever the URI
 /// holds, and is an error even beside a token. Half a userinfo in the URI that supplied the
 /// target is an error whatever its source and whatever else is given.
-pub(super) fn resolve_auth(
-    view: &View<'_>,
-    target: Option<&ResolvedTarget>,
-    origins: &mut Origins,
-    errors: &mut Vec<Error>,
-) -> Option<Auth> {
+pub(super) fn resolve_auth(cx: &mut Cx<'_, '_>, target: Option<&ResolvedTarget>) -> Option<Auth> {
+    let (view, origins, errors) = (cx.view, &mut cx.origins, &mut *cx.errors);
     let token = view.secret_origin(Key::Token);
     let user = view.get(Key::User, errors);
     let password = view.secret_origin(Key::Password);
@@ -127,12 +123,8 @@ fn env_token(view: &View<'_>, origins: &mut Origins, errors: &mut Vec<Error>) ->
 
 /// Database: explicit `db_name` > the explicit URI's path > the same for stored arguments >
 /// the environment URI's path > `MILVUS_DB_NAME` > `default`.
-pub(super) fn resolve_db(
-    view: &View<'_>,
-    target: Option<&ResolvedTarget>,
-    origins: &mut Origins,
-    errors: &mut Vec<Error>,
-) -> Option<DbName> {
+pub(super) fn resolve_db(cx: &mut Cx<'_, '_>, target: Option<&ResolvedTarget>) -> Option<DbName> {
+    let (view, origins, errors) = (cx.view, &mut cx.origins, &mut *cx.errors);
     let dedicated = view.get(Key::DbName, errors);
     let from_path = target.and_then(|t| {
         let db = t.uri.as_ref()?.db.clone()?;

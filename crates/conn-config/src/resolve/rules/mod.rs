@@ -16,21 +16,34 @@ use crate::spec::{Alias, ConnectionSpec};
 
 pub(super) use target::ResolvedTarget;
 
+/// What the rules of credentials, database and TLS read and write: the view, the origins
+/// chosen so far, the problems found.
+pub(super) struct Cx<'v, 'a> {
+    view: &'v View<'a>,
+    origins: Origins,
+    errors: &'v mut Vec<Error>,
+}
+
 /// The spec, with its origins and what was not used; `None` when a rule failed (its
 /// problems are in `errors`).
 pub(super) fn build(view: &View<'_>, errors: &mut Vec<Error>) -> Option<ConnectionSpec> {
-    let mut origins = Origins::new();
-    let alias = alias(view, &mut origins, errors);
-    let target = target::resolve_target(view, errors);
+    let mut cx = Cx {
+        view,
+        origins: Origins::new(),
+        errors,
+    };
+    let alias = alias(view, &mut cx.origins, cx.errors);
+    let target = target::resolve_target(view, cx.errors);
     if let Some(t) = &target {
-        origins.set(Field::Target, t.origin.clone());
-        default_target_for_default_alias(view, t, alias.as_ref(), errors);
+        cx.origins.set(Field::Target, t.origin.clone());
+        default_target_for_default_alias(view, t, alias.as_ref(), cx.errors);
     }
-    let auth = auth::resolve_auth(view, target.as_ref(), &mut origins, errors);
-    let db_name = auth::resolve_db(view, target.as_ref(), &mut origins, errors);
-    let security = security::resolve_security(view, target.as_ref(), &mut origins, errors);
-    let timeout = timeout(view, &mut origins, errors);
-    let keep_alive = keep_alive(view, &mut origins);
+    let auth = auth::resolve_auth(&mut cx, target.as_ref());
+    let db_name = auth::resolve_db(&mut cx, target.as_ref());
+    let security = security::resolve_security(&mut cx, target.as_ref());
+    let timeout = timeout(view, &mut cx.origins, cx.errors);
+    let keep_alive = keep_alive(view, &mut cx.origins);
+    let origins = cx.origins;
 
     let mut spec = ConnectionSpec {
         alias: alias?,

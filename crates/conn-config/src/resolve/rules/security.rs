@@ -3,21 +3,20 @@
 
 use std::path::PathBuf;
 
-use super::ResolvedTarget;
+use super::{Cx, ResolvedTarget};
 use crate::error::Error;
-use crate::origin::{Field, Key, Origins};
-use crate::resolve::view::{Given, View};
+use crate::origin::{Field, Key};
+use crate::resolve::view::Given;
 use crate::spec::{ClientIdentity, Security, TlsSpec};
 use crate::uri::{self, Scheme};
 
 /// TLS: `https`, `secure=true` or any TLS setting turns it on; `secure=false` with either of
 /// the others is an error naming both.
 pub(super) fn resolve_security(
-    view: &View<'_>,
+    cx: &mut Cx<'_, '_>,
     target: Option<&ResolvedTarget>,
-    origins: &mut Origins,
-    errors: &mut Vec<Error>,
 ) -> Option<Security> {
+    let (view, origins, errors) = (cx.view, &mut cx.origins, &mut *cx.errors);
     let secure = view.get_bool(Key::Secure);
     let https = target.and_then(|t| {
         t.uri
