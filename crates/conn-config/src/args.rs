@@ -95,6 +95,10 @@ fn non_empty(s: impl Into<String>) -> Option<String> {
     if s.is_empty() { None } else { Some(s) }
 }
 
+fn non_empty_secret(s: SecretString) -> Option<SecretString> {
+    (!s.expose_secret().is_empty()).then_some(s)
+}
+
 fn non_empty_path(p: impl Into<PathBuf>) -> Option<PathBuf> {
     let p = p.into();
     if p.as_os_str().is_empty() {
@@ -102,6 +106,18 @@ fn non_empty_path(p: impl Into<PathBuf>) -> Option<PathBuf> {
     } else {
         Some(p)
     }
+}
+
+/// The builder methods: each sets one argument (an empty value means not given).
+macro_rules! setters {
+    ($($(#[$meta:meta])* $name:ident($param:ident: $ty:ty) => $value:expr;)*) => {$(
+        $(#[$meta])*
+        #[must_use]
+        pub fn $name(mut self, $param: $ty) -> Self {
+            self.$name = $value;
+            self
+        }
+    )*};
 }
 
 impl ConnectArgs {
@@ -115,130 +131,46 @@ impl ConnectArgs {
         ConnectArgs::default()
     }
 
-    /// The connection's alias (default: `MILVUS_CONN_ALIAS`, else `default`).
-    #[must_use]
-    pub fn alias(mut self, alias: impl Into<String>) -> Self {
-        self.alias = non_empty(alias);
-        self
-    }
-
-    /// The target as a URI: `http://host:port/db`, `https://…`, `tcp://…`, `grpc://…`,
-    /// `unix:PATH`, or a local `.db` path. Userinfo gives the credentials and the first path
-    /// segment the database.
-    #[must_use]
-    pub fn uri(mut self, uri: impl Into<String>) -> Self {
-        self.uri = non_empty(uri);
-        self
-    }
-
-    /// The target as `host:port` (`[v6]:port` for IPv6). Beats `uri` and `host`/`port`.
-    #[must_use]
-    pub fn address(mut self, address: impl Into<String>) -> Self {
-        self.address = non_empty(address);
-        self
-    }
-
-    /// The target host (default `localhost` when only `port` is given). IPv6 literals may be
-    /// given with or without brackets.
-    #[must_use]
-    pub fn host(mut self, host: impl Into<String>) -> Self {
-        self.host = non_empty(host);
-        self
-    }
-
-    /// The target port (default 19530 when only `host` is given).
-    #[must_use]
-    pub fn port(mut self, port: impl Into<PortArg>) -> Self {
-        self.port = non_empty(port.into().0);
-        self
-    }
-
-    /// The user name; needs [`password`](Self::password).
-    #[must_use]
-    pub fn user(mut self, user: impl Into<String>) -> Self {
-        self.user = non_empty(user);
-        self
-    }
-
-    /// The password; needs [`user`](Self::user).
-    #[must_use]
-    pub fn password(mut self, password: impl Into<SecretString>) -> Self {
-        let p: SecretString = password.into();
-        self.password = (!p.expose_secret().is_empty()).then_some(p);
-        self
-    }
-
-    /// A token (an API key, or `user:password`). Beats user and password.
-    #[must_use]
-    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
-        let t: SecretString = token.into();
-        self.token = (!t.expose_secret().is_empty()).then_some(t);
-        self
-    }
-
-    /// The database (beats the URI's path).
-    #[must_use]
-    pub fn db_name(mut self, db_name: impl Into<String>) -> Self {
-        self.db_name = non_empty(db_name);
-        self
-    }
-
-    /// TLS on or off. `https` URIs and TLS settings turn it on when it is not given;
-    /// `false` together with either is an error.
-    #[must_use]
-    pub fn secure(mut self, secure: bool) -> Self {
-        self.secure = Some(secure);
-        self
-    }
-
-    /// A PEM file with the server's certificate (or its CA) to trust: one-way TLS.
-    #[must_use]
-    pub fn server_pem_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.server_pem_path = non_empty_path(path);
-        self
-    }
-
-    /// A PEM file with the CA certificate to trust.
-    #[must_use]
-    pub fn ca_pem_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_pem_path = non_empty_path(path);
-        self
-    }
-
-    /// The client certificate (PEM) for mutual TLS; needs [`client_key_path`](Self::client_key_path).
-    #[must_use]
-    pub fn client_pem_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.client_pem_path = non_empty_path(path);
-        self
-    }
-
-    /// The client private key (PEM) for mutual TLS; needs [`client_pem_path`](Self::client_pem_path).
-    #[must_use]
-    pub fn client_key_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.client_key_path = non_empty_path(path);
-        self
-    }
-
-    /// The name to check in the server's certificate instead of the host.
-    #[must_use]
-    pub fn server_name(mut self, name: impl Into<String>) -> Self {
-        self.server_name = non_empty(name);
-        self
-    }
-
-    /// The connect timeout, in seconds or as a [`Duration`] (default: `MILVUS_CONN_TIMEOUT`,
-    /// else 10 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: impl Into<TimeoutArg>) -> Self {
-        self.timeout = non_empty(timeout.into().0);
-        self
-    }
-
-    /// pymilvus's `keep_alive`: ask the connection layer to reconnect when idle.
-    #[must_use]
-    pub fn keep_alive(mut self, keep_alive: bool) -> Self {
-        self.keep_alive = Some(keep_alive);
-        self
+    setters! {
+        /// The connection's alias (default: `MILVUS_CONN_ALIAS`, else `default`).
+        alias(alias: impl Into<String>) => non_empty(alias);
+        /// The target as a URI: `http://host:port/db`, `https://…`, `tcp://…`, `grpc://…`,
+        /// `unix:PATH`, or a local `.db` path. Userinfo gives the credentials and the first path
+        /// segment the database.
+        uri(uri: impl Into<String>) => non_empty(uri);
+        /// The target as `host:port` (`[v6]:port` for IPv6). Beats `uri` and `host`/`port`.
+        address(address: impl Into<String>) => non_empty(address);
+        /// The target host (default `localhost` when only `port` is given). IPv6 literals may be
+        /// given with or without brackets.
+        host(host: impl Into<String>) => non_empty(host);
+        /// The target port (default 19530 when only `host` is given).
+        port(port: impl Into<PortArg>) => non_empty(port.into().0);
+        /// The user name; needs [`password`](Self::password).
+        user(user: impl Into<String>) => non_empty(user);
+        /// The password; needs [`user`](Self::user).
+        password(password: impl Into<SecretString>) => non_empty_secret(password.into());
+        /// A token (an API key, or `user:password`). Beats user and password.
+        token(token: impl Into<SecretString>) => non_empty_secret(token.into());
+        /// The database (beats the URI's path).
+        db_name(db_name: impl Into<String>) => non_empty(db_name);
+        /// TLS on or off. `https` URIs and TLS settings turn it on when it is not given;
+        /// `false` together with either is an error.
+        secure(secure: bool) => Some(secure);
+        /// A PEM file with the server's certificate (or its CA) to trust: one-way TLS.
+        server_pem_path(path: impl Into<PathBuf>) => non_empty_path(path);
+        /// A PEM file with the CA certificate to trust.
+        ca_pem_path(path: impl Into<PathBuf>) => non_empty_path(path);
+        /// The client certificate (PEM) for mutual TLS; needs [`client_key_path`](Self::client_key_path).
+        client_pem_path(path: impl Into<PathBuf>) => non_empty_path(path);
+        /// The client private key (PEM) for mutual TLS; needs [`client_pem_path`](Self::client_pem_path).
+        client_key_path(path: impl Into<PathBuf>) => non_empty_path(path);
+        /// The name to check in the server's certificate instead of the host.
+        server_name(name: impl Into<String>) => non_empty(name);
+        /// The connect timeout, in seconds or as a [`Duration`] (default: `MILVUS_CONN_TIMEOUT`,
+        /// else 10 s).
+        timeout(timeout: impl Into<TimeoutArg>) => non_empty(timeout.into().0);
+        /// pymilvus's `keep_alive`: ask the connection layer to reconnect when idle.
+        keep_alive(keep_alive: bool) => Some(keep_alive);
     }
 
     /// The alias, if given.

@@ -236,29 +236,18 @@ impl ConnectionSpec {
     /// # Ok(()) }
     /// ```
     pub fn differences(&self, other: &ConnectionSpec) -> Vec<Field> {
-        let mut out = Vec::new();
-        if self.alias != other.alias {
-            out.push(Field::Alias);
-        }
-        if self.target != other.target {
-            out.push(Field::Target);
-        }
-        if self.security != other.security {
-            out.push(Field::Security);
-        }
-        if !self.auth.same_secret(&other.auth) {
-            out.push(Field::Auth);
-        }
-        if self.db_name != other.db_name {
-            out.push(Field::DbName);
-        }
-        if self.timeout != other.timeout {
-            out.push(Field::Timeout);
-        }
-        if self.keep_alive != other.keep_alive {
-            out.push(Field::KeepAlive);
-        }
-        out
+        [
+            (Field::Alias, self.alias != other.alias),
+            (Field::Target, self.target != other.target),
+            (Field::Security, self.security != other.security),
+            (Field::Auth, !self.auth.same_secret(&other.auth)),
+            (Field::DbName, self.db_name != other.db_name),
+            (Field::Timeout, self.timeout != other.timeout),
+            (Field::KeepAlive, self.keep_alive != other.keep_alive),
+        ]
+        .into_iter()
+        .filter_map(|(field, differs)| differs.then_some(field))
+        .collect()
     }
 
     /// Whether `other` is the same configuration (see [`ConnectionSpec::differences`]).
