@@ -433,10 +433,18 @@ fn build(t: &TargetCase, x: &Extras) -> Built {
             Target::Lite(PathBuf::from(path))
         }
     };
-    if let Some(a) = &x.alias {
-        public.push(a.clone());
-        args = args.alias(a.clone());
-    }
+    // A public text argument: shown in outputs legitimately, so kept out of the secrets.
+    let public_arg = |args: ConnectArgs,
+                      public: &mut Vec<String>,
+                      v: &Option<String>,
+                      set: fn(ConnectArgs, String) -> ConnectArgs| match v {
+        Some(v) => {
+            public.push(v.clone());
+            set(args, v.clone())
+        }
+        None => args,
+    };
+    args = public_arg(args, &mut public, &x.alias, ConnectArgs::alias);
     if let Some((u, p)) = &x.credentials {
         public.push(u.clone());
         secrets.push(p.clone());
@@ -446,10 +454,7 @@ fn build(t: &TargetCase, x: &Extras) -> Built {
         secrets.push(tok.clone());
         args = args.token(tok.clone());
     }
-    if let Some(d) = &x.db_name {
-        public.push(d.clone());
-        args = args.db_name(d.clone());
-    }
+    args = public_arg(args, &mut public, &x.db_name, ConnectArgs::db_name);
     // `secure=false` with https or a TLS setting is an error: keep the case well-formed.
     let (server_pem, ca_pem, client, server_name) = &x.tls;
     let any_tls =
@@ -461,18 +466,9 @@ fn build(t: &TargetCase, x: &Extras) -> Built {
     if let Some(s) = secure {
         args = args.secure(s);
     }
-    if let Some(p) = server_pem {
-        public.push(p.clone());
-        args = args.server_pem_path(p.clone());
-    }
-    if let Some(p) = ca_pem {
-        public.push(p.clone());
-        args = args.ca_pem_path(p.clone());
-    }
-    if let Some(n) = server_name {
-        public.push(n.clone());
-        args = args.server_name(n.clone());
-    }
+    args = public_arg(args, &mut public, server_pem, ConnectArgs::server_pem_path);
+    args = public_arg(args, &mut public, ca_pem, ConnectArgs::ca_pem_path);
+    args = public_arg(args, &mut public, server_name, ConnectArgs::server_name);
     if let Some((c, k)) = client {
         public.push(c.clone());
         public.push(k.clone());
