@@ -61,7 +61,7 @@ from_display!(PortArg: u16, u32, i32, i64, &str);
 
 /// A timeout as given: a [`Duration`], a number of seconds, or a string of seconds (checked
 /// at resolution, whichever form it came in: positive, finite, at most
-/// [`ConnectionSpec::MAX_TIMEOUT`], one day).
+/// [`ConnectionSpec::MAX_TIMEOUT`](crate::ConnectionSpec::MAX_TIMEOUT), one day).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimeoutArg(pub(crate) String);
 

@@ -12,8 +12,22 @@ type Example = (
     DotEnv,
 );
 
+/// An example given by explicit arguments alone.
+fn arg(variant: &'static str, args: ConnectArgs) -> Example {
+    (variant, args, vec![], DotEnv::Disabled)
+}
+
+/// An example given by one environment variable alone.
+fn var(variant: &'static str, pair: (&'static str, &'static str)) -> Example {
+    (variant, ConnectArgs::new(), vec![pair], DotEnv::Disabled)
+}
+
+/// An example given by a `.env` file alone.
+fn file(variant: &'static str, path: std::path::PathBuf) -> Example {
+    (variant, ConnectArgs::new(), vec![], DotEnv::Path(path))
+}
+
 fn examples(dir: &std::path::Path) -> Vec<Example> {
-    let off = DotEnv::Disabled;
     let bad_env = dir.join("bad.env");
     std::fs::write(&bad_env, "MILVUS_URI=http://h:1\nnot an assignment\n").expect("write");
     let missing = dir.join("missing.env");
@@ -30,180 +44,56 @@ fn examples(dir: &std::path::Path) -> Vec<Example> {
     )
     .expect("write");
     vec![
-        (
-            "UnsupportedScheme",
-            ConnectArgs::new().uri("ftp://h:21"),
-            vec![],
-            off.clone(),
-        ),
-        (
-            "NotAUri",
-            ConnectArgs::new(),
-            vec![("MILVUS_URI", "localhost:19530")],
-            off.clone(),
-        ),
-        (
-            "InvalidUri",
-            ConnectArgs::new().uri("http://[::1"),
-            vec![],
-            off.clone(),
-        ),
-        (
+        arg("UnsupportedScheme", ConnectArgs::new().uri("ftp://h:21")),
+        var("NotAUri", ("MILVUS_URI", "localhost:19530")),
+        arg("InvalidUri", ConnectArgs::new().uri("http://[::1")),
+        arg(
             "UnencodedUserinfo",
             ConnectArgs::new().uri("http://root:pa#ss@h:19530"),
-            vec![],
-            off.clone(),
         ),
-        (
-            "EmptyHost",
-            ConnectArgs::new().uri("http://:19530"),
-            vec![],
-            off.clone(),
-        ),
-        (
-            "InvalidHost",
-            ConnectArgs::new().host("milvus host"),
-            vec![],
-            off.clone(),
-        ),
-        (
-            "PortNotNumeric",
-            ConnectArgs::new().port("+19530"),
-            vec![],
-            off.clone(),
-        ),
-        (
-            "PortOutOfRange",
-            ConnectArgs::new(),
-            vec![("MILVUS_URI", "http://h:70000")],
-            off.clone(),
-        ),
-        (
-            "InvalidAddress",
-            ConnectArgs::new().address("::1:19530"),
-            vec![],
-            off.clone(),
-        ),
-        (
-            "EmptySocketPath",
-            ConnectArgs::new().uri("unix:"),
-            vec![],
-            off.clone(),
-        ),
-        (
+        arg("EmptyHost", ConnectArgs::new().uri("http://:19530")),
+        arg("InvalidHost", ConnectArgs::new().host("milvus host")),
+        arg("PortNotNumeric", ConnectArgs::new().port("+19530")),
+        var("PortOutOfRange", ("MILVUS_URI", "http://h:70000")),
+        arg("InvalidAddress", ConnectArgs::new().address("::1:19530")),
+        arg("EmptySocketPath", ConnectArgs::new().uri("unix:")),
+        arg(
             "PercentEncoding",
             ConnectArgs::new().uri("http://root:p%zz@h"),
-            vec![],
-            off.clone(),
         ),
-        (
-            "ControlCharacter",
-            ConnectArgs::new().db_name("db\u{7}"),
-            vec![],
-            off.clone(),
-        ),
-        (
-            "InvalidTimeout",
-            ConnectArgs::new(),
-            vec![("MILVUS_CONN_TIMEOUT", "abc")],
-            off.clone(),
-        ),
-        (
-            "TimeoutTooLarge",
-            ConnectArgs::new(),
-            vec![("MILVUS_CONN_TIMEOUT", "1e12")],
-            off.clone(),
-        ),
-        (
-            "ValueTooLong",
-            ConnectArgs::new().host("h".repeat(70_000)),
-            vec![],
-            off.clone(),
-        ),
-        (
+        arg("ControlCharacter", ConnectArgs::new().db_name("db\u{7}")),
+        var("InvalidTimeout", ("MILVUS_CONN_TIMEOUT", "abc")),
+        var("TimeoutTooLarge", ("MILVUS_CONN_TIMEOUT", "1e12")),
+        arg("ValueTooLong", ConnectArgs::new().host("h".repeat(70_000))),
+        arg(
             "UserWithoutPassword",
             ConnectArgs::new().uri("http://root@h"),
-            vec![],
-            off.clone(),
         ),
-        (
-            "PasswordWithoutUser",
-            ConnectArgs::new().password("p"),
-            vec![],
-            off.clone(),
-        ),
-        (
+        arg("PasswordWithoutUser", ConnectArgs::new().password("p")),
+        arg(
             "IncompleteClientIdentity",
             ConnectArgs::new().client_pem_path("client.pem"),
-            vec![],
-            off.clone(),
         ),
-        (
+        arg(
             "HttpsWithSecureFalse",
             ConnectArgs::new().uri("https://h").secure(false),
-            vec![],
-            off.clone(),
         ),
-        (
+        arg(
             "TlsSettingWithSecureFalse",
             ConnectArgs::new().ca_pem_path("ca.pem").secure(false),
-            vec![],
-            off.clone(),
         ),
-        (
-            "InvalidDbName",
-            ConnectArgs::new().db_name("données"),
-            vec![],
-            off.clone(),
-        ),
-        (
+        arg("InvalidDbName", ConnectArgs::new().db_name("données")),
+        arg(
             "InvalidServerName",
             ConnectArgs::new().server_name("my host"),
-            vec![],
-            off.clone(),
         ),
-        (
-            "NoTarget",
-            ConnectArgs::new().alias("prod"),
-            vec![],
-            off.clone(),
-        ),
-        (
-            "DotEnvRead",
-            ConnectArgs::new(),
-            vec![],
-            DotEnv::Path(missing),
-        ),
-        (
-            "DotEnvParse",
-            ConnectArgs::new(),
-            vec![],
-            DotEnv::Path(bad_env),
-        ),
-        (
-            "DotEnvNotAFile",
-            ConnectArgs::new(),
-            vec![],
-            DotEnv::Path(not_a_file),
-        ),
-        (
-            "DotEnvTooLarge",
-            ConnectArgs::new(),
-            vec![],
-            DotEnv::Path(too_large),
-        ),
-        (
-            "DotEnvValueTooLarge",
-            ConnectArgs::new(),
-            vec![],
-            DotEnv::Path(long_value),
-        ),
-        (
-            "DotEnvInterpolationBudget",
-            ConnectArgs::new(),
-            vec![],
-            DotEnv::Path(budget),
-        ),
+        arg("NoTarget", ConnectArgs::new().alias("prod")),
+        file("DotEnvRead", missing),
+        file("DotEnvParse", bad_env),
+        file("DotEnvNotAFile", not_a_file),
+        file("DotEnvTooLarge", too_large),
+        file("DotEnvValueTooLarge", long_value),
+        file("DotEnvInterpolationBudget", budget),
     ]
 }
 

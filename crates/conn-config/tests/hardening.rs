@@ -200,44 +200,30 @@ fn item_6_a_non_unicode_milvus_token_is_an_error() {
 /// failed with "tls is not available".
 #[test]
 fn item_7_host_names_and_server_names_are_checked() {
-    let e = only(ConnectArgs::new().host("{}").resolve_isolated());
-    assert!(
-        matches!(
-            &e,
-            Error::InvalidHost {
-                origin: Origin::Explicit { arg: "host" },
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    let e = only(
-        ConnectArgs::new()
-            .uri("http://a..b:19530")
-            .resolve_isolated(),
-    );
-    assert!(
-        matches!(
-            &e,
-            Error::InvalidHost {
-                origin: Origin::Explicit { arg: "uri" },
-                ..
-            }
-        ),
-        "{e:?}"
-    );
     let label = format!("http://{}.example:19530", "a".repeat(64));
-    let e = only(resolver(MapEnv::new().set("MILVUS_URI", label)).resolve(&ConnectArgs::new()));
-    assert!(
-        matches!(
-            &e,
-            Error::InvalidHost {
-                origin: Origin::Env { var: "MILVUS_URI" },
-                ..
-            }
+    let cases = [
+        (
+            ConnectArgs::new().host("{}").resolve_isolated(),
+            Origin::Explicit { arg: "host" },
         ),
-        "{e:?}"
-    );
+        (
+            ConnectArgs::new()
+                .uri("http://a..b:19530")
+                .resolve_isolated(),
+            Origin::Explicit { arg: "uri" },
+        ),
+        (
+            resolver(MapEnv::new().set("MILVUS_URI", label)).resolve(&ConnectArgs::new()),
+            Origin::Env { var: "MILVUS_URI" },
+        ),
+    ];
+    for (result, expected) in cases {
+        let e = only(result);
+        assert!(
+            matches!(&e, Error::InvalidHost { origin, .. } if *origin == expected),
+            "{e:?}"
+        );
+    }
     let e = only(
         ConnectArgs::new()
             .host("h".repeat(50_000_000))

@@ -26,7 +26,7 @@ pub enum Entry {
         /// The 1-based line the entry starts on.
         line: u32,
     },
-    /// An entry whose interpolation would take the file past [`MAX_INTERPOLATED`].
+    /// An entry whose interpolation would take the file past the interpolation budget (1 MiB a file).
     OverBudget {
         /// The 1-based line the entry starts on.
         line: u32,
@@ -207,7 +207,7 @@ enum Fail {
     Invalid,
     /// Its value would grow past [`MAX_VALUE`].
     ValueTooLarge,
-    /// Interpolation would take the file past [`MAX_INTERPOLATED`].
+    /// Interpolation would take the file past the interpolation budget (1 MiB a file).
     OverBudget,
 }
 
