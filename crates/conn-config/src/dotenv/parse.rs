@@ -26,7 +26,7 @@ pub enum Entry {
         /// The 1-based line the entry starts on.
         line: u32,
     },
-    /// An entry whose interpolation would take the file past the interpolation budget (1 MiB a file).
+    /// An entry whose interpolation would go past the file's budget (1 MiB).
     OverBudget {
         /// The 1-based line the entry starts on.
         line: u32,

@@ -15,67 +15,30 @@ type Ok6 = (
     Option<&'static str>,
 );
 
+/// A row without user, password or database.
+fn plain(input: &'static str, address: &'static str, scheme: Scheme) -> Ok6 {
+    (input, address, scheme, None, None, None)
+}
+
 #[test]
 fn accepted_uris() {
     use Scheme::*;
     let rows: &[Ok6] = &[
-        (
-            "http://localhost:19530",
-            "localhost:19530",
-            Http,
-            None,
-            None,
-            None,
-        ),
-        (
-            "http://localhost",
-            "localhost:19530",
-            Http,
-            None,
-            None,
-            None,
-        ),
-        (
-            "https://Example.COM",
-            "example.com:443",
-            Https,
-            None,
-            None,
-            None,
-        ),
-        (
-            "HTTPS://example.com:19530",
-            "example.com:19530",
-            Https,
-            None,
-            None,
-            None,
-        ),
-        ("http://h:80", "h:80", Http, None, None, None),
-        ("https://h:443", "h:443", Https, None, None, None),
-        ("tcp://LocalHost:1", "localhost:1", Tcp, None, None, None),
-        ("grpc://h:2", "h:2", Grpc, None, None, None),
-        ("GrPc://h", "h:19530", Grpc, None, None, None),
-        ("http://[::1]:19530", "[::1]:19530", Http, None, None, None),
-        ("http://[0:0::1]", "[::1]:19530", Http, None, None, None),
-        (
-            "tcp://[::ffff:1.2.3.4]:5",
-            "[::ffff:102:304]:5",
-            Tcp,
-            None,
-            None,
-            None,
-        ),
-        (
-            "http://127.0.0.1:019530",
-            "127.0.0.1:19530",
-            Http,
-            None,
-            None,
-            None,
-        ),
-        ("http://h:/", "h:19530", Http, None, None, None),
-        ("http://h:65535", "h:65535", Http, None, None, None),
+        plain("http://localhost:19530", "localhost:19530", Http),
+        plain("http://localhost", "localhost:19530", Http),
+        plain("https://Example.COM", "example.com:443", Https),
+        plain("HTTPS://example.com:19530", "example.com:19530", Https),
+        plain("http://h:80", "h:80", Http),
+        plain("https://h:443", "h:443", Https),
+        plain("tcp://LocalHost:1", "localhost:1", Tcp),
+        plain("grpc://h:2", "h:2", Grpc),
+        plain("GrPc://h", "h:19530", Grpc),
+        plain("http://[::1]:19530", "[::1]:19530", Http),
+        plain("http://[0:0::1]", "[::1]:19530", Http),
+        plain("tcp://[::ffff:1.2.3.4]:5", "[::ffff:102:304]:5", Tcp),
+        plain("http://127.0.0.1:019530", "127.0.0.1:19530", Http),
+        plain("http://h:/", "h:19530", Http),
+        plain("http://h:65535", "h:65535", Http),
         ("http://u:p@h", "h:19530", Http, Some("u"), Some("p"), None),
         (
             "http://us:p:a@ss@h",
@@ -95,7 +58,7 @@ fn accepted_uris() {
         ),
         ("http://u@h", "h:19530", Http, Some("u"), None, None),
         ("http://:p@h", "h:19530", Http, None, Some("p"), None),
-        ("http://@h", "h:19530", Http, None, None, None),
+        plain("http://@h", "h:19530", Http),
         ("http://h/db1", "h:19530", Http, None, None, Some("db1")),
         (
             "http://h/db1/coll",
@@ -106,7 +69,7 @@ fn accepted_uris() {
             Some("db1"),
         ),
         ("http://h//dbx", "h:19530", Http, None, None, Some("dbx")),
-        ("http://h/", "h:19530", Http, None, None, None),
+        plain("http://h/", "h:19530", Http),
         (
             "http://h/d%62?x=1#frag",
             "h:19530",
@@ -115,38 +78,17 @@ fn accepted_uris() {
             None,
             Some("db"),
         ),
-        ("http://h?q=/@x", "h:19530", Http, None, None, None),
+        plain("http://h?q=/@x", "h:19530", Http),
         // The database is trimmed like every other value.
         ("http://h/%20x%20", "h:19530", Http, None, None, Some("x")),
-        ("http://h/%20/y", "h:19530", Http, None, None, None),
-        (
-            "unix:/tmp/milvus.sock",
-            "unix:/tmp/milvus.sock",
-            Unix,
-            None,
-            None,
-            None,
-        ),
-        (
-            "UNIX:/tmp/m.sock",
-            "unix:/tmp/m.sock",
-            Unix,
-            None,
-            None,
-            None,
-        ),
-        (
-            "unix:///tmp/m.sock",
-            "unix:/tmp/m.sock",
-            Unix,
-            None,
-            None,
-            None,
-        ),
-        ("unix:rel.sock", "unix:rel.sock", Unix, None, None, None),
-        ("./milvus.db", "./milvus.db", Lite, None, None, None),
-        ("/data/milvus.db", "/data/milvus.db", Lite, None, None, None),
-        ("milvus.db", "milvus.db", Lite, None, None, None),
+        plain("http://h/%20/y", "h:19530", Http),
+        plain("unix:/tmp/milvus.sock", "unix:/tmp/milvus.sock", Unix),
+        plain("UNIX:/tmp/m.sock", "unix:/tmp/m.sock", Unix),
+        plain("unix:///tmp/m.sock", "unix:/tmp/m.sock", Unix),
+        plain("unix:rel.sock", "unix:rel.sock", Unix),
+        plain("./milvus.db", "./milvus.db", Lite),
+        plain("/data/milvus.db", "/data/milvus.db", Lite),
+        plain("milvus.db", "milvus.db", Lite),
     ];
     for (input, address, scheme, user, password, db) in rows {
         let parsed = parse_uri(input, &origin()).unwrap_or_else(|e| panic!("{input}: {e}"));

@@ -89,6 +89,14 @@ mod dotenv_files {
         dir
     }
 
+    /// Resolves no arguments with `vars` set, the `.env` searched from `dir`.
+    fn resolve_in(dir: &tempfile::TempDir, vars: &[(&str, &str)]) -> ConnectionSpec {
+        let env = MapEnv::from_pairs(vars.iter().copied()).current_dir(dir.path());
+        Resolver::with_env(env)
+            .resolve(&ConnectArgs::new())
+            .expect("resolves")
+    }
+
     #[test]
     fn found_from_the_current_directory_or_an_ancestor() {
         let dir = dir_with("MILVUS_URI=http://dotenvhost:2\n\nMILVUS_DB_NAME=ddb\n");
@@ -118,31 +126,18 @@ mod dotenv_files {
     #[test]
     fn the_real_environment_wins_even_when_empty() {
         let dir = dir_with("MILVUS_URI=http://dotenvhost:2\nMILVUS_CONN_TIMEOUT=7\n");
-        let env = MapEnv::new()
-            .set("MILVUS_URI", "http://realenv:1")
-            .current_dir(dir.path());
-        let spec = Resolver::with_env(env)
-            .resolve(&ConnectArgs::new())
-            .expect("resolves");
+        let spec = resolve_in(&dir, &[("MILVUS_URI", "http://realenv:1")]);
         assert_eq!(spec.target().address(), "realenv:1");
         assert_eq!(spec.timeout(), Duration::from_secs(7));
 
-        let env = MapEnv::new().set("MILVUS_URI", "").current_dir(dir.path());
-        let spec = Resolver::with_env(env)
-            .resolve(&ConnectArgs::new())
-            .expect("resolves");
+        let spec = resolve_in(&dir, &[("MILVUS_URI", "")]);
         assert_eq!(spec.target().address(), "localhost:19530");
     }
 
     #[test]
     fn a_dotenv_uri_beats_a_real_legacy_variable() {
         let dir = dir_with("MILVUS_URI=http://dotenvhost:2\n");
-        let env = MapEnv::new()
-            .set("MILVUS_DEFAULT_CONNECTION", "http://legacy:1")
-            .current_dir(dir.path());
-        let spec = Resolver::with_env(env)
-            .resolve(&ConnectArgs::new())
-            .expect("resolves");
+        let spec = resolve_in(&dir, &[("MILVUS_DEFAULT_CONNECTION", "http://legacy:1")]);
         assert_eq!(spec.target().address(), "dotenvhost:2");
     }
 
