@@ -10,7 +10,7 @@ use super::Snapshot;
 
 /// A look-up handle that caches the registry's snapshot: [`Reader::get`] checks with one
 /// plain load that the snapshot is current and performs no atomic read-modify-write, so
-/// readers on different threads never slow each other down, where [`Registry::get`]
+/// readers on different threads never slow each other down, where [`Registry::get`](crate::Registry::get)
 /// updates per-thread bookkeeping atomically on each call.
 ///
 /// A reader sees every change that happened before its look-up, as `get` does. It keeps
@@ -43,7 +43,7 @@ pub struct Reader<C> {
 }
 
 impl<C: Clone> Reader<C> {
-    /// The alias's live connection, `None` when it is not connected; as [`Registry::get`].
+    /// The alias's live connection, `None` when it is not connected; as [`Registry::get`](crate::Registry::get).
     pub fn get(&mut self, alias: &str) -> Option<C> {
         self.cache.load().get(Alias::trim(alias)).cloned()
     }
@@ -78,7 +78,7 @@ impl<C: Clone> Reader<C> {
         self.cache.load().get(Alias::trim(alias))
     }
 
-    /// Whether the alias is connected; as [`Registry::has_connection`].
+    /// Whether the alias is connected; as [`Registry::has_connection`](crate::Registry::has_connection).
     pub fn has_connection(&mut self, alias: &str) -> bool {
         self.cache.load().contains_key(Alias::trim(alias))
     }
