@@ -180,42 +180,18 @@ impl ConnectArgs {
 
     /// Whether no argument is given at all.
     pub fn is_empty(&self) -> bool {
-        let ConnectArgs {
-            alias,
-            uri,
-            address,
-            host,
-            port,
-            user,
-            password,
-            token,
-            db_name,
-            secure,
-            server_pem_path,
-            ca_pem_path,
-            client_pem_path,
-            client_key_path,
-            server_name,
-            timeout,
-            keep_alive,
-        } = self;
-        alias.is_none()
-            && uri.is_none()
-            && address.is_none()
-            && host.is_none()
-            && port.is_none()
-            && user.is_none()
-            && password.is_none()
-            && token.is_none()
-            && db_name.is_none()
-            && secure.is_none()
-            && server_pem_path.is_none()
-            && ca_pem_path.is_none()
-            && client_pem_path.is_none()
-            && client_key_path.is_none()
-            && server_name.is_none()
-            && timeout.is_none()
-            && keep_alive.is_none()
+        // Destructured, so that a field added later must be named here.
+        macro_rules! all_none {
+            ($($field:ident),*) => {{
+                let ConnectArgs { $($field),* } = self;
+                true $(&& $field.is_none())*
+            }};
+        }
+        #[rustfmt::skip]
+        let none = all_none!(alias, uri, address, host, port, user, password, token, db_name,
+            secure, server_pem_path, ca_pem_path, client_pem_path, client_key_path, server_name,
+            timeout, keep_alive);
+        none
     }
 }
 
