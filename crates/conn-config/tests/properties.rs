@@ -474,10 +474,7 @@ fn build(t: &TargetCase, x: &Extras) -> Built {
         public.push(k.clone());
         args = args.client_pem_path(c.clone()).client_key_path(k.clone());
     }
-    if let Some(t) = &x.timeout {
-        public.push(t.clone());
-        args = args.timeout(t.as_str());
-    }
+    args = public_arg(args, &mut public, &x.timeout, |a, t| a.timeout(t));
     if let Some(k) = x.keep_alive {
         args = args.keep_alive(k);
     }

@@ -15,6 +15,14 @@ type Ok6 = (
     Option<&'static str>,
 );
 
+/// Each input is rejected with a message that holds the expected text.
+fn rejects<T: std::fmt::Debug>(bad: &[(&str, &str)], parse: impl Fn(&str) -> Result<T, Error>) {
+    for (input, expected) in bad {
+        let e = parse(input).expect_err(input);
+        assert!(e.to_string().contains(expected), "{input}: {e}");
+    }
+}
+
 /// A row without user, password or database.
 fn plain(input: &'static str, address: &'static str, scheme: Scheme) -> Ok6 {
     (input, address, scheme, None, None, None)
@@ -242,10 +250,9 @@ fn hosts() {
             "a label of a host name is at most 63 characters",
         ),
     ];
-    for (input, expected) in bad {
-        let e = parse_host(input, &Origin::Explicit { arg: "host" }).expect_err(input);
-        assert!(e.to_string().contains(expected), "{input}: {e}");
-    }
+    rejects(bad, |input| {
+        parse_host(input, &Origin::Explicit { arg: "host" })
+    });
 }
 
 #[test]
@@ -348,8 +355,5 @@ fn addresses() {
         ("h:99999", "out of range"),
         ("h:abc", "not a number"),
     ];
-    for (input, expected) in bad {
-        let e = parse_address(input, &o).expect_err(input);
-        assert!(e.to_string().contains(expected), "{input}: {e}");
-    }
+    rejects(bad, |input| parse_address(input, &o));
 }

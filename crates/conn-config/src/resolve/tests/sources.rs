@@ -191,9 +191,7 @@ mod dotenv_files {
         let dir = dir_with(
             "INNER=interp-host\nexport MILVUS_URI=\"http://${INNER}:19530\"\nMILVUS_CONN_ALIAS='quoted alias' # comment\nMILVUS_TOKEN=123456\n",
         );
-        let spec = Resolver::with_env(MapEnv::new().current_dir(dir.path()))
-            .resolve(&ConnectArgs::new())
-            .expect("resolves");
+        let spec = resolve_in(&dir, &[]);
         assert_eq!(spec.target().address(), "interp-host:19530");
         assert_eq!(spec.alias().as_str(), "quoted alias");
         assert_eq!(
@@ -205,9 +203,7 @@ mod dotenv_files {
     #[test]
     fn other_keys_are_ignored() {
         let dir = dir_with("PATH=/nope\nHOME=/nope\nMILVUS_PORT=1\n");
-        let spec = Resolver::with_env(MapEnv::new().current_dir(dir.path()))
-            .resolve(&ConnectArgs::new())
-            .expect("resolves");
+        let spec = resolve_in(&dir, &[]);
         assert_eq!(spec.target().address(), "localhost:19530");
     }
 }
