@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use common::{Counting, TestRegistry, registry_with};
 use conn_config::{ConnectArgs, Field};
 use conn_registry::Error;
@@ -224,10 +226,20 @@ async fn let_others_run() {
     }
 }
 
-fn spawn_connect(
-    reg: &Arc<TestRegistry>,
-    args: ConnectArgs,
-) -> tokio::task::JoinHandle<Result<common::Conn, Error<common::Refused>>> {
+/// A registry whose transport holds the connect to `h:1`, with a connect of alias `a` by
+/// `args` inside it (notify the returned `Notify` to let it finish).
+async fn connect_held(args: ConnectArgs) -> (Arc<TestRegistry>, Arc<Notify>, ConnectTask) {
+    let (reg, _) = registry_with(Counting::default(), &[]);
+    let reg = Arc::new(reg);
+    let (entered, release) = reg.transport().hold("h:1");
+    let task = spawn_connect(&reg, args);
+    entered.notified().await;
+    (reg, release, task)
+}
+
+type ConnectTask = tokio::task::JoinHandle<Result<common::Conn, Error<common::Refused>>>;
+
+fn spawn_connect(reg: &Arc<TestRegistry>, args: ConnectArgs) -> ConnectTask {
     let reg = reg.clone();
     tokio::spawn(async move { reg.connect("a", args).await })
 }
@@ -279,11 +291,8 @@ async fn concurrent_callers_share_one_failure_and_it_is_not_kept() {
 /// on for its own callers.
 #[tokio::test(flavor = "current_thread")]
 async fn a_caller_with_a_shorter_timeout_does_not_wait_for_the_attempt_in_flight() {
-    let (reg, _) = registry_with(Counting::default(), &[]);
-    let reg = Arc::new(reg);
-    let (entered, release) = reg.transport().hold("h:1");
-    let first = spawn_connect(&reg, ConnectArgs::new().uri("http://h:1").timeout(10u64));
-    entered.notified().await;
+    let (reg, release, first) =
+        connect_held(ConnectArgs::new().uri("http://h:1").timeout(10u64)).await;
 
     let short = ConnectArgs::new()
         .uri("http://h:1")
@@ -323,12 +332,8 @@ async fn a_caller_with_a_shorter_timeout_does_not_wait_for_the_attempt_in_flight
 /// Dropping the call that started an attempt does not cancel it for a caller that joined.
 #[tokio::test(flavor = "current_thread")]
 async fn the_attempt_outlives_the_caller_that_started_it() {
-    let (reg, _) = registry_with(Counting::default(), &[]);
-    let reg = Arc::new(reg);
-    let (entered, release) = reg.transport().hold("h:1");
     let args = || ConnectArgs::new().uri("http://h:1");
-    let first = spawn_connect(&reg, args());
-    entered.notified().await;
+    let (reg, release, first) = connect_held(args()).await;
     let second = spawn_connect(&reg, args());
     let_others_run().await; // the second has joined the attempt
     first.abort();
@@ -347,11 +352,7 @@ async fn the_attempt_outlives_the_caller_that_started_it() {
 /// the next call starts a new one.
 #[tokio::test(flavor = "current_thread")]
 async fn an_attempt_nobody_waits_for_is_dropped() {
-    let (reg, _) = registry_with(Counting::default(), &[]);
-    let reg = Arc::new(reg);
-    let (entered, _release) = reg.transport().hold("h:1");
-    let first = spawn_connect(&reg, ConnectArgs::new().uri("http://h:1"));
-    entered.notified().await;
+    let (reg, _release, first) = connect_held(ConnectArgs::new().uri("http://h:1")).await;
     first.abort();
     assert!(first.await.expect_err("aborted").is_cancelled());
     assert!(!reg.has_connection("a"));
@@ -375,11 +376,7 @@ async fn an_attempt_nobody_waits_for_is_dropped() {
 #[tokio::test(flavor = "current_thread")]
 async fn disconnect_and_remove_wait_for_the_connect_in_flight() {
     for remove in [false, true] {
-        let (reg, _) = registry_with(Counting::default(), &[]);
-        let reg = Arc::new(reg);
-        let (entered, release) = reg.transport().hold("h:1");
-        let connect = spawn_connect(&reg, ConnectArgs::new().uri("http://h:1"));
-        entered.notified().await;
+        let (reg, release, connect) = connect_held(ConnectArgs::new().uri("http://h:1")).await;
         let closing = {
             let reg = reg.clone();
             tokio::spawn(async move {
@@ -423,11 +420,7 @@ async fn disconnect_and_remove_wait_for_the_connect_in_flight() {
 /// connection as it always does.
 #[tokio::test(flavor = "current_thread")]
 async fn add_connection_waits_for_the_connect_in_flight() {
-    let (reg, _) = registry_with(Counting::default(), &[]);
-    let reg = Arc::new(reg);
-    let (entered, release) = reg.transport().hold("h:1");
-    let connect = spawn_connect(&reg, ConnectArgs::new().uri("http://h:1"));
-    entered.notified().await;
+    let (reg, release, connect) = connect_held(ConnectArgs::new().uri("http://h:1")).await;
     let add = {
         let reg = reg.clone();
         tokio::spawn(async move {
