@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Conn, registry};
+use common::{Conn, add_ok, connect_ok, registry};
 use conn_config::{AuthKind, ConnectArgs, Field, Origin};
 use conn_registry::Error;
 
@@ -41,13 +41,13 @@ async fn add_connection_configures_without_connecting() {
 #[tokio::test]
 async fn connect_uses_the_stored_configuration() {
     let (reg, _) = registry(&[]);
-    reg.add_connection("a", ConnectArgs::new().uri("http://h1:1/db1").token("t"))
-        .await
-        .expect("valid");
-    let conn = reg
-        .connect("a", ConnectArgs::new())
-        .await
-        .expect("connects");
+    add_ok(
+        &reg,
+        "a",
+        ConnectArgs::new().uri("http://h1:1/db1").token("t"),
+    )
+    .await;
+    let conn = connect_ok(&reg, "a", ConnectArgs::new()).await;
     assert_eq!(conn.address(), "h1:1");
     assert_eq!(conn.spec().db_name().as_str(), "db1");
     assert_eq!(conn.spec().auth().kind(), AuthKind::Token);
@@ -67,18 +67,20 @@ async fn connect_uses_the_stored_configuration() {
 #[tokio::test]
 async fn explicit_arguments_beat_the_stored_ones() {
     let (reg, _) = registry(&[]);
-    reg.add_connection(
+    add_ok(
+        &reg,
         "a",
         ConnectArgs::new()
             .uri("http://stored:1/storeddb")
             .token("t"),
     )
-    .await
-    .expect("valid");
-    let conn = reg
-        .connect("a", ConnectArgs::new().host("explicit").db_name("mine"))
-        .await
-        .expect("connects");
+    .await;
+    let conn = connect_ok(
+        &reg,
+        "a",
+        ConnectArgs::new().host("explicit").db_name("mine"),
+    )
+    .await;
     assert_eq!(conn.address(), "explicit:19530");
     assert_eq!(conn.spec().db_name().as_str(), "mine");
     // The stored token still applies: the explicit arguments give no credentials.
@@ -90,16 +92,15 @@ async fn explicit_arguments_beat_the_stored_ones() {
 #[tokio::test]
 async fn disconnect_keeps_the_configuration_and_reconnect_by_name_works() {
     let (reg, _) = registry(&[]);
-    let first = reg
-        .connect(
-            "a",
-            ConnectArgs::new()
-                .uri("http://h1:1/db1")
-                .user("u")
-                .password("p"),
-        )
-        .await
-        .expect("connects");
+    let first = connect_ok(
+        &reg,
+        "a",
+        ConnectArgs::new()
+            .uri("http://h1:1/db1")
+            .user("u")
+            .password("p"),
+    )
+    .await;
     reg.disconnect("a").await;
     assert!(!reg.has_connection("a"));
     assert_eq!(reg.transport().closes(), 1);
@@ -119,9 +120,7 @@ async fn disconnect_keeps_the_configuration_and_reconnect_by_name_works() {
 #[tokio::test]
 async fn remove_connection_disconnects_and_forgets() {
     let (reg, _) = registry(&[]);
-    reg.connect("a", ConnectArgs::new().uri("http://h1:1"))
-        .await
-        .expect("connects");
+    connect_ok(&reg, "a", ConnectArgs::new().uri("http://h1:1")).await;
     reg.remove_connection("a").await;
     assert!(!reg.has_connection("a"));
     assert!(reg.list_connections().is_empty());
@@ -146,9 +145,7 @@ async fn remove_connection_disconnects_and_forgets() {
 #[tokio::test]
 async fn unknown_aliases_are_a_no_op() {
     let (reg, _) = registry(&[]);
-    reg.add_connection("a", ConnectArgs::new().uri("http://h1:1"))
-        .await
-        .expect("valid");
+    add_ok(&reg, "a", ConnectArgs::new().uri("http://h1:1")).await;
     for name in ["nope", "", "bad\u{7}name"] {
         reg.disconnect(name).await;
         reg.remove_connection(name).await;
@@ -167,16 +164,9 @@ async fn unknown_aliases_are_a_no_op() {
 #[tokio::test]
 async fn list_connections_keeps_insertion_order() {
     let (reg, _) = registry(&[]);
-    reg.add_connection("x", ConnectArgs::new().uri("http://x:1"))
-        .await
-        .expect("valid");
-    let a = reg
-        .connect("a", ConnectArgs::new().uri("http://a:1"))
-        .await
-        .expect("connects");
-    reg.add_connection("b", ConnectArgs::new().uri("http://b:1"))
-        .await
-        .expect("valid");
+    add_ok(&reg, "x", ConnectArgs::new().uri("http://x:1")).await;
+    let a = connect_ok(&reg, "a", ConnectArgs::new().uri("http://a:1")).await;
+    add_ok(&reg, "b", ConnectArgs::new().uri("http://b:1")).await;
     assert_eq!(
         aliases(&reg.list_connections()),
         [
@@ -186,9 +176,7 @@ async fn list_connections_keeps_insertion_order() {
         ]
     );
     reg.disconnect("a").await;
-    reg.add_connection("x", ConnectArgs::new().uri("http://x:2"))
-        .await
-        .expect("valid");
+    add_ok(&reg, "x", ConnectArgs::new().uri("http://x:2")).await;
     assert_eq!(
         aliases(&reg.list_connections()),
         [
@@ -198,9 +186,7 @@ async fn list_connections_keeps_insertion_order() {
         ]
     );
     reg.remove_connection("x").await;
-    reg.add_connection("x", ConnectArgs::new().uri("http://x:3"))
-        .await
-        .expect("valid");
+    add_ok(&reg, "x", ConnectArgs::new().uri("http://x:3")).await;
     assert_eq!(
         aliases(&reg.list_connections()),
         [
@@ -217,14 +203,14 @@ async fn list_connections_keeps_insertion_order() {
 async fn get_connection_addr_summarises_without_secrets() {
     let (reg, _) = registry(&[]);
     assert_eq!(reg.get_connection_addr("a").expect("no error"), None);
-    reg.connect(
+    connect_ok(
+        &reg,
         "a",
         ConnectArgs::new()
             .uri("https://root:pw-SECRET-1@Milvus.Example.com:19530/db1")
             .server_name("milvus.local"),
     )
-    .await
-    .expect("connects");
+    .await;
     let addr = reg
         .get_connection_addr("a")
         .expect("no error")
@@ -241,12 +227,12 @@ async fn get_connection_addr_summarises_without_secrets() {
     let debug = format!("{addr:?}");
     assert!(!debug.contains("pw-SECRET-1"), "{debug}");
 
-    reg.add_connection(
+    add_ok(
+        &reg,
         "t",
         ConnectArgs::new().uri("http://h:1").token("tok-SECRET-2"),
     )
-    .await
-    .expect("valid");
+    .await;
     let addr = reg
         .get_connection_addr("t")
         .expect("resolves")
@@ -270,13 +256,12 @@ async fn get_connection_addr_summarises_without_secrets() {
 #[tokio::test]
 async fn same_configuration_returns_the_same_connection() {
     let (reg, _) = registry(&[]);
-    let first = reg
-        .connect(
-            "default",
-            ConnectArgs::new().host("localhost").port("19530"),
-        )
-        .await
-        .expect("connects");
+    let first = connect_ok(
+        &reg,
+        "default",
+        ConnectArgs::new().host("localhost").port("19530"),
+    )
+    .await;
     let second = reg
         .connect("default", ConnectArgs::new().uri("http://LOCALHOST"))
         .await
@@ -296,10 +281,7 @@ async fn same_configuration_returns_the_same_connection() {
 #[tokio::test]
 async fn different_address_for_a_connected_alias_is_an_error() {
     let (reg, _) = registry(&[]);
-    let live = reg
-        .connect("a", ConnectArgs::new().uri("http://h1:1"))
-        .await
-        .expect("connects");
+    let live = connect_ok(&reg, "a", ConnectArgs::new().uri("http://h1:1")).await;
     let err = reg
         .connect("a", ConnectArgs::new().uri("http://h2:1"))
         .await
@@ -332,10 +314,7 @@ async fn reader_follows_changes_and_lets_go_of_old_snapshots() {
     let (reg, _) = registry(&[]);
     let mut reader = reg.reader();
     assert!(reader.get("a").is_none());
-    let conn = reg
-        .connect("a", ConnectArgs::new().uri("http://h:1"))
-        .await
-        .expect("connects");
+    let conn = connect_ok(&reg, "a", ConnectArgs::new().uri("http://h:1")).await;
     assert_eq!(reader.get("a"), Some(conn.clone()));
     assert!(reader.has_connection("a"));
     // get_ref borrows: no handle is made.
@@ -434,23 +413,15 @@ async fn alias_names_are_trimmed_and_checked() {
 #[tokio::test]
 async fn stored_arguments_leave_the_rest_to_the_environment() {
     let (reg, env) = registry(&[("MILVUS_DB_NAME", "db_then")]);
-    reg.add_connection("a", ConnectArgs::new().host("h"))
-        .await
-        .expect("valid");
-    let conn = reg
-        .connect("a", ConnectArgs::new())
-        .await
-        .expect("connects");
+    add_ok(&reg, "a", ConnectArgs::new().host("h")).await;
+    let conn = connect_ok(&reg, "a", ConnectArgs::new()).await;
     assert_eq!(conn.spec().db_name().as_str(), "db_then");
     assert_eq!(conn.spec().auth().kind(), AuthKind::None);
     reg.disconnect("a").await;
 
     env.set("MILVUS_DB_NAME", "db_now");
     env.set("MILVUS_TOKEN", "env-token");
-    let conn = reg
-        .connect("a", ConnectArgs::new())
-        .await
-        .expect("connects");
+    let conn = connect_ok(&reg, "a", ConnectArgs::new()).await;
     assert_eq!(conn.address(), "h:19530");
     assert_eq!(conn.spec().db_name().as_str(), "db_now");
     assert_eq!(conn.spec().auth().kind(), AuthKind::Token);
@@ -460,17 +431,10 @@ async fn stored_arguments_leave_the_rest_to_the_environment() {
 #[tokio::test]
 async fn a_successful_connect_replaces_the_stored_arguments() {
     let (reg, _) = registry(&[]);
-    reg.add_connection("a", ConnectArgs::new().uri("http://old:1"))
-        .await
-        .expect("valid");
-    reg.connect("a", ConnectArgs::new().uri("http://new:2/db2"))
-        .await
-        .expect("connects");
+    add_ok(&reg, "a", ConnectArgs::new().uri("http://old:1")).await;
+    connect_ok(&reg, "a", ConnectArgs::new().uri("http://new:2/db2")).await;
     reg.disconnect("a").await;
-    let conn = reg
-        .connect("a", ConnectArgs::new())
-        .await
-        .expect("connects");
+    let conn = connect_ok(&reg, "a", ConnectArgs::new()).await;
     assert_eq!(conn.address(), "new:2");
     assert_eq!(conn.spec().db_name().as_str(), "db2");
 }
@@ -479,15 +443,18 @@ async fn a_successful_connect_replaces_the_stored_arguments() {
 #[tokio::test]
 async fn registry_debug_and_errors_show_no_secret() {
     let (reg, _) = registry(&[]);
-    reg.connect("a", ConnectArgs::new().uri("http://u:pw-SECRET-3@h:1"))
-        .await
-        .expect("connects");
-    reg.add_connection(
+    connect_ok(
+        &reg,
+        "a",
+        ConnectArgs::new().uri("http://u:pw-SECRET-3@h:1"),
+    )
+    .await;
+    add_ok(
+        &reg,
         "b",
         ConnectArgs::new().uri("http://h:2").token("tok-SECRET-4"),
     )
-    .await
-    .expect("valid");
+    .await;
     let debug = format!("{reg:?}");
     assert_eq!(
         debug,
@@ -512,19 +479,11 @@ async fn registry_debug_and_errors_show_no_secret() {
 #[tokio::test]
 async fn deviation_6_stored_alias_beats_milvus_uri() {
     let (reg, _) = registry(&[("MILVUS_URI", "http://env-host:19530")]);
-    reg.add_connection("a", ConnectArgs::new().uri("http://stored-host:1"))
-        .await
-        .expect("valid");
-    let conn = reg
-        .connect("a", ConnectArgs::new())
-        .await
-        .expect("connects");
+    add_ok(&reg, "a", ConnectArgs::new().uri("http://stored-host:1")).await;
+    let conn = connect_ok(&reg, "a", ConnectArgs::new()).await;
     assert_eq!(conn.address(), "stored-host:1");
     // An alias nobody configured still takes MILVUS_URI.
-    let conn = reg
-        .connect("b", ConnectArgs::new())
-        .await
-        .expect("connects");
+    let conn = connect_ok(&reg, "b", ConnectArgs::new()).await;
     assert_eq!(conn.address(), "env-host:19530");
 }
 
@@ -559,9 +518,12 @@ async fn deviation_12_add_connection_validates() {
 async fn deviation_13_failed_connect_keeps_the_configuration() {
     let (reg, _) = registry(&[]);
     reg.transport().fail("down:1");
-    reg.add_connection("a", ConnectArgs::new().uri("http://down:1").token("t"))
-        .await
-        .expect("valid");
+    add_ok(
+        &reg,
+        "a",
+        ConnectArgs::new().uri("http://down:1").token("t"),
+    )
+    .await;
     let err = reg
         .connect("a", ConnectArgs::new())
         .await
@@ -598,13 +560,12 @@ async fn deviation_13_failed_connect_keeps_the_configuration() {
 #[tokio::test]
 async fn deviation_14_reconnect_compares_the_whole_spec() {
     let (reg, _) = registry(&[]);
-    let live = reg
-        .connect(
-            "a",
-            ConnectArgs::new().uri("http://h:1").token("tok-SECRET-A"),
-        )
-        .await
-        .expect("connects");
+    let live = connect_ok(
+        &reg,
+        "a",
+        ConnectArgs::new().uri("http://h:1").token("tok-SECRET-A"),
+    )
+    .await;
     let same = reg
         .connect(
             "a",
@@ -656,7 +617,7 @@ async fn deviation_14_reconnect_compares_the_whole_spec() {
 async fn deviation_23_reconnect_by_name_with_the_stored_configuration() {
     let (reg, _) = registry(&[]);
     // connect() twice with no arguments: the same connection.
-    let first = reg.connect("", ConnectArgs::new()).await.expect("connects");
+    let first = connect_ok(&reg, "", ConnectArgs::new()).await;
     let second = reg
         .connect("", ConnectArgs::new())
         .await
@@ -665,9 +626,7 @@ async fn deviation_23_reconnect_by_name_with_the_stored_configuration() {
     assert_eq!(first.address(), "localhost:19530");
 
     // connect("a") after disconnect("a"): a new connection, same configuration.
-    reg.connect("a", ConnectArgs::new().address("h1:1"))
-        .await
-        .expect("connects");
+    connect_ok(&reg, "a", ConnectArgs::new().address("h1:1")).await;
     reg.disconnect("a").await;
     let again = reg
         .connect("a", ConnectArgs::new())
@@ -676,13 +635,8 @@ async fn deviation_23_reconnect_by_name_with_the_stored_configuration() {
     assert_eq!(again.address(), "h1:1");
 
     // add_connection with an https uri, then connect with secure=true: TLS to h1:443.
-    reg.add_connection("s", ConnectArgs::new().uri("https://h1"))
-        .await
-        .expect("valid");
-    let tls = reg
-        .connect("s", ConnectArgs::new().secure(true))
-        .await
-        .expect("connects");
+    add_ok(&reg, "s", ConnectArgs::new().uri("https://h1")).await;
+    let tls = connect_ok(&reg, "s", ConnectArgs::new().secure(true)).await;
     assert_eq!(tls.address(), "h1:443");
     assert!(tls.spec().is_secure());
     assert_eq!(reg.transport().opens(), 4);
@@ -694,10 +648,10 @@ async fn deviation_23_reconnect_by_name_with_the_stored_configuration() {
 #[tokio::test]
 async fn deviation_24_removing_the_default_alias_keeps_the_default_target() {
     let (reg, _) = registry(&[]);
-    reg.connect("", ConnectArgs::new()).await.expect("connects");
+    connect_ok(&reg, "", ConnectArgs::new()).await;
     reg.remove_connection("default").await;
     assert!(reg.list_connections().is_empty());
-    let conn = reg.connect("", ConnectArgs::new()).await.expect("connects");
+    let conn = connect_ok(&reg, "", ConnectArgs::new()).await;
     assert_eq!(conn.alias(), "default");
     assert_eq!(conn.address(), "localhost:19530");
 

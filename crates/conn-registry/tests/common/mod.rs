@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use conn_config::{ConnectionSpec, DotEnv, Environment, MapEnv, Resolver};
+use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, Environment, MapEnv, Resolver};
 use conn_registry::{Registry, Transport};
 use tokio::sync::Notify;
 
@@ -237,4 +237,14 @@ pub fn registry_with(transport: Counting, vars: &[(&str, &str)]) -> (TestRegistr
     let env = SharedEnv::new(vars);
     let resolver = Resolver::with_env(env.clone()).dotenv(DotEnv::Disabled);
     (Registry::with_resolver(transport, resolver), env)
+}
+
+/// Connects `alias`, which must succeed.
+pub async fn connect_ok(reg: &TestRegistry, alias: &str, args: ConnectArgs) -> Conn {
+    reg.connect(alias, args).await.expect("connects")
+}
+
+/// Stores `args` for `alias`, which must be valid.
+pub async fn add_ok(reg: &TestRegistry, alias: &str, args: ConnectArgs) {
+    reg.add_connection(alias, args).await.expect("valid");
 }
