@@ -1,5 +1,10 @@
 //! Table-driven tests of the resolution rules. Each row prints its input on failure.
 
+/// A table: one tuple per `;`-ended row, each on a line or two.
+macro_rules! rows {
+    ($($($e:expr),+;)*) => { vec![$(($($e),+)),*] };
+}
+
 mod credentials;
 mod errors;
 mod limits;
