@@ -168,31 +168,21 @@ impl fmt::Display for Outcome {
         match self {
             Outcome::Fail(m) => write!(f, "error: {m}"),
             Outcome::Ok(o) => {
-                let mut parts = Vec::new();
-                if let Some(v) = &o.alias {
-                    parts.push(format!("alias={v:?}"));
-                }
-                if let Some(v) = &o.address {
-                    parts.push(format!("address={v:?}"));
-                }
-                if let Some(v) = &o.secure {
-                    parts.push(format!("secure={v}"));
-                }
-                if let Some(v) = &o.db {
-                    parts.push(format!("db={v:?}"));
-                }
-                if let Some(v) = &o.user {
-                    parts.push(format!("user={v:?}"));
-                }
-                if let Some(v) = &o.authorization {
-                    parts.push(format!("authorization={v:?}"));
-                }
-                if let Some(v) = &o.tls {
-                    parts.push(format!("tls={v:?}"));
-                }
-                if let Some(v) = &o.timeout {
-                    parts.push(format!("timeout={v}"));
-                }
+                let debug = |v: &dyn fmt::Debug| format!("{v:?}");
+                let shown = [
+                    ("alias", o.alias.as_ref().map(|v| debug(v))),
+                    ("address", o.address.as_ref().map(|v| debug(v))),
+                    ("secure", o.secure.map(|v| v.to_string())),
+                    ("db", o.db.as_ref().map(|v| debug(v))),
+                    ("user", o.user.as_ref().map(|v| debug(v))),
+                    ("authorization", o.authorization.as_ref().map(|v| debug(v))),
+                    ("tls", o.tls.as_ref().map(|v| debug(v))),
+                    ("timeout", o.timeout.map(|v| v.to_string())),
+                ];
+                let parts: Vec<String> = shown
+                    .into_iter()
+                    .filter_map(|(name, v)| Some(format!("{name}={}", v?)))
+                    .collect();
                 write!(f, "ok {{{}}}", parts.join(", "))
             }
         }

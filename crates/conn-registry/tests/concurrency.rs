@@ -181,13 +181,13 @@ async fn a_slow_connect_blocks_only_its_own_alias() {
     };
     entered.notified().await; // the slow connect is inside the transport now
 
-    let other = tokio::time::timeout(
-        Duration::from_secs(5),
-        reg.connect("other", ConnectArgs::new().uri("http://other:1")),
+    let other = connect_within(
+        &reg,
+        "other",
+        "http://other:1",
+        "not held up by the slow alias",
     )
-    .await
-    .expect("not held up by the slow alias")
-    .expect("connects");
+    .await;
     assert_eq!(other.address(), "other:1");
     assert_eq!(reg.get("fast"), Some(fast.clone()));
     reg.disconnect("fast").await;
@@ -235,6 +235,17 @@ async fn connect_held(args: ConnectArgs) -> (Arc<TestRegistry>, Arc<Notify>, Con
     let task = spawn_connect(&reg, args);
     entered.notified().await;
     (reg, release, task)
+}
+
+/// Connects `alias` to `uri` within 5 s (else panics with `why`); it must succeed.
+async fn connect_within(reg: &TestRegistry, alias: &str, uri: &str, why: &str) -> common::Conn {
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        reg.connect(alias, ConnectArgs::new().uri(uri)),
+    )
+    .await
+    .expect(why)
+    .expect("connects")
 }
 
 type ConnectTask = tokio::task::JoinHandle<Result<common::Conn, Error<common::Refused>>>;
@@ -359,13 +370,13 @@ async fn an_attempt_nobody_waits_for_is_dropped() {
     assert!(reg.list_connections().is_empty(), "nothing stored");
 
     reg.transport().hold("elsewhere:1");
-    let conn = tokio::time::timeout(
-        Duration::from_secs(5),
-        reg.connect("a", ConnectArgs::new().uri("http://h:1")),
+    let conn = connect_within(
+        &reg,
+        "a",
+        "http://h:1",
+        "does not wait for the dropped attempt",
     )
-    .await
-    .expect("does not wait for the dropped attempt")
-    .expect("connects");
+    .await;
     assert_eq!(reg.transport().calls(), 2, "a new attempt");
     assert_eq!(reg.transport().opens(), 1);
     assert_eq!(reg.get("a"), Some(conn));
