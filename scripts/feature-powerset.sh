@@ -16,7 +16,9 @@ for crate in "${crates[@]}"; do
 import json, sys
 meta = json.load(sys.stdin)
 pkg = next(p for p in meta["packages"] if p["name"] == sys.argv[1])
-print("\n".join(sorted(f for f in pkg["features"] if f != "default" and not f.startswith("_"))))
+features = sorted(f for f in pkg["features"] if f != "default" and not f.startswith("_"))
+if features:  # no line at all for a crate without features (conn-config)
+    print("\n".join(features))
 ' "$crate" <<<"$meta")
   n=${#features[@]}
   start=$(date +%s)
