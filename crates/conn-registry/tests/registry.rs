@@ -8,6 +8,14 @@ use common::{Conn, add_ok, connect_ok, registry};
 use conn_config::{AuthKind, ConnectArgs, Field, Origin};
 use conn_registry::Error;
 
+/// The connection goes to `address`, with database `db` and credentials of kind `auth`.
+#[track_caller]
+fn assert_conn(conn: &Conn, address: &str, db: &str, auth: AuthKind) {
+    assert_eq!(conn.address(), address);
+    assert_eq!(conn.spec().db_name().as_str(), db);
+    assert_eq!(conn.spec().auth().kind(), auth);
+}
+
 fn aliases(list: &[(conn_config::Alias, Option<Conn>)]) -> Vec<(String, Option<u64>)> {
     list.iter()
         .map(|(a, c)| (a.to_string(), c.as_ref().map(Conn::id)))
@@ -48,9 +56,7 @@ async fn connect_uses_the_stored_configuration() {
     )
     .await;
     let conn = connect_ok(&reg, "a", ConnectArgs::new()).await;
-    assert_eq!(conn.address(), "h1:1");
-    assert_eq!(conn.spec().db_name().as_str(), "db1");
-    assert_eq!(conn.spec().auth().kind(), AuthKind::Token);
+    assert_conn(&conn, "h1:1", "db1", AuthKind::Token);
     assert_eq!(
         conn.spec().origin(Field::Target),
         &Origin::Stored {
@@ -81,10 +87,8 @@ async fn explicit_arguments_beat_the_stored_ones() {
         ConnectArgs::new().host("explicit").db_name("mine"),
     )
     .await;
-    assert_eq!(conn.address(), "explicit:19530");
-    assert_eq!(conn.spec().db_name().as_str(), "mine");
     // The stored token still applies: the explicit arguments give no credentials.
-    assert_eq!(conn.spec().auth().kind(), AuthKind::Token);
+    assert_conn(&conn, "explicit:19530", "mine", AuthKind::Token);
 }
 
 /// `disconnect` closes the connection and keeps the configuration, so connecting by name
@@ -422,9 +426,7 @@ async fn stored_arguments_leave_the_rest_to_the_environment() {
     env.set("MILVUS_DB_NAME", "db_now");
     env.set("MILVUS_TOKEN", "env-token");
     let conn = connect_ok(&reg, "a", ConnectArgs::new()).await;
-    assert_eq!(conn.address(), "h:19530");
-    assert_eq!(conn.spec().db_name().as_str(), "db_now");
-    assert_eq!(conn.spec().auth().kind(), AuthKind::Token);
+    assert_conn(&conn, "h:19530", "db_now", AuthKind::Token);
 }
 
 /// After a successful connect the alias keeps what that connect was given.
