@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, Field, MapEnv, Resolver};
-use conn_registry::conn_transport_tonic::test_server::{Call, TestServer};
 use conn_registry::conn_transport_tonic::{Connector, ErrorKind, MilvusConnection};
 use conn_registry::{Error, Registry, TonicTransport, Transport};
+use conn_test_server::{Call, TestServer};
 
 fn registry() -> Registry<TonicTransport, MapEnv> {
     let transport = TonicTransport::with_connector(

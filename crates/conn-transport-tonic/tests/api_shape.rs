@@ -6,7 +6,7 @@
 use std::fmt::Display;
 
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::{Connector, ErrorKind, FileKind, QuotaState, TlsFileField, TlsProblem};
 
 /// `{:<w}|` pads on the right and `{:>w}|` on the left to `w` characters, with `w` six more
@@ -137,15 +137,30 @@ async fn server_and_client_info_are_our_own_types() {
     assert!(info.reserved().is_empty());
     assert_eq!(connection.get_version().await.unwrap(), "v9.9.9");
 
-    let sent: conn_transport_tonic::ClientInfo = server.calls()[0].client_info.clone().unwrap();
-    let built = connector.client_info(&spec);
-    for info in [&sent, &built] {
-        assert_eq!(info.sdk_type(), "MySdk");
-        assert_eq!(info.sdk_version(), "9.0");
-        assert_eq!(info.user(), "alice");
-        assert_eq!(info.host(), "h");
-        assert_eq!(info.reserved().get("k").map(String::as_str), Some("v"));
-    }
+    // What the server received, and what the connector builds: the same fields.
+    let sent = server.calls()[0].client_info.clone().unwrap();
+    let built: conn_transport_tonic::ClientInfo = connector.client_info(&spec);
+    let fields = |sdk_type: &str, sdk_version: &str, user: &str, host: &str, k: Option<&String>| {
+        assert_eq!(sdk_type, "MySdk");
+        assert_eq!(sdk_version, "9.0");
+        assert_eq!(user, "alice");
+        assert_eq!(host, "h");
+        assert_eq!(k.map(String::as_str), Some("v"));
+    };
+    fields(
+        sent.sdk_type(),
+        sent.sdk_version(),
+        sent.user(),
+        sent.host(),
+        sent.reserved().get("k"),
+    );
+    fields(
+        built.sdk_type(),
+        built.sdk_version(),
+        built.user(),
+        built.host(),
+        built.reserved().get("k"),
+    );
 }
 
 /// The test server's health and call-failure settings reach the public `Health` and `Error`.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{Ca, closed_port, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::{Error, ErrorKind};
 
 /// The texts of the chain: the error's, then each source's.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{closed_port, spec};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::tonic::Code;
 use conn_transport_tonic::{Error, ErrorKind, classify};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;

@@ -7,7 +7,7 @@ mod common;
 
 use common::{Ca, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::{ChannelPool, Connector};
 
 fn pooled() -> (ChannelPool, Connector) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{capture_tracing, closed_port, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::{Connector, ErrorKind};
 
 const PASSWORD: &str = "pa55-Very-Secret";

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use common::{Ca, Leaf, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::{TestServer, TestServerBuilder};
+use conn_test_server::{TestServer, TestServerBuilder};
 use conn_transport_tonic::{Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{closed_port, spec};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::{Call, TestServer};
+use conn_test_server::{Call, TestServer};
 use conn_transport_tonic::{Connector, Error, ErrorKind};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;

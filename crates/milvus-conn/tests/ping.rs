@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Dir, Run, run};
-use conn_transport_tonic::test_server::{TestServer, TestServerBuilder};
+use conn_test_server::{TestServer, TestServerBuilder};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -551,7 +551,7 @@ fn ping_help_lists_the_exit_statuses() {
 /// The shared test server set up as a Milvus that is unhealthy or fails a call after the
 /// handshake.
 mod custom {
-    use conn_transport_tonic::test_server::TestServer;
+    use conn_test_server::TestServer;
 
     pub(crate) struct Fake {
         pub(crate) healthy: bool,

@@ -63,7 +63,7 @@ async fn grpc_timeouts_are_clamped_to_what_tonic_can_send() {
     assert_eq!(grpc_timeout(Duration::MAX), MAX_GRPC_TIMEOUT);
     assert_eq!(grpc_timeout(Duration::from_secs(3)), Duration::from_secs(3));
 
-    let server = crate::test_server::TestServer::builder()
+    let server = conn_test_server::TestServer::builder()
         .serve_tcp()
         .await
         .unwrap();
@@ -94,7 +94,7 @@ async fn grpc_timeouts_are_clamped_to_what_tonic_can_send() {
 #[tokio::test]
 async fn calls_with_an_enormous_timeout_do_not_panic() {
     use std::sync::Arc;
-    let server = crate::test_server::TestServer::builder()
+    let server = conn_test_server::TestServer::builder()
         .serve_tcp()
         .await
         .unwrap();

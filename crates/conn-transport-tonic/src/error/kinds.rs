@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+#[cfg(doc)]
+use super::{Error, classify, classify_milvus};
+
 /// The class of an [`Error`], for matching, exit codes and retry decisions.
 ///
 /// Most variants of [`Error`] have one class. [`Error::ServerStatus`] and [`Error::Rpc`] are

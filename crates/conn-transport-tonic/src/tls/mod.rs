@@ -34,6 +34,9 @@ pub use files::FileKind;
 pub(crate) use io::speaks_tls;
 pub(crate) use load::{TlsMaterial, load_by, load_within};
 
+#[cfg(doc)]
+use crate::Error;
+
 /// The most a TLS file (`server_pem_path`, `ca_pem_path`, `client_pem_path`,
 /// `client_key_path`) may hold: 4 MiB. A larger file is [`Error::FileTooLarge`]; at most one
 /// byte more than this is ever read from it.

@@ -1,4 +1,5 @@
-//! An in-process Milvus look-alike for tests and benches (feature `test-server`).
+//! An in-process Milvus look-alike for the tests and benches of milvus-conn's crates
+//! (unpublished; a dev-dependency).
 //!
 //! It serves `Connect`, `GetVersion` and `CheckHealth` over plaintext TCP on `127.0.0.1:0`,
 //! TLS (one-way or mutual) or a Unix socket, records the metadata and `ClientInfo` of every
@@ -6,10 +7,15 @@
 //! refuses `Connect` with a status, a gRPC server that is not Milvus (`UNIMPLEMENTED`), or
 //! a slow one. It stops when dropped.
 //!
+//! Its protobuf code (messages and server) is generated from conn-transport-tonic's `proto/`
+//! files into `src/generated/` by `cargo run -p milvus-conn-codegen`: the transport keeps its
+//! own generated code private and ships no server side. What the client sent in `Connect`
+//! is recorded as this crate's [`ClientInfo`], with the accessors of the transport's.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use conn_transport_tonic::test_server::TestServer;
+//! use conn_test_server::TestServer;
 //! let server = TestServer::builder().identifier(7).serve_tcp().await?;
 //! let spec = conn_config::ConnectArgs::new()
 //!     .uri(server.uri())
@@ -23,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,21 +40,86 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::{Request, Response, Status};
 
-use crate::info::ClientInfo;
-use crate::proto::common::{ServerInfo, Status as MilvusStatus};
-use crate::proto::milvus::{
+use proto::common::{ServerInfo, Status as MilvusStatus};
+use proto::milvus::milvus_service_server::{MilvusService, MilvusServiceServer};
+use proto::milvus::{
     CheckHealthRequest, CheckHealthResponse, ConnectRequest, ConnectResponse, GetVersionRequest,
     GetVersionResponse,
 };
 
-/// The generated server side of this crate's minimal `MilvusService` (private: the server's
-/// behaviour is configured through [`TestServerBuilder`]).
-mod server {
-    #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
-    include!("generated/milvus_server.rs");
+/// The generated messages and server side of the transport's minimal `MilvusService`
+/// (private: the server's behaviour is configured through [`TestServerBuilder`]).
+mod proto {
+    /// Package `milvus.proto.common`.
+    pub(crate) mod common {
+        #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
+        include!("generated/common.rs");
+    }
+    /// Package `milvus.proto.milvus`: the messages and the server.
+    pub(crate) mod milvus {
+        #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
+        include!("generated/milvus.rs");
+    }
 }
 
-use server::milvus_service_server::{MilvusService, MilvusServiceServer};
+/// The `ClientInfo` a `Connect` call carried, as received: the fields and accessors of
+/// `conn_transport_tonic::ClientInfo` (which has no public constructor, so a server outside
+/// the transport cannot build one).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientInfo {
+    sdk_type: String,
+    sdk_version: String,
+    local_time: String,
+    user: String,
+    host: String,
+    reserved: BTreeMap<String, String>,
+}
+
+impl ClientInfo {
+    /// The SDK's name.
+    pub fn sdk_type(&self) -> &str {
+        &self.sdk_type
+    }
+
+    /// The SDK's version.
+    pub fn sdk_version(&self) -> &str {
+        &self.sdk_version
+    }
+
+    /// The client's local time, as sent.
+    pub fn local_time(&self) -> &str {
+        &self.local_time
+    }
+
+    /// The user name; `""` when none was sent.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The client's host name; `""` when none was sent.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The free-form entries.
+    pub fn reserved(&self) -> &BTreeMap<String, String> {
+        &self.reserved
+    }
+}
+
+impl From<proto::common::ClientInfo> for ClientInfo {
+    fn from(info: proto::common::ClientInfo) -> Self {
+        ClientInfo {
+            sdk_type: info.sdk_type,
+            sdk_version: info.sdk_version,
+            local_time: info.local_time,
+            user: info.user,
+            host: info.host,
+            reserved: info.reserved.into_iter().collect(),
+        }
+    }
+}
 
 /// One call the server received.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,7 +193,6 @@ struct Behaviour {
 #[must_use]
 pub struct TestServerBuilder {
     behaviour: Behaviour,
-    #[cfg(feature = "_tls")]
     tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
@@ -209,7 +280,6 @@ impl TestServerBuilder {
     }
 
     /// Serves TLS with this certificate chain and private key (PEM).
-    #[cfg(feature = "_tls")]
     pub fn tls(mut self, cert_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
         let identity = tonic::transport::Identity::from_pem(cert_pem, key_pem);
         let config = self.tls.take().unwrap_or_default().identity(identity);
@@ -219,7 +289,6 @@ impl TestServerBuilder {
 
     /// Requires a client certificate signed by this CA (PEM): mutual TLS. Needs
     /// [`tls`](TestServerBuilder::tls).
-    #[cfg(feature = "_tls")]
     pub fn client_ca(mut self, ca_pem: impl AsRef<[u8]>) -> Self {
         let config = self
             .tls
@@ -239,9 +308,7 @@ impl TestServerBuilder {
             behaviour: self.behaviour,
             calls,
         });
-        #[allow(unused_mut)]
         let mut builder = tonic::transport::Server::builder();
-        #[cfg(feature = "_tls")]
         if let Some(tls) = self.tls {
             builder = builder.tls_config(tls).map_err(std::io::Error::other)?;
         }
@@ -256,10 +323,7 @@ impl TestServerBuilder {
     pub async fn serve_tcp(self) -> std::io::Result<TestServer> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        #[cfg(feature = "_tls")]
         let tls = self.tls.is_some();
-        #[cfg(not(feature = "_tls"))]
-        let tls = false;
         let calls = Arc::new(Mutex::new(Vec::new()));
         let router = self.router(calls.clone())?;
         let (tx, rx) = oneshot::channel::<()>();
@@ -364,7 +428,6 @@ impl TestServer {
                 get_version_error: None,
                 record: true,
             },
-            #[cfg(feature = "_tls")]
             tls: None,
         }
     }
