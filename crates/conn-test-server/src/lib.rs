@@ -10,7 +10,7 @@
 //! Its protobuf code (messages and server) is generated from conn-transport-tonic's `proto/`
 //! files into `src/generated/` by `cargo run -p milvus-conn-codegen`: the transport keeps its
 //! own generated code private and ships no server side. What the client sent in `Connect`
-//! is recorded as this crate's [`ClientInfo`], with the accessors of the transport's.
+//! is recorded as the generated [`ClientInfo`] message (public fields).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -29,7 +29,6 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -48,78 +47,23 @@ use proto::milvus::{
 };
 
 /// The generated messages and server side of the transport's minimal `MilvusService`
-/// (private: the server's behaviour is configured through [`TestServerBuilder`]).
+/// (private, but for [`ClientInfo`]: the server's behaviour is configured through
+/// [`TestServerBuilder`]).
 mod proto {
+    #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
     /// Package `milvus.proto.common`.
-    pub(crate) mod common {
-        #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
+    pub mod common {
         include!("generated/common.rs");
     }
     /// Package `milvus.proto.milvus`: the messages and the server.
-    pub(crate) mod milvus {
-        #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
+    pub mod milvus {
         include!("generated/milvus.rs");
     }
 }
 
-/// The `ClientInfo` a `Connect` call carried, as received: the fields and accessors of
-/// `conn_transport_tonic::ClientInfo` (which has no public constructor, so a server outside
-/// the transport cannot build one).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ClientInfo {
-    sdk_type: String,
-    sdk_version: String,
-    local_time: String,
-    user: String,
-    host: String,
-    reserved: BTreeMap<String, String>,
-}
-
-impl ClientInfo {
-    /// The SDK's name.
-    pub fn sdk_type(&self) -> &str {
-        &self.sdk_type
-    }
-
-    /// The SDK's version.
-    pub fn sdk_version(&self) -> &str {
-        &self.sdk_version
-    }
-
-    /// The client's local time, as sent.
-    pub fn local_time(&self) -> &str {
-        &self.local_time
-    }
-
-    /// The user name; `""` when none was sent.
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-
-    /// The client's host name; `""` when none was sent.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
-    /// The free-form entries.
-    pub fn reserved(&self) -> &BTreeMap<String, String> {
-        &self.reserved
-    }
-}
-
-impl From<proto::common::ClientInfo> for ClientInfo {
-    fn from(info: proto::common::ClientInfo) -> Self {
-        ClientInfo {
-            sdk_type: info.sdk_type,
-            sdk_version: info.sdk_version,
-            local_time: info.local_time,
-            user: info.user,
-            host: info.host,
-            reserved: info.reserved.into_iter().collect(),
-        }
-    }
-}
+/// The `ClientInfo` message a `Connect` call carried, as received (its fields are those of
+/// `conn_transport_tonic::ClientInfo`, which has no public constructor).
+pub use proto::common::ClientInfo;
 
 /// One call the server received.
 #[derive(Clone, Debug, PartialEq)]
@@ -560,7 +504,7 @@ impl MilvusService for Fake {
         &self,
         request: Request<ConnectRequest>,
     ) -> Result<Response<ConnectResponse>, Status> {
-        let info = request.get_ref().client_info.clone().map(ClientInfo::from);
+        let info = request.get_ref().client_info.clone();
         self.enter("Connect", &request, info).await?;
         if let Some((code, reason)) = &self.behaviour.connect_status {
             return Ok(Response::new(ConnectResponse {

@@ -140,26 +140,28 @@ async fn server_and_client_info_are_our_own_types() {
     // What the server received, and what the connector builds: the same fields.
     let sent = server.calls()[0].client_info.clone().unwrap();
     let built: conn_transport_tonic::ClientInfo = connector.client_info(&spec);
-    let fields = |sdk_type: &str, sdk_version: &str, user: &str, host: &str, k: Option<&String>| {
-        assert_eq!(sdk_type, "MySdk");
-        assert_eq!(sdk_version, "9.0");
-        assert_eq!(user, "alice");
-        assert_eq!(host, "h");
-        assert_eq!(k.map(String::as_str), Some("v"));
-    };
-    fields(
-        sent.sdk_type(),
-        sent.sdk_version(),
-        sent.user(),
-        sent.host(),
-        sent.reserved().get("k"),
+    let expected = ("MySdk", "9.0", "alice", "h", Some("v"));
+    let k = sent.reserved.get("k").map(String::as_str);
+    assert_eq!(
+        (
+            &*sent.sdk_type,
+            &*sent.sdk_version,
+            &*sent.user,
+            &*sent.host,
+            k
+        ),
+        expected
     );
-    fields(
-        built.sdk_type(),
-        built.sdk_version(),
-        built.user(),
-        built.host(),
-        built.reserved().get("k"),
+    let k = built.reserved().get("k").map(String::as_str);
+    assert_eq!(
+        (
+            built.sdk_type(),
+            built.sdk_version(),
+            built.user(),
+            built.host(),
+            k
+        ),
+        expected
     );
 }
 

@@ -69,21 +69,21 @@ async fn user_password_headers_and_handshake_exactly_as_the_contract_says() {
 
     // The ClientInfo of the handshake.
     let info = connect.client_info.as_ref().unwrap();
-    assert_eq!(info.sdk_type(), "Rust");
-    assert_eq!(info.sdk_version(), env!("CARGO_PKG_VERSION"));
-    assert_eq!(info.user(), "root");
+    assert_eq!(info.sdk_type, "Rust");
+    assert_eq!(info.sdk_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(info.user, "root");
     assert_eq!(
-        info.host(),
+        info.host,
         gethostname_for_test(),
         "host is the machine's host name"
     );
-    assert!(info.reserved().is_empty());
-    let sent = humantime::parse_rfc3339(info.local_time()).unwrap();
+    assert!(info.reserved.is_empty());
+    let sent = humantime::parse_rfc3339(&info.local_time).unwrap();
     let age = std::time::SystemTime::now().duration_since(sent).unwrap();
     assert!(
         age < Duration::from_secs(60),
         "local_time is now: {}",
-        info.local_time()
+        info.local_time
     );
 }
 
@@ -107,7 +107,7 @@ async fn token_is_sent_as_base64_of_the_token_and_no_user_goes_into_client_info(
     let calls = server.calls();
     assert_eq!(calls[0].header("authorization"), Some("dG9rMTIz"));
     assert_eq!(calls[0].header("dbname"), Some("default"));
-    assert_eq!(calls[0].client_info.as_ref().unwrap().user(), "");
+    assert_eq!(calls[0].client_info.as_ref().unwrap().user, "");
     assert_eq!(calls[1].header("identifier"), Some("4242"));
 }
 
@@ -137,12 +137,12 @@ async fn a_downstream_sdk_sets_its_own_client_info() {
     connector.connect(&spec).await.unwrap();
     let calls = server.calls();
     let info = calls[0].client_info.as_ref().unwrap();
-    assert_eq!(info.sdk_type(), "MyRustSdk");
-    assert_eq!(info.sdk_version(), "1.2.3");
-    assert_eq!(info.host(), "builder-host");
-    assert_eq!(info.reserved().len(), 2);
-    assert_eq!(info.reserved()["cluster_id"], "c1");
-    assert_eq!(info.reserved()["k"], "v");
+    assert_eq!(info.sdk_type, "MyRustSdk");
+    assert_eq!(info.sdk_version, "1.2.3");
+    assert_eq!(info.host, "builder-host");
+    assert_eq!(info.reserved.len(), 2);
+    assert_eq!(info.reserved["cluster_id"], "c1");
+    assert_eq!(info.reserved["k"], "v");
 }
 
 #[tokio::test]

@@ -213,9 +213,18 @@ impl MilvusConnection {
         reason: &str,
         retriable: bool,
     ) -> Result<(), Error> {
-        self.info
-            .ctx
-            .check_fields(rpc, code, error_code, reason, retriable)
+        if code == 0 && error_code == 0 {
+            return Ok(());
+        }
+        // The fields of the SDK's own generated `Status`, as ours.
+        let status = MilvusStatus {
+            code,
+            error_code,
+            reason: reason.to_owned(),
+            retriable,
+            ..MilvusStatus::default()
+        };
+        self.info.ctx.check(Some(&status), rpc)
     }
 
     /// The bare channel (no Milvus metadata on its calls).
@@ -306,12 +315,7 @@ impl MilvusConnection {
             };
             // The time left to the connect's deadline.
             let left = deadline.saturating_duration_since(Instant::now());
-            let response = match self
-                .call("Connect", deadline, left, request, |mut c, r| async move {
-                    c.connect(r).await
-                })
-                .await
-            {
+            let response = match self.call(request, deadline, left).await {
                 Ok(response) => response,
                 Err(err) => return Err(ctx.plaintext_to_tls(err, deadline).await),
             };
@@ -339,12 +343,10 @@ impl MilvusConnection {
     ///
     /// As [`MilvusConnection::handshake`], then the same classes for `GetVersion`.
     pub async fn get_version(&self) -> Result<String, Error> {
-        let response: GetVersionResponse = self
-            .call_after_handshake("GetVersion", GetVersionRequest {}, |mut c, r| async move {
-                c.get_version(r).await
-            })
-            .await?;
-        Ok(response.version)
+        Ok(self
+            .call_after_handshake(GetVersionRequest {})
+            .await?
+            .version)
     }
 
     /// The server's health (`CheckHealth`); runs the handshake first if it has not run.
@@ -355,13 +357,7 @@ impl MilvusConnection {
     ///
     /// As [`MilvusConnection::handshake`], then the same classes for `CheckHealth`.
     pub async fn check_health(&self) -> Result<Health, Error> {
-        let response: CheckHealthResponse = self
-            .call_after_handshake(
-                "CheckHealth",
-                CheckHealthRequest {},
-                |mut c, r| async move { c.check_health(r).await },
-            )
-            .await?;
+        let response = self.call_after_handshake(CheckHealthRequest {}).await?;
         Ok(Health {
             healthy: response.is_healthy,
             quota_states: response
@@ -375,67 +371,69 @@ impl MilvusConnection {
 
     /// A call of this crate's own after the handshake (run first if it has not run), with
     /// the spec's timeout from now as its deadline and `grpc-timeout`.
-    async fn call_after_handshake<Q, R, F>(
-        &self,
-        rpc: &'static str,
-        message: Q,
-        send: impl FnOnce(Client, tonic::Request<Q>) -> F,
-    ) -> Result<R, Error>
-    where
-        R: Reply,
-        F: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-    {
+    async fn call_after_handshake<Q: Rpc>(&self, message: Q) -> Result<Q::Reply, Error> {
         self.handshake().await?;
         let timeout = self.info.ctx.timeout;
-        self.call(rpc, deadline_after(timeout), timeout, message, send)
-            .await
+        self.call(message, deadline_after(timeout), timeout).await
     }
 
-    /// One call of this crate's own through the intercepted channel (no handshake gate):
-    /// `send` on the generated client, bounded by `deadline` and sending `timeout` as
-    /// `grpc-timeout` (clamped); a failed call is classified, then the reply's
-    /// `common.Status` checked.
-    async fn call<Q, R, F>(
+    /// One call of this crate's own through the intercepted channel (no handshake gate),
+    /// bounded by `deadline` and sending `timeout` as `grpc-timeout` (clamped); a failed
+    /// call is classified, then the reply's `common.Status` checked.
+    async fn call<Q: Rpc>(
         &self,
-        rpc: &'static str,
+        message: Q,
         deadline: Instant,
         timeout: Duration,
-        message: Q,
-        send: impl FnOnce(Client, tonic::Request<Q>) -> F,
-    ) -> Result<R, Error>
-    where
-        R: Reply,
-        F: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-    {
+    ) -> Result<Q::Reply, Error> {
         let ctx = &self.info.ctx;
         let mut request = tonic::Request::new(message);
         request.set_timeout(grpc_timeout(timeout));
         let client = MilvusServiceClient::new(self.raw_service());
-        let response = match timeout_at(deadline, send(client, request)).await {
-            Err(_) => return Err(ctx.timed_out(rpc)),
-            Ok(Err(status)) => return Err(ctx.status(status, rpc)),
+        let response = match timeout_at(deadline, Q::send(client, request)).await {
+            Err(_) => return Err(ctx.timed_out(Q::NAME)),
+            Ok(Err(status)) => return Err(ctx.status(status, Q::NAME)),
             Ok(Ok(response)) => response.into_inner(),
         };
-        ctx.check(response.status(), rpc)?;
+        ctx.check(Q::status(&response), Q::NAME)?;
         Ok(response)
     }
 }
 
-/// A reply that carries a Milvus `common.Status`.
-trait Reply {
-    fn status(&self) -> Option<&MilvusStatus>;
+/// A request of this crate's own calls: the RPC's name, its reply, how the generated client
+/// sends it, and where the reply keeps its Milvus `common.Status`.
+trait Rpc: Sized + Send + 'static {
+    const NAME: &'static str;
+    type Reply;
+    fn send(
+        client: Client,
+        request: tonic::Request<Self>,
+    ) -> impl Future<Output = Result<tonic::Response<Self::Reply>, tonic::Status>>;
+    fn status(reply: &Self::Reply) -> Option<&MilvusStatus>;
 }
 
-macro_rules! replies {
-    ($($reply:ty),*) => {$(
-        impl Reply for $reply {
-            fn status(&self) -> Option<&MilvusStatus> {
-                self.status.as_ref()
+macro_rules! rpcs {
+    ($($request:ty => $reply:ty: $name:literal, $method:ident;)*) => {$(
+        impl Rpc for $request {
+            const NAME: &'static str = $name;
+            type Reply = $reply;
+            async fn send(
+                mut client: Client,
+                request: tonic::Request<Self>,
+            ) -> Result<tonic::Response<$reply>, tonic::Status> {
+                client.$method(request).await
+            }
+            fn status(reply: &$reply) -> Option<&MilvusStatus> {
+                reply.status.as_ref()
             }
         }
     )*};
 }
-replies!(ConnectResponse, GetVersionResponse, CheckHealthResponse);
+rpcs! {
+    ConnectRequest => ConnectResponse: "Connect", connect;
+    GetVersionRequest => GetVersionResponse: "GetVersion", get_version;
+    CheckHealthRequest => CheckHealthResponse: "CheckHealth", check_health;
+}
 
 impl fmt::Debug for MilvusConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -313,24 +313,23 @@ fn warn_plaintext_credentials(spec: &ConnectionSpec, ctx: &Ctx) {
 
 impl Prepared {
     pub(super) fn span(&self, name: &'static str) -> tracing::Span {
+        // A span's name must be a literal: one macro, two names.
+        macro_rules! span {
+            ($name:literal $(, $($extra:tt)+)?) => {
+                tracing::info_span!(
+                    $name,
+                    address = %self.ctx.address,
+                    alias = %self.alias,
+                    tls = self.tls,
+                    db = %self.db,
+                    auth = self.auth,
+                    $($($extra)+)?
+                )
+            };
+        }
         match name {
-            "milvus.connect_lazy" => tracing::info_span!(
-                "milvus.connect_lazy",
-                address = %self.ctx.address,
-                alias = %self.alias,
-                tls = self.tls,
-                db = %self.db,
-                auth = self.auth,
-            ),
-            _ => tracing::info_span!(
-                "milvus.connect",
-                address = %self.ctx.address,
-                alias = %self.alias,
-                tls = self.tls,
-                db = %self.db,
-                auth = self.auth,
-                timeout = ?self.ctx.timeout,
-            ),
+            "milvus.connect_lazy" => span!("milvus.connect_lazy"),
+            _ => span!("milvus.connect", timeout = ?self.ctx.timeout),
         }
     }
 
@@ -359,12 +358,11 @@ impl Prepared {
 
     /// A channel that connects on its first call.
     pub(super) fn connect_channel_lazy(&self) -> Channel {
-        match &self.route {
-            Route::Tcp => self.endpoint.connect_lazy(),
-            Route::Dial(dialer) => self
-                .endpoint
-                .connect_with_connector_lazy(dial_service(dialer.clone())),
-        }
+        let Route::Dial(dialer) = &self.route else {
+            return self.endpoint.connect_lazy();
+        };
+        let connector = dial_service(dialer.clone());
+        self.endpoint.connect_with_connector_lazy(connector)
     }
 
     pub(super) fn into_connection(

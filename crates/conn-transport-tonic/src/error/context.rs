@@ -167,31 +167,16 @@ impl Ctx {
         rpc: &'static str,
     ) -> Result<(), Error> {
         match status {
-            Some(s) => self.check_fields(rpc, s.code, s.error_code, &s.reason, s.retriable),
-            None => Ok(()),
+            Some(s) if s.code != 0 || s.error_code != 0 => Err(Error::ServerStatus {
+                address: self.address.clone(),
+                rpc,
+                code: if s.code != 0 { s.code } else { s.error_code },
+                error_code: s.error_code,
+                reason: s.reason.clone(),
+                retriable: s.retriable,
+            }),
+            _ => Ok(()),
         }
-    }
-
-    /// [`Ctx::check`] on the fields of any generated `common.Status`.
-    pub(crate) fn check_fields(
-        &self,
-        rpc: &'static str,
-        code: i32,
-        error_code: i32,
-        reason: &str,
-        retriable: bool,
-    ) -> Result<(), Error> {
-        if code == 0 && error_code == 0 {
-            return Ok(());
-        }
-        Err(Error::ServerStatus {
-            address: self.address.clone(),
-            rpc,
-            code: if code != 0 { code } else { error_code },
-            error_code,
-            reason: reason.to_owned(),
-            retriable,
-        })
     }
 }
 

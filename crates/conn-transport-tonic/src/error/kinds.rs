@@ -82,12 +82,6 @@ impl ErrorKind {
     }
 }
 
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
 /// What a TLS file should hold (see [`Error::FileNotPem`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -105,12 +99,6 @@ impl PemKind {
             PemKind::Certificate => "certificate",
             PemKind::PrivateKey => "private key",
         }
-    }
-}
-
-impl fmt::Display for PemKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
     }
 }
 
@@ -138,12 +126,6 @@ impl TlsFileField {
             TlsFileField::ClientPemPath => "client_pem_path",
             TlsFileField::ClientKeyPath => "client_key_path",
         }
-    }
-}
-
-impl fmt::Display for TlsFileField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
     }
 }
 
@@ -220,3 +202,15 @@ impl fmt::Display for TlsProblem {
         })
     }
 }
+
+/// `Display` as [`as_str`](ErrorKind::as_str), honouring width and fill (`{:>12}`).
+macro_rules! display_as_str {
+    ($($kind:ty),*) => {$(
+        impl fmt::Display for $kind {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(ErrorKind, PemKind, TlsFileField);

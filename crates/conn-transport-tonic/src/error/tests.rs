@@ -6,7 +6,7 @@ use super::{ErrorKind as K, classify, classify_milvus};
 use tonic::{Code, Status};
 
 /// Milvus statuses, by `code` and legacy `error_code`, each row with its class and
-/// whether a retry may help (through `Ctx::check_fields` and `Error::is_transient`).
+/// whether a retry may help (through `Ctx::check` and `Error::is_transient`).
 #[test]
 fn milvus_statuses_are_classed_by_code_then_legacy_error_code() {
     let ctx = super::Ctx::detached();
@@ -36,7 +36,14 @@ fn milvus_statuses_are_classed_by_code_then_legacy_error_code() {
     for &(code, error_code, retriable, class, transient) in rows {
         let row = format!("code {code}, error_code {error_code}, retriable {retriable}");
         assert_eq!(classify_milvus(code, error_code), class, "{row}");
-        match ctx.check_fields("Search", code, error_code, "r", retriable) {
+        let status = crate::proto::common::Status {
+            code,
+            error_code,
+            reason: "r".to_owned(),
+            retriable,
+            ..Default::default()
+        };
+        match ctx.check(Some(&status), "Search") {
             Ok(()) => assert_eq!(class, None, "{row}"),
             Err(e) => {
                 assert_eq!(Some(e.kind()), class, "{row}");

@@ -2,6 +2,8 @@
 //! server presenting exactly one of their certificates (gRPC's partial chain).
 
 use conn_config::TlsSpec;
+use rustls::DigitallySignedStruct as Dss;
+use rustls::pki_types::CertificateDer as Der;
 
 use super::load::{CaFile, Certificate, TlsMaterial, not_pem};
 use super::roots::{platform_roots, provider};
@@ -165,21 +167,12 @@ impl rustls::client::danger::ServerCertVerifier for ServerPemVerifier {
         }
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+    // The handshake signatures: webpki's checks, unchanged.
+    fn verify_tls12_signature(&self, message: &[u8], cert: &Der<'_>, dss: &Dss) -> Signature {
         self.inner.verify_tls12_signature(message, cert, dss)
     }
 
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(&self, message: &[u8], cert: &Der<'_>, dss: &Dss) -> Signature {
         self.inner.verify_tls13_signature(message, cert, dss)
     }
 
@@ -187,3 +180,6 @@ impl rustls::client::danger::ServerCertVerifier for ServerPemVerifier {
         self.inner.supported_verify_schemes()
     }
 }
+
+/// What a handshake signature check returns.
+type Signature = Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>;
