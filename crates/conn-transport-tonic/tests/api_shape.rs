@@ -3,9 +3,11 @@
 //! crate's own types (its generated protobuf code is private).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::fmt::Display;
 
-use conn_config::ConnectArgs;
+use common::{args, serve};
 use conn_test_server::TestServer;
 use conn_transport_tonic::{Connector, ErrorKind, FileKind, QuotaState, TlsFileField, TlsProblem};
 
@@ -111,15 +113,14 @@ fn display_honours_width_and_fill() {
 /// the values on the wire.
 #[tokio::test]
 async fn server_and_client_info_are_our_own_types() {
-    let server = TestServer::builder()
-        .version("v9.9.9")
-        .build_tags("v9.9.9-custom")
-        .deploy_mode("CLUSTER")
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = ConnectArgs::new()
-        .uri(server.uri())
+    let server = serve(
+        TestServer::builder()
+            .version("v9.9.9")
+            .build_tags("v9.9.9-custom")
+            .deploy_mode("CLUSTER"),
+    )
+    .await;
+    let spec = args(&server)
         .user("alice")
         .password("pw")
         .resolve_isolated()
@@ -168,16 +169,13 @@ async fn server_and_client_info_are_our_own_types() {
 /// The test server's health and call-failure settings reach the public `Health` and `Error`.
 #[tokio::test]
 async fn an_unhealthy_test_server_and_a_refused_call() {
-    let server = TestServer::builder()
-        .unhealthy(["querynode down"])
-        .get_version_error(conn_transport_tonic::tonic::Code::PermissionDenied, "no")
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = ConnectArgs::new()
-        .uri(server.uri())
-        .resolve_isolated()
-        .unwrap();
+    let server = serve(
+        TestServer::builder()
+            .unhealthy(["querynode down"])
+            .get_version_error(conn_transport_tonic::tonic::Code::PermissionDenied, "no"),
+    )
+    .await;
+    let spec = args(&server).resolve_isolated().unwrap();
     let connection = Connector::new().connect(&spec).await.unwrap();
     let health = connection.check_health().await.unwrap();
     assert!(!health.is_healthy());
@@ -190,15 +188,8 @@ async fn an_unhealthy_test_server_and_a_refused_call() {
 /// A server that records nothing still answers.
 #[tokio::test]
 async fn without_recording_the_server_answers_and_keeps_no_calls() {
-    let server = TestServer::builder()
-        .without_recording()
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = ConnectArgs::new()
-        .uri(server.uri())
-        .resolve_isolated()
-        .unwrap();
+    let server = serve(TestServer::builder().without_recording()).await;
+    let spec = args(&server).resolve_isolated().unwrap();
     let connection = Connector::new().connect(&spec).await.unwrap();
     assert_eq!(connection.get_version().await.unwrap(), "v0.0.0-test");
     assert!(server.calls().is_empty());

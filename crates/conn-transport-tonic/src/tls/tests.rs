@@ -107,14 +107,8 @@ fn the_error_of_the_first_bad_file_is_returned() {
         Duration::from_secs(5),
     )
     .unwrap_err();
-    assert!(
-        matches!(
-            &err,
-            Error::FileUnreadable {
-                field: TlsFileField::ServerPemPath,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let Error::FileUnreadable { field, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*field, TlsFileField::ServerPemPath);
 }
