@@ -241,7 +241,7 @@ impl Connector {
         let _entered = prepared.span("milvus.connect_lazy").entered();
         let (channel, pooled) = match self.slot(&mut prepared) {
             Slot::Pooled(pooled) => Slot::reuse(pooled),
-            Slot::Free(free) => free.fill(prepared.connect_channel_lazy()),
+            Slot::Free(free) => free.fill(prepared.connect_channel_lazy()?),
         };
         Ok(prepared.into_connection(channel, pooled, self.clone()))
     }

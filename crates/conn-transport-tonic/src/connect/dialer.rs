@@ -27,6 +27,20 @@ pub(super) enum Route {
     Tcp,
     /// A Unix socket, or TLS: this crate's dialer.
     Dial(Arc<Dialer>),
+    /// TLS whose dialer is not built yet: the rustls configuration is built only when a
+    /// channel is opened (a pooled channel needs none).
+    #[cfg(feature = "_tls")]
+    Tls(Box<PendingTls>),
+}
+
+/// What building a TLS dialer takes: the spec's TLS settings, its files as read, the name
+/// to check unless `server_name` is set, and the target.
+#[cfg(feature = "_tls")]
+pub(super) struct PendingTls {
+    tls: TlsSpec,
+    material: crate::tls::TlsMaterial,
+    host: String,
+    target: DialTarget,
 }
 
 /// Opens the byte stream under HTTP/2: TCP or a Unix socket, then TLS when the spec asks.
@@ -274,16 +288,16 @@ fn tls_route(
         if let Some(key) = key {
             key.tls = Some(material.channel_key(tls.server_name().unwrap_or(&place.tls_host)));
         }
-        let connector =
-            crate::tls::TlsConnector::new(tls, material, &place.tls_host, address, ctx.timeout)?;
         // The connector dials http:// (so tonic adds no TLS of its own); the requests say
         // https.
         let endpoint = endpoint.origin(uri("https", &place.authority, address)?);
-        let dialer = Dialer {
+        let pending = PendingTls {
+            tls: tls.clone(),
+            material,
+            host: place.tls_host,
             target: place.dial,
-            tls: Some(connector),
         };
-        Ok((endpoint, Route::Dial(Arc::new(dialer))))
+        Ok((endpoint, Route::Tls(Box::new(pending))))
     }
     #[cfg(not(feature = "_tls"))]
     {
@@ -335,14 +349,14 @@ impl Prepared {
 
     /// Opens the channel now, within `deadline`; a failure is classified (a plaintext
     /// connection refused by a port that answers TLS says so).
-    pub(super) async fn connect_channel(&self, deadline: Instant) -> Result<Channel, Error> {
+    pub(super) async fn connect_channel(&mut self, deadline: Instant) -> Result<Channel, Error> {
+        let dialer = self.dialer()?;
         let connecting = async {
-            match &self.route {
-                Route::Tcp => self.endpoint.connect().await,
-                Route::Dial(dialer) => {
-                    self.endpoint
-                        .connect_with_connector(dial_service(dialer.clone()))
-                        .await
+            match dialer {
+                None => self.endpoint.connect().await,
+                Some(dialer) => {
+                    let connector = dial_service(dialer);
+                    self.endpoint.connect_with_connector(connector).await
                 }
             }
         };
@@ -357,12 +371,46 @@ impl Prepared {
     }
 
     /// A channel that connects on its first call.
-    pub(super) fn connect_channel_lazy(&self) -> Channel {
-        let Route::Dial(dialer) = &self.route else {
-            return self.endpoint.connect_lazy();
+    pub(super) fn connect_channel_lazy(&mut self) -> Result<Channel, Error> {
+        Ok(match self.dialer()? {
+            None => self.endpoint.connect_lazy(),
+            Some(dialer) => self
+                .endpoint
+                .connect_with_connector_lazy(dial_service(dialer)),
+        })
+    }
+
+    /// This crate's dialer for the route (`None`: tonic's own TCP connector). A TLS route's
+    /// dialer (its rustls configuration) is built here, on a pool miss only.
+    fn dialer(&mut self) -> Result<Option<Arc<Dialer>>, Error> {
+        // Without a TLS backend there is no pending TLS route: every arm returns.
+        #[cfg_attr(not(feature = "_tls"), allow(unused_variables))]
+        let pending = match std::mem::replace(&mut self.route, Route::Tcp) {
+            Route::Tcp => return Ok(None),
+            Route::Dial(dialer) => {
+                self.route = Route::Dial(dialer.clone());
+                return Ok(Some(dialer));
+            }
+            #[cfg(feature = "_tls")]
+            Route::Tls(pending) => *pending,
         };
-        let connector = dial_service(dialer.clone());
-        self.endpoint.connect_with_connector_lazy(connector)
+        #[cfg(feature = "_tls")]
+        {
+            let (address, timeout) = (&self.ctx.address, self.ctx.timeout);
+            let PendingTls {
+                tls,
+                material,
+                host,
+                target,
+            } = pending;
+            let connector = crate::tls::TlsConnector::new(&tls, material, &host, address, timeout)?;
+            let dialer = Arc::new(Dialer {
+                target,
+                tls: Some(connector),
+            });
+            self.route = Route::Dial(dialer.clone());
+            Ok(Some(dialer))
+        }
     }
 
     pub(super) fn into_connection(

@@ -142,7 +142,7 @@ fn tls_endpoints_dial_through_this_crates_tls() {
         p.endpoint.uri().to_string(),
         "http://milvus.example.com:443/"
     );
-    assert!(matches!(p.route, Route::Dial(_)));
+    assert!(matches!(p.route, Route::Tls(_)));
     assert_eq!(p.tls, "platform_roots");
     assert_eq!(p.ctx.address, "milvus.example.com:443");
 }

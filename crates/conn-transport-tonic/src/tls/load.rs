@@ -47,7 +47,7 @@ pub(crate) struct TlsMaterial {
     pub(super) identity: Option<(Vec<Certificate>, PrivateKey)>,
     /// The platform's root certificates, when there are no CA files.
     #[cfg(feature = "_tls")]
-    pub(super) roots: Option<rustls::RootCertStore>,
+    pub(super) roots: Option<Arc<rustls::RootCertStore>>,
 }
 
 #[cfg(feature = "_tls")]
@@ -86,7 +86,7 @@ const AT_ROOTS: usize = usize::MAX;
 
 /// The platform's root certificates, loaded when the spec names no CA file.
 #[cfg(feature = "_tls")]
-type Roots = Option<Result<rustls::RootCertStore, Error>>;
+type Roots = Option<Result<Arc<rustls::RootCertStore>, Error>>;
 #[cfg(not(feature = "_tls"))]
 type Roots = Option<std::convert::Infallible>;
 
@@ -241,6 +241,9 @@ pub(super) async fn load_by_with(
     timeout: Duration,
     read: Reader,
 ) -> Result<TlsMaterial, Error> {
+    if let Some(loaded) = nothing_to_read(tls, address) {
+        return parse(tls, loaded);
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let reading = Reading::start(tls, address, read, move |loaded| {
         // The receiver is gone when the deadline passed first; nothing to do then.
@@ -269,6 +272,9 @@ pub(super) fn load_within_with(
     timeout: Duration,
     read: Reader,
 ) -> Result<TlsMaterial, Error> {
+    if let Some(loaded) = nothing_to_read(tls, address) {
+        return parse(tls, loaded);
+    }
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let reading = Reading::start(tls, address, read, move |loaded| {
         let _ = tx.send(loaded);
@@ -279,6 +285,27 @@ pub(super) fn load_within_with(
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(reading.stopped()),
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(reading.timed_out(timeout)),
     }
+}
+
+/// What a spec with no file of its own needs once the platform roots are loaded in this
+/// process: nothing that can block, so no thread is started. `None` when there is something
+/// to read (files, or roots not loaded yet).
+fn nothing_to_read(tls: &TlsSpec, address: &str) -> Option<Loaded> {
+    if !tls.ca_files().is_empty() || tls.client_identity().is_some() {
+        return None;
+    }
+    #[cfg(feature = "_tls")]
+    let roots =
+        Some(super::roots::platform_roots_loaded().then(|| super::roots::platform_roots(address))?);
+    #[cfg(not(feature = "_tls"))]
+    let roots = {
+        let _ = address;
+        None
+    };
+    Some(Loaded {
+        contents: Vec::new(),
+        roots,
+    })
 }
 
 /// Checks the files' contents (in the order of [`files`]) and builds the material.

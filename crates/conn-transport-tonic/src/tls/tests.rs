@@ -112,3 +112,28 @@ fn the_error_of_the_first_bad_file_is_returned() {
     };
     assert_eq!(*field, TlsFileField::ServerPemPath);
 }
+
+/// The platform roots are loaded once per process (docs/transport.md, "Platform roots"):
+/// a second spec without CA files shares the first's parsed store.
+#[cfg(feature = "tls-native-roots")]
+#[test]
+fn platform_roots_are_loaded_once_per_process() {
+    let spec = ConnectArgs::new()
+        .uri("https://127.0.0.1:1")
+        .resolve_isolated()
+        .unwrap();
+    let tls = spec.security().tls().unwrap();
+    let first = super::load_within(tls, "127.0.0.1:1", Duration::from_secs(60));
+    let second = super::load_within(tls, "127.0.0.1:1", Duration::from_secs(60));
+    assert_eq!(super::roots::LOADS.load(Ordering::Relaxed), 1);
+    match (first, second) {
+        (Ok(first), Ok(second)) => {
+            let (a, b) = (first.roots.unwrap(), second.roots.unwrap());
+            assert!(std::sync::Arc::ptr_eq(&a, &b), "one store, shared");
+            assert!(!a.is_empty());
+        }
+        // A platform without root certificates: the same error both times.
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        other => panic!("{other:?}"),
+    }
+}
