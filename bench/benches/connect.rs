@@ -4,6 +4,9 @@
 //! connection, ours beside the floor (sending the same headers), and the floor with the
 //! deadline `MilvusConnection::get_version` sets (a `grpc-timeout` header, `timeout_at`).
 //!
+//! Then what a TLS connect does before any network I/O (`tls_setup`): platform roots or a CA
+//! file, with and without a pool hit.
+//!
 //! `cargo bench -p milvus-conn-bench --bench connect`
 //!
 //! The server is `milvus_conn_bench::FastServer` (answers at once, records nothing,
@@ -164,5 +167,40 @@ fn get_version(c: &mut Criterion) {
     drop(server);
 }
 
-criterion_group!(benches, connect, get_version);
+/// Everything a connect does before any network I/O, for a TLS spec (issue 16): a lazy
+/// connect (`Connector::connect_lazy`: TLS files, platform roots, rustls configuration),
+/// without a pool and with a pool that already holds the channel. Platform roots: no CA file
+/// (the OS store; no server is needed, nothing is dialled). A CA file: `pki`'s.
+fn tls_setup(c: &mut Criterion) {
+    let rt = runtime();
+    let _entered = rt.enter();
+    let pki = Pki::generate().unwrap();
+    let platform = conn_config::ConnectArgs::new()
+        .uri("https://127.0.0.1:1")
+        .resolve_isolated()
+        .unwrap();
+    let ca_file = conn_config::ConnectArgs::new()
+        .uri("https://127.0.0.1:1")
+        .ca_pem_path(pki.ca_path())
+        .resolve_isolated()
+        .unwrap();
+    let mut g = c.benchmark_group("tls_setup");
+    g.sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    for (name, spec) in [("platform roots", &platform), ("ca file", &ca_file)] {
+        let unpooled = Connector::new();
+        g.bench_function(format!("connect_lazy, {name}"), |b| {
+            b.iter(|| unpooled.connect_lazy(spec).unwrap())
+        });
+        let pooled = Connector::new().channel_pool(conn_transport_tonic::ChannelPool::new());
+        let _held = pooled.connect_lazy(spec).unwrap();
+        g.bench_function(format!("connect_lazy, {name}, pool hit"), |b| {
+            b.iter(|| pooled.connect_lazy(spec).unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, connect, get_version, tls_setup);
 criterion_main!(benches);

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use conn_config::{ConnectArgs, ConnectionSpec};
+use conn_test_server::TestServer;
 use conn_transport_tonic::MilvusInterceptor;
-use conn_transport_tonic::test_server::TestServer;
 use milvus_conn_sdk_client::common::ClientInfo;
 use milvus_conn_sdk_client::milvus::ConnectRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
@@ -107,7 +107,7 @@ pub async fn serve(pki: Option<&Pki>) -> Result<TestServer, BoxError> {
 
 /// The transport crate's [`TestServer`] set up for timing: `Connect`, `GetVersion` and
 /// `CheckHealth` answered at once, nothing recorded
-/// ([`without_recording`](conn_transport_tonic::test_server::TestServerBuilder::without_recording)),
+/// ([`without_recording`](conn_test_server::TestServerBuilder::without_recording)),
 /// accepted sockets with `TCP_NODELAY` (as Milvus's Go server sets them). Stops when
 /// dropped.
 pub struct FastServer {

@@ -1,5 +1,5 @@
-//! `cargo run -p milvus-conn-codegen`: rewrites conn-transport-tonic's `src/generated/`
-//! from its `proto/` files. `-- --check` only reports stale files (exit status 1).
+//! `cargo run -p milvus-conn-codegen`: rewrites conn-transport-tonic's and
+//! conn-test-server's `src/generated/` from the transport's `proto/` files. `-- --check` only reports stale files (exit status 1).
 
 use std::process::ExitCode;
 
@@ -13,11 +13,10 @@ fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     };
     let files = milvus_conn_codegen::generate()?;
     let stale = milvus_conn_codegen::stale(&files)?;
-    let dir = milvus_conn_codegen::generated_dir();
     #[allow(clippy::print_stderr)]
     if check {
-        for name in &stale {
-            eprintln!("stale: {}", dir.join(name).display());
+        for path in &stale {
+            eprintln!("stale: {}", path.display());
         }
         return Ok(if stale.is_empty() {
             ExitCode::SUCCESS
@@ -26,7 +25,13 @@ fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
         });
     } else {
         milvus_conn_codegen::write(&files)?;
-        eprintln!("wrote {} files into {}", files.len(), dir.display());
+        let dirs = milvus_conn_codegen::generated_dirs();
+        eprintln!(
+            "wrote {} files into {} and {}",
+            files.len(),
+            dirs[0].display(),
+            dirs[1].display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

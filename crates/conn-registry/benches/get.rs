@@ -20,8 +20,8 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, MapEnv, Resolver};
-use conn_registry::conn_transport_tonic::test_server::TestServer;
 use conn_registry::{Registry, TonicTransport, Transport};
+use conn_test_server::TestServer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// A transport whose connections are a plain `Arc`.

@@ -1,6 +1,6 @@
 //! Named connections, as pymilvus's `connections`: configure two aliases, connect them, look
 //! them up by name, disconnect one. Runs against two in-process Milvus look-alikes (the
-//! transport's `test-server` feature), so it needs no real Milvus:
+//! unpublished conn-test-server crate), so it needs no real Milvus:
 //!
 //! ```sh
 //! cargo run -p conn-registry --example named
@@ -11,8 +11,8 @@
 #![allow(clippy::print_stdout)]
 
 use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
-use conn_registry::conn_transport_tonic::test_server::TestServer;
 use conn_registry::{Registry, TonicTransport};
+use conn_test_server::TestServer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use conn_config::{ConnectArgs, ConnectionSpec, DotEnv, Field, MapEnv, Resolver};
-use conn_registry::conn_transport_tonic::test_server::{Call, TestServer};
 use conn_registry::conn_transport_tonic::{Connector, ErrorKind, MilvusConnection};
 use conn_registry::{Error, Registry, TonicTransport, Transport};
+use conn_test_server::{Call, TestServer};
 
 fn registry() -> Registry<TonicTransport, MapEnv> {
     let transport = TonicTransport::with_connector(
@@ -99,9 +99,9 @@ async fn two_aliases_reach_the_server_with_their_own_headers() {
     assert_eq!(calls[1].header("authorization"), Some(b64("w:pw").as_str()));
     assert_eq!(calls[1].header("dbname"), Some("db_w"));
     let info = calls[1].client_info.as_ref().expect("ClientInfo");
-    assert_eq!(info.sdk_type(), "RegistryTest");
-    assert_eq!(info.user(), "w");
-    assert_eq!(info.host(), "test-host");
+    assert_eq!(info.sdk_type, "RegistryTest");
+    assert_eq!(info.user, "w");
+    assert_eq!(info.host, "test-host");
 
     // Calls through the handles the registry hands out carry the alias's headers and the
     // server's identifier.

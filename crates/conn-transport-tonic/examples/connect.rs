@@ -1,4 +1,4 @@
-//! Connect to an in-process Milvus look-alike (the `test-server` feature), do the `Connect`
+//! Connect to an in-process Milvus look-alike (conn-test-server), do the `Connect`
 //! handshake and `GetVersion`, and show what the server received. No network beyond
 //! 127.0.0.1, no real Milvus:
 //!
@@ -11,8 +11,8 @@
 #![allow(clippy::print_stdout)]
 
 use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
+use conn_test_server::TestServer;
 use conn_transport_tonic::Connector;
-use conn_transport_tonic::test_server::TestServer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -89,19 +89,6 @@ impl From<ClientInfo> for proto::common::ClientInfo {
     }
 }
 
-impl From<proto::common::ClientInfo> for ClientInfo {
-    fn from(info: proto::common::ClientInfo) -> Self {
-        ClientInfo {
-            sdk_type: info.sdk_type,
-            sdk_version: info.sdk_version,
-            local_time: info.local_time,
-            user: info.user,
-            host: info.host,
-            reserved: info.reserved.into_iter().collect(),
-        }
-    }
-}
-
 /// The server's build information, from the `Connect` handshake (`ServerInfo` of
 /// milvus-proto). A field the server leaves out is `""`.
 ///

@@ -43,7 +43,6 @@
 //! | `tls-aws-lc` | no | rustls with the aws-lc-rs crypto backend (needs cmake) |
 //! | `tls-native-roots` | yes | trust the operating system's root certificates when no CA file is given |
 //! | `tls-webpki-roots` | no | trust Mozilla's roots compiled into the binary when no CA file is given |
-//! | `test-server` | no | the `test_server` module: an in-process Milvus look-alike for tests and benches |
 //!
 //! Without any `tls-*` feature, a spec that asks for TLS fails with
 //! [`Error::TlsUnavailable`] (after its files have been checked).
@@ -58,9 +57,6 @@ mod interceptor;
 mod pool;
 mod service;
 mod tls;
-
-#[cfg(feature = "test-server")]
-pub mod test_server;
 
 pub use connect::{
     CallDefaults, Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION, Handshake, Health,

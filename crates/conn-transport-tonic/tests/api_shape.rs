@@ -3,10 +3,12 @@
 //! crate's own types (its generated protobuf code is private).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::fmt::Display;
 
-use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use common::{args, serve};
+use conn_test_server::TestServer;
 use conn_transport_tonic::{Connector, ErrorKind, FileKind, QuotaState, TlsFileField, TlsProblem};
 
 /// `{:<w}|` pads on the right and `{:>w}|` on the left to `w` characters, with `w` six more
@@ -111,15 +113,14 @@ fn display_honours_width_and_fill() {
 /// the values on the wire.
 #[tokio::test]
 async fn server_and_client_info_are_our_own_types() {
-    let server = TestServer::builder()
-        .version("v9.9.9")
-        .build_tags("v9.9.9-custom")
-        .deploy_mode("CLUSTER")
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = ConnectArgs::new()
-        .uri(server.uri())
+    let server = serve(
+        TestServer::builder()
+            .version("v9.9.9")
+            .build_tags("v9.9.9-custom")
+            .deploy_mode("CLUSTER"),
+    )
+    .await;
+    let spec = args(&server)
         .user("alice")
         .password("pw")
         .resolve_isolated()
@@ -137,30 +138,44 @@ async fn server_and_client_info_are_our_own_types() {
     assert!(info.reserved().is_empty());
     assert_eq!(connection.get_version().await.unwrap(), "v9.9.9");
 
-    let sent: conn_transport_tonic::ClientInfo = server.calls()[0].client_info.clone().unwrap();
-    let built = connector.client_info(&spec);
-    for info in [&sent, &built] {
-        assert_eq!(info.sdk_type(), "MySdk");
-        assert_eq!(info.sdk_version(), "9.0");
-        assert_eq!(info.user(), "alice");
-        assert_eq!(info.host(), "h");
-        assert_eq!(info.reserved().get("k").map(String::as_str), Some("v"));
-    }
+    // What the server received, and what the connector builds: the same fields.
+    let sent = server.calls()[0].client_info.clone().unwrap();
+    let built: conn_transport_tonic::ClientInfo = connector.client_info(&spec);
+    let expected = ("MySdk", "9.0", "alice", "h", Some("v"));
+    let k = sent.reserved.get("k").map(String::as_str);
+    assert_eq!(
+        (
+            &*sent.sdk_type,
+            &*sent.sdk_version,
+            &*sent.user,
+            &*sent.host,
+            k
+        ),
+        expected
+    );
+    let k = built.reserved().get("k").map(String::as_str);
+    assert_eq!(
+        (
+            built.sdk_type(),
+            built.sdk_version(),
+            built.user(),
+            built.host(),
+            k
+        ),
+        expected
+    );
 }
 
 /// The test server's health and call-failure settings reach the public `Health` and `Error`.
 #[tokio::test]
 async fn an_unhealthy_test_server_and_a_refused_call() {
-    let server = TestServer::builder()
-        .unhealthy(["querynode down"])
-        .get_version_error(conn_transport_tonic::tonic::Code::PermissionDenied, "no")
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = ConnectArgs::new()
-        .uri(server.uri())
-        .resolve_isolated()
-        .unwrap();
+    let server = serve(
+        TestServer::builder()
+            .unhealthy(["querynode down"])
+            .get_version_error(conn_transport_tonic::tonic::Code::PermissionDenied, "no"),
+    )
+    .await;
+    let spec = args(&server).resolve_isolated().unwrap();
     let connection = Connector::new().connect(&spec).await.unwrap();
     let health = connection.check_health().await.unwrap();
     assert!(!health.is_healthy());
@@ -173,15 +188,8 @@ async fn an_unhealthy_test_server_and_a_refused_call() {
 /// A server that records nothing still answers.
 #[tokio::test]
 async fn without_recording_the_server_answers_and_keeps_no_calls() {
-    let server = TestServer::builder()
-        .without_recording()
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = ConnectArgs::new()
-        .uri(server.uri())
-        .resolve_isolated()
-        .unwrap();
+    let server = serve(TestServer::builder().without_recording()).await;
+    let spec = args(&server).resolve_isolated().unwrap();
     let connection = Connector::new().connect(&spec).await.unwrap();
     assert_eq!(connection.get_version().await.unwrap(), "v0.0.0-test");
     assert!(server.calls().is_empty());

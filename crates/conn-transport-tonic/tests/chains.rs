@@ -8,9 +8,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Ca, closed_port, spec, write};
+use common::{Ca, closed_port, serve, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::{Error, ErrorKind};
 
 /// The texts of the chain: the error's, then each source's.
@@ -63,38 +63,19 @@ async fn no_error_class_repeats_its_source() {
     let client_cert = write(dir.path(), "client.pem", &client.cert_pem);
     let other_key = write(dir.path(), "other.key", &ca.client().key_pem);
 
-    let tls = TestServer::builder()
-        .tls(&leaf.cert_pem, &leaf.key_pem)
-        .serve_tcp()
-        .await
-        .unwrap();
-    let mutual = TestServer::builder()
-        .tls(&leaf.cert_pem, &leaf.key_pem)
-        .client_ca(&ca.pem)
-        .serve_tcp()
-        .await
-        .unwrap();
-    let plain = TestServer::builder().serve_tcp().await.unwrap();
-    let auth = TestServer::builder()
-        .require_authorization("cm9vdDpNaWx2dXM=")
-        .serve_tcp()
-        .await
-        .unwrap();
-    let status = TestServer::builder()
-        .connect_status(800, "database not found[database=nope]")
-        .serve_tcp()
-        .await
-        .unwrap();
-    let unimplemented = TestServer::builder()
-        .unimplemented()
-        .serve_tcp()
-        .await
-        .unwrap();
-    let slow = TestServer::builder()
-        .delay(Duration::from_secs(30))
-        .serve_tcp()
-        .await
-        .unwrap();
+    let tls = serve(TestServer::builder().tls(&leaf.cert_pem, &leaf.key_pem)).await;
+    let mutual = serve(
+        TestServer::builder()
+            .tls(&leaf.cert_pem, &leaf.key_pem)
+            .client_ca(&ca.pem),
+    )
+    .await;
+    let plain = serve(TestServer::builder()).await;
+    let auth = serve(TestServer::builder().require_authorization("cm9vdDpNaWx2dXM=")).await;
+    let status =
+        serve(TestServer::builder().connect_status(800, "database not found[database=nope]")).await;
+    let unimplemented = serve(TestServer::builder().unimplemented()).await;
+    let slow = serve(TestServer::builder().delay(Duration::from_secs(30))).await;
     let tls_port = tls.local_addr().unwrap().port();
     let plain_port = plain.local_addr().unwrap().port();
 

@@ -8,9 +8,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{closed_port, spec};
+use common::{args, closed_port, serve, spec};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::tonic::Code;
 use conn_transport_tonic::{Error, ErrorKind, classify};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
@@ -25,14 +25,8 @@ fn rpcs(server: &TestServer) -> Vec<&'static str> {
 
 #[tokio::test]
 async fn a_lazy_connections_first_call_is_preceded_by_exactly_one_connect() {
-    let server = TestServer::builder()
-        .identifier(77)
-        .serve_tcp()
-        .await
-        .unwrap();
-    let conn =
-        conn_transport_tonic::connect_lazy(&spec(ConnectArgs::new().uri(server.uri()).token("t")))
-            .unwrap();
+    let server = serve(TestServer::builder().identifier(77)).await;
+    let conn = conn_transport_tonic::connect_lazy(&spec(args(&server).token("t"))).unwrap();
     let mut client = MilvusServiceClient::new(conn.service());
     assert!(server.calls().is_empty());
     assert_eq!(conn.identifier(), None);
@@ -54,14 +48,13 @@ async fn a_lazy_connections_first_call_is_preceded_by_exactly_one_connect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixteen_concurrent_first_calls_share_one_connect() {
     // A slow server, so that all sixteen calls wait for the one handshake in flight.
-    let server = TestServer::builder()
-        .identifier(5)
-        .delay(Duration::from_millis(200))
-        .serve_tcp()
-        .await
-        .unwrap();
-    let conn =
-        conn_transport_tonic::connect_lazy(&spec(ConnectArgs::new().uri(server.uri()))).unwrap();
+    let server = serve(
+        TestServer::builder()
+            .identifier(5)
+            .delay(Duration::from_millis(200)),
+    )
+    .await;
+    let conn = conn_transport_tonic::connect_lazy(&spec(args(&server))).unwrap();
     let calls: Vec<_> = (0..16)
         .map(|_| {
             let mut client = MilvusServiceClient::new(conn.service());
@@ -86,19 +79,15 @@ async fn sixteen_concurrent_first_calls_share_one_connect() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_fails_the_first_calls_with_the_authentication_class() {
-    let server = TestServer::builder()
-        .require_authorization(ROOT_MILVUS_B64)
-        .delay(Duration::from_millis(200))
-        .serve_tcp()
-        .await
-        .unwrap();
-    let conn = conn_transport_tonic::connect_lazy(&spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .user("root")
-            .password("wrong"),
-    ))
-    .unwrap();
+    let server = serve(
+        TestServer::builder()
+            .require_authorization(ROOT_MILVUS_B64)
+            .delay(Duration::from_millis(200)),
+    )
+    .await;
+    let conn =
+        conn_transport_tonic::connect_lazy(&spec(args(&server).user("root").password("wrong")))
+            .unwrap();
     let calls: Vec<_> = (0..16)
         .map(|_| {
             let mut client = MilvusServiceClient::new(conn.service());
@@ -162,8 +151,8 @@ async fn an_unreachable_lazy_connection_fails_the_call_as_unreachable_and_transi
 
 #[tokio::test]
 async fn an_eager_connection_sends_no_second_connect() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
-    let conn = conn_transport_tonic::connect(&spec(ConnectArgs::new().uri(server.uri())))
+    let server = serve(TestServer::builder()).await;
+    let conn = conn_transport_tonic::connect(&spec(args(&server)))
         .await
         .unwrap();
     let mut client = MilvusServiceClient::new(conn.service());
@@ -180,8 +169,8 @@ async fn an_eager_connection_sends_no_second_connect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement; prints figures"]
 async fn measure_the_gate_on_a_handshaken_connection() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
-    let conn = conn_transport_tonic::connect(&spec(ConnectArgs::new().uri(server.uri())))
+    let server = serve(TestServer::builder()).await;
+    let conn = conn_transport_tonic::connect(&spec(args(&server)))
         .await
         .unwrap();
     let gated = MilvusServiceClient::new(conn.service());

@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{Ca, spec, write};
+use common::{Ca, args, serve, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::{ChannelPool, Connector};
 
 fn pooled() -> (ChannelPool, Connector) {
@@ -17,10 +17,10 @@ fn pooled() -> (ChannelPool, Connector) {
 
 #[tokio::test]
 async fn without_a_pool_every_connect_opens_its_own_connection() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
+    let server = serve(TestServer::builder()).await;
     let connector = Connector::new();
     assert!(connector.pool().is_none());
-    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let spec = spec(args(&server));
     let a = connector.connect(&spec).await.unwrap();
     let b = connector.connect(&spec).await.unwrap();
     assert_eq!(a.get_version().await.unwrap(), "v0.0.0-test");
@@ -31,22 +31,10 @@ async fn without_a_pool_every_connect_opens_its_own_connection() {
 
 #[tokio::test]
 async fn same_target_shares_one_connection_with_credentials_and_database_per_connection() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
+    let server = serve(TestServer::builder()).await;
     let (pool, connector) = pooled();
-    let root = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .user("root")
-            .password("Milvus")
-            .alias("a"),
-    );
-    let token = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .token("tok")
-            .db_name("db2")
-            .alias("b"),
-    );
+    let root = spec(args(&server).user("root").password("Milvus").alias("a"));
+    let token = spec(args(&server).token("tok").db_name("db2").alias("b"));
     let a = connector.connect(&root).await.unwrap();
     let b = connector.connect(&token).await.unwrap();
     assert_eq!(pool.len(), 1);
@@ -75,8 +63,8 @@ async fn same_target_shares_one_connection_with_credentials_and_database_per_con
 
 #[tokio::test]
 async fn a_different_target_or_connect_timeout_opens_another_channel() {
-    let one = TestServer::builder().serve_tcp().await.unwrap();
-    let two = TestServer::builder().serve_tcp().await.unwrap();
+    let one = serve(TestServer::builder()).await;
+    let two = serve(TestServer::builder()).await;
     let (pool, connector) = pooled();
     let _a = connector
         .connect(&spec(ConnectArgs::new().uri(one.uri())))
@@ -96,9 +84,9 @@ async fn a_different_target_or_connect_timeout_opens_another_channel() {
 
 #[tokio::test]
 async fn dropping_one_connection_leaves_the_other_working_and_the_last_one_frees_the_channel() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
+    let server = serve(TestServer::builder()).await;
     let (pool, connector) = pooled();
-    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let spec = spec(args(&server));
     let a = connector.connect(&spec).await.unwrap();
     let a_clone = a.clone();
     let b = connector.connect(&spec).await.unwrap();
@@ -120,9 +108,9 @@ async fn dropping_one_connection_leaves_the_other_working_and_the_last_one_frees
 
 #[tokio::test]
 async fn lazy_connections_share_too_and_each_handshakes_on_first_use() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
+    let server = serve(TestServer::builder()).await;
     let (pool, connector) = pooled();
-    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let spec = spec(args(&server));
     let a = connector.connect_lazy(&spec).unwrap();
     let b = connector.connect_lazy(&spec).unwrap();
     let c = connector.connect(&spec).await.unwrap();
@@ -145,9 +133,9 @@ async fn lazy_connections_share_too_and_each_handshakes_on_first_use() {
 
 #[tokio::test]
 async fn concurrent_connects_converge_on_one_pooled_channel() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
+    let server = serve(TestServer::builder()).await;
     let (pool, connector) = pooled();
-    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let spec = spec(args(&server));
     let connects = (0..16).map(|_| {
         let (connector, spec) = (connector.clone(), spec.clone());
         async move { connector.connect(&spec).await }
@@ -187,12 +175,12 @@ async fn tls_shares_by_the_material_read_not_by_the_paths() {
     let dir = tempfile::tempdir().unwrap();
     let ca = Ca::new("pool test ca");
     let leaf = ca.server(&["localhost", "127.0.0.1"]);
-    let server = TestServer::builder()
-        .tls(&leaf.cert_pem, &leaf.key_pem)
-        .client_ca(&ca.pem)
-        .serve_tcp()
-        .await
-        .unwrap();
+    let server = serve(
+        TestServer::builder()
+            .tls(&leaf.cert_pem, &leaf.key_pem)
+            .client_ca(&ca.pem),
+    )
+    .await;
     let ca_path = write(dir.path(), "ca.pem", &ca.pem);
     let same_ca_elsewhere = write(dir.path(), "copy-of-ca.pem", &ca.pem);
     let client = |tag: &str| {
@@ -206,8 +194,7 @@ async fn tls_shares_by_the_material_read_not_by_the_paths() {
     let (cert2, key2) = client("two");
     let mutual = |ca: &std::path::Path, cert: &std::path::Path, key: &std::path::Path| {
         spec(
-            ConnectArgs::new()
-                .uri(server.uri())
+            args(&server)
                 .ca_pem_path(ca)
                 .client_pem_path(cert)
                 .client_key_path(key),
@@ -241,8 +228,7 @@ async fn tls_shares_by_the_material_read_not_by_the_paths() {
     // Another server name (the certificate names both): a channel of its own.
     let e = connector
         .connect(&spec(
-            ConnectArgs::new()
-                .uri(server.uri())
+            args(&server)
                 .ca_pem_path(&ca_path)
                 .client_pem_path(&cert2)
                 .client_key_path(&key2)

@@ -35,16 +35,7 @@ fn grpc_statuses_recorded_from_milvus_2_3_5() {
             false,
         ),
     ];
-    let spec = ConnectArgs::new()
-        .uri("http://127.0.0.1:19530")
-        .resolve_isolated()
-        .unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let _entered = rt.enter();
-    let conn = conn_transport_tonic::connect_lazy(&spec).unwrap();
+    let (_rt, conn) = lazy_connection();
     for (what, code, message, class, transient) in rows {
         let status = Status::new(code, message);
         assert_eq!(classify(&status), class, "{what}");
@@ -76,16 +67,7 @@ fn milvus_statuses_recorded_from_milvus_2_3_5() {
             ErrorKind::ServerStatus,
         ),
     ];
-    let spec = ConnectArgs::new()
-        .uri("http://127.0.0.1:19530")
-        .resolve_isolated()
-        .unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let _entered = rt.enter();
-    let conn = conn_transport_tonic::connect_lazy(&spec).unwrap();
+    let (_rt, conn) = lazy_connection();
     for (what, code, error_code, reason, retriable, class) in rows {
         assert_eq!(classify_milvus(code, error_code), Some(class), "{what}");
         let err = conn
@@ -101,4 +83,25 @@ fn milvus_statuses_recorded_from_milvus_2_3_5() {
             "{what}"
         );
     }
+}
+
+/// A lazy connection (no network I/O) and the runtime it was made in, kept alive by the
+/// caller.
+fn lazy_connection() -> (
+    tokio::runtime::Runtime,
+    conn_transport_tonic::MilvusConnection,
+) {
+    let spec = ConnectArgs::new()
+        .uri("http://127.0.0.1:19530")
+        .resolve_isolated()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let conn = {
+        let _entered = rt.enter();
+        conn_transport_tonic::connect_lazy(&spec).unwrap()
+    };
+    (rt, conn)
 }

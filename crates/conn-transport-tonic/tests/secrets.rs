@@ -6,9 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{capture_tracing, closed_port, spec, write};
+use common::{args, capture_tracing, closed_port, serve, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::TestServer;
+use conn_test_server::TestServer;
 use conn_transport_tonic::{Connector, ErrorKind};
 
 const PASSWORD: &str = "pa55-Very-Secret";
@@ -49,19 +49,10 @@ async fn connections_interceptors_errors_and_spans_never_show_secrets() {
         use base64::Engine as _;
         base64::engine::general_purpose::STANDARD.encode(format!("root:{PASSWORD}"))
     };
-    let server = TestServer::builder()
-        .require_authorization(b64)
-        .serve_tcp()
-        .await
-        .unwrap();
+    let server = serve(TestServer::builder().require_authorization(b64)).await;
 
     // A successful connection with user and password.
-    let good = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .user("root")
-            .password(PASSWORD),
-    );
+    let good = spec(args(&server).user("root").password(PASSWORD));
     let connector = Connector::new().sdk_type("S");
     let conn = connector.connect(&good).await.unwrap();
     conn.get_version().await.unwrap();
@@ -79,7 +70,7 @@ async fn connections_interceptors_errors_and_spans_never_show_secrets() {
     assert!(format!("{conn:?}").contains("<redacted>"));
 
     // Refused credentials: a token the server does not know.
-    let token = spec(ConnectArgs::new().uri(server.uri()).token(TOKEN));
+    let token = spec(args(&server).token(TOKEN));
     let err = conn_transport_tonic::connect(&token).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
     assert_clean("authentication error", &everything(&err));
@@ -95,11 +86,7 @@ async fn connections_interceptors_errors_and_spans_never_show_secrets() {
     assert_eq!(err.kind(), ErrorKind::Unreachable);
     assert_clean("unreachable error", &everything(&err));
 
-    let slow = TestServer::builder()
-        .delay(Duration::from_secs(30))
-        .serve_tcp()
-        .await
-        .unwrap();
+    let slow = serve(TestServer::builder().delay(Duration::from_secs(30))).await;
     let timed = spec(
         ConnectArgs::new()
             .uri(slow.uri())

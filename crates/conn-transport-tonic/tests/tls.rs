@@ -8,9 +8,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Ca, Leaf, spec, write};
+use common::{Ca, Leaf, args, serve, spec, write};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::{TestServer, TestServerBuilder};
+use conn_test_server::{TestServer, TestServerBuilder};
 use conn_transport_tonic::{Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
@@ -80,12 +80,7 @@ async fn one_way_tls_with_the_ca_works_and_carries_the_headers() {
     let pki = Pki::new();
     let server = pki.server().serve_tcp().await.unwrap();
     assert!(server.uri().starts_with("https://"));
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .token("tok123")
-            .ca_pem_path(&pki.ca_path),
-    );
+    let spec = spec(args(&server).token("tok123").ca_pem_path(&pki.ca_path));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
     assert_eq!(conn.get_version().await.unwrap(), "v0.0.0-test");
     let calls = server.calls();
@@ -113,18 +108,14 @@ async fn the_servers_own_certificate_as_server_pem_path_is_trusted_like_grpc_doe
     let pki = Pki::new();
     let server = pki.server().serve_tcp().await.unwrap();
     let leaf = write(pki.dir.path(), "server.pem", &pki.server.cert_pem);
-    let pinned = spec(ConnectArgs::new().uri(server.uri()).server_pem_path(&leaf));
+    let pinned = spec(args(&server).server_pem_path(&leaf));
     let conn = conn_transport_tonic::connect(&pinned).await.unwrap();
     assert_eq!(conn.get_version().await.unwrap(), "v0.0.0-test");
 
     // Exactly that certificate: another one from the same CA does not vouch for it.
     let sibling = pki.ca.server(&["localhost", "127.0.0.1"]);
     let sibling = write(pki.dir.path(), "sibling.pem", &sibling.cert_pem);
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .server_pem_path(&sibling),
-    );
+    let spec = spec(args(&server).server_pem_path(&sibling));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(
         tls_problem(&err),
@@ -138,23 +129,18 @@ async fn a_pinned_server_certificate_still_has_its_name_and_dates_checked() {
     let pki = Pki::for_names(&["milvus.internal.test"]);
     let server = pki.server().serve_tcp().await.unwrap();
     let leaf = write(pki.dir.path(), "server.pem", &pki.server.cert_pem);
-    let by_ip = spec(ConnectArgs::new().uri(server.uri()).server_pem_path(&leaf));
+    let by_ip = spec(args(&server).server_pem_path(&leaf));
     let err = conn_transport_tonic::connect(&by_ip).await.unwrap_err();
     assert_eq!(tls_problem(&err), TlsProblem::NameMismatch, "{err:?}");
     let named = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
+        args(&server)
             .server_pem_path(&leaf)
             .server_name("milvus.internal.test"),
     );
     conn_transport_tonic::connect(&named).await.unwrap();
 
     let expired = pki.ca.expired_server(&["localhost", "127.0.0.1"]);
-    let old = TestServer::builder()
-        .tls(&expired.cert_pem, &expired.key_pem)
-        .serve_tcp()
-        .await
-        .unwrap();
+    let old = serve(TestServer::builder().tls(&expired.cert_pem, &expired.key_pem)).await;
     let old_leaf = write(pki.dir.path(), "expired.pem", &expired.cert_pem);
     for args in [
         ConnectArgs::new().uri(old.uri()).server_pem_path(&old_leaf),
@@ -173,11 +159,7 @@ async fn a_server_signed_by_another_ca_is_untrusted() {
     let server = pki.server().serve_tcp().await.unwrap();
     let other = Ca::new("another ca");
     let other_path = write(pki.dir.path(), "other-ca.pem", &other.pem);
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .ca_pem_path(&other_path),
-    );
+    let spec = spec(args(&server).ca_pem_path(&other_path));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     assert_eq!(
@@ -193,11 +175,7 @@ async fn a_wrong_host_name_is_rejected_unless_server_name_fixes_it() {
     let pki = Pki::for_names(&["milvus.internal.test"]);
     let server = pki.server().serve_tcp().await.unwrap();
 
-    let spec_by_ip = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .ca_pem_path(&pki.ca_path),
-    );
+    let spec_by_ip = spec(args(&server).ca_pem_path(&pki.ca_path));
     let err = conn_transport_tonic::connect(&spec_by_ip)
         .await
         .unwrap_err();
@@ -205,8 +183,7 @@ async fn a_wrong_host_name_is_rejected_unless_server_name_fixes_it() {
     assert!(err.to_string().contains("server_name"), "{err}");
 
     let fixed = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
+        args(&server)
             .ca_pem_path(&pki.ca_path)
             .server_name("milvus.internal.test"),
     );
@@ -220,8 +197,7 @@ async fn mutual_tls_with_a_client_certificate_works() {
     let server = pki.mutual_server().serve_tcp().await.unwrap();
     let (cert, key) = pki.client_files(&pki.ca, "good");
     let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
+        args(&server)
             .user("root")
             .password("Milvus")
             .ca_pem_path(&pki.ca_path)
@@ -240,11 +216,7 @@ async fn mutual_tls_with_a_client_certificate_works() {
 async fn a_client_without_a_certificate_is_rejected_when_the_server_requires_one() {
     let pki = Pki::new();
     let server = pki.mutual_server().serve_tcp().await.unwrap();
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .ca_pem_path(&pki.ca_path),
-    );
+    let spec = spec(args(&server).ca_pem_path(&pki.ca_path));
     // The server's refusal arrives after the client's side of the TLS 1.3 handshake; the
     // class must not depend on who wins the race to read it, so try it many times.
     for _ in 0..20 {
@@ -275,8 +247,7 @@ async fn a_client_certificate_from_an_untrusted_ca_is_rejected() {
     let rogue = Ca::new("rogue ca");
     let (cert, key) = pki.client_files(&rogue, "rogue");
     let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
+        args(&server)
             .ca_pem_path(&pki.ca_path)
             .client_pem_path(&cert)
             .client_key_path(&key),
@@ -293,7 +264,7 @@ async fn a_client_certificate_from_an_untrusted_ca_is_rejected() {
 #[tokio::test]
 async fn tls_to_a_plaintext_server_says_the_server_does_not_speak_tls() {
     let pki = Pki::new();
-    let server = TestServer::builder().serve_tcp().await.unwrap();
+    let server = serve(TestServer::builder()).await;
     let port = server.local_addr().unwrap().port();
     let spec = spec(
         ConnectArgs::new()
@@ -355,12 +326,7 @@ async fn tls_over_a_unix_socket_checks_the_name_localhost() {
     let pki = Pki::new();
     let path = pki.dir.path().join("tls.sock");
     let server = pki.server().serve_unix(&path).await.unwrap();
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .secure(true)
-            .ca_pem_path(&pki.ca_path),
-    );
+    let spec = spec(args(&server).secure(true).ca_pem_path(&pki.ca_path));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
     assert_eq!(conn.get_version().await.unwrap(), "v0.0.0-test");
 }
@@ -540,7 +506,7 @@ async fn platform_roots_do_not_trust_a_private_ca() {
     // https:// without CA files trusts the OS store, which does not hold the test CA.
     let pki = Pki::new();
     let server = pki.server().serve_tcp().await.unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let spec = spec(args(&server));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(
         tls_problem(&err),
@@ -751,7 +717,7 @@ async fn a_ca_file_of_exactly_4_mib_is_read_and_works() {
     pem.push_str(&"#".repeat(limit - pem.len()));
     assert_eq!(pem.len(), limit);
     let path = write(pki.dir.path(), "big-ok.pem", &pem);
-    let spec = spec(ConnectArgs::new().uri(server.uri()).ca_pem_path(&path));
+    let spec = spec(args(&server).ca_pem_path(&path));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
     assert_eq!(conn.get_version().await.unwrap(), "v0.0.0-test");
     let lazy = conn_transport_tonic::connect_lazy(&spec).unwrap();

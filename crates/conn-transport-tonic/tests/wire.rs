@@ -7,9 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{closed_port, spec};
+use common::{args, closed_port, serve, spec};
 use conn_config::ConnectArgs;
-use conn_transport_tonic::test_server::{Call, TestServer};
+use conn_test_server::{Call, TestServer};
 use conn_transport_tonic::{Connector, Error, ErrorKind};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
@@ -23,19 +23,13 @@ fn names(call: &Call) -> Vec<&str> {
 
 #[tokio::test]
 async fn user_password_headers_and_handshake_exactly_as_the_contract_says() {
-    let server = TestServer::builder()
-        .require_authorization(ROOT_MILVUS_B64)
-        .identifier(4242)
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .user("root")
-            .password("Milvus")
-            .db_name("db1"),
-    );
+    let server = serve(
+        TestServer::builder()
+            .require_authorization(ROOT_MILVUS_B64)
+            .identifier(4242),
+    )
+    .await;
+    let spec = spec(args(&server).user("root").password("Milvus").db_name("db1"));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
     assert_eq!(conn.identifier(), Some(4242));
     assert_eq!(conn.server_info().unwrap().build_tags(), "v0.0.0-test");
@@ -69,21 +63,21 @@ async fn user_password_headers_and_handshake_exactly_as_the_contract_says() {
 
     // The ClientInfo of the handshake.
     let info = connect.client_info.as_ref().unwrap();
-    assert_eq!(info.sdk_type(), "Rust");
-    assert_eq!(info.sdk_version(), env!("CARGO_PKG_VERSION"));
-    assert_eq!(info.user(), "root");
+    assert_eq!(info.sdk_type, "Rust");
+    assert_eq!(info.sdk_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(info.user, "root");
     assert_eq!(
-        info.host(),
+        info.host,
         gethostname_for_test(),
         "host is the machine's host name"
     );
-    assert!(info.reserved().is_empty());
-    let sent = humantime::parse_rfc3339(info.local_time()).unwrap();
+    assert!(info.reserved.is_empty());
+    let sent = humantime::parse_rfc3339(&info.local_time).unwrap();
     let age = std::time::SystemTime::now().duration_since(sent).unwrap();
     assert!(
         age < Duration::from_secs(60),
         "local_time is now: {}",
-        info.local_time()
+        info.local_time
     );
 }
 
@@ -96,25 +90,21 @@ fn gethostname_for_test() -> String {
 
 #[tokio::test]
 async fn token_is_sent_as_base64_of_the_token_and_no_user_goes_into_client_info() {
-    let server = TestServer::builder()
-        .require_authorization("dG9rMTIz")
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()).token("tok123"));
+    let server = serve(TestServer::builder().require_authorization("dG9rMTIz")).await;
+    let spec = spec(args(&server).token("tok123"));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
     conn.get_version().await.unwrap();
     let calls = server.calls();
     assert_eq!(calls[0].header("authorization"), Some("dG9rMTIz"));
     assert_eq!(calls[0].header("dbname"), Some("default"));
-    assert_eq!(calls[0].client_info.as_ref().unwrap().user(), "");
+    assert_eq!(calls[0].client_info.as_ref().unwrap().user, "");
     assert_eq!(calls[1].header("identifier"), Some("4242"));
 }
 
 #[tokio::test]
 async fn without_credentials_no_authorization_header_is_sent() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let server = serve(TestServer::builder()).await;
+    let spec = spec(args(&server));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
     assert!(!conn.interceptor().has_credentials());
     conn.check_health().await.unwrap();
@@ -126,8 +116,8 @@ async fn without_credentials_no_authorization_header_is_sent() {
 
 #[tokio::test]
 async fn a_downstream_sdk_sets_its_own_client_info() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()).token("t"));
+    let server = serve(TestServer::builder()).await;
+    let spec = spec(args(&server).token("t"));
     let connector = Connector::new()
         .sdk_type("MyRustSdk")
         .sdk_version("1.2.3")
@@ -137,12 +127,12 @@ async fn a_downstream_sdk_sets_its_own_client_info() {
     connector.connect(&spec).await.unwrap();
     let calls = server.calls();
     let info = calls[0].client_info.as_ref().unwrap();
-    assert_eq!(info.sdk_type(), "MyRustSdk");
-    assert_eq!(info.sdk_version(), "1.2.3");
-    assert_eq!(info.host(), "builder-host");
-    assert_eq!(info.reserved().len(), 2);
-    assert_eq!(info.reserved()["cluster_id"], "c1");
-    assert_eq!(info.reserved()["k"], "v");
+    assert_eq!(info.sdk_type, "MyRustSdk");
+    assert_eq!(info.sdk_version, "1.2.3");
+    assert_eq!(info.host, "builder-host");
+    assert_eq!(info.reserved.len(), 2);
+    assert_eq!(info.reserved["cluster_id"], "c1");
+    assert_eq!(info.reserved["k"], "v");
 }
 
 #[tokio::test]
@@ -156,8 +146,7 @@ async fn over_a_unix_socket_the_same_headers_arrive() {
         .await
         .unwrap();
     let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
+        args(&server)
             .user("root")
             .password("Milvus")
             .db_name("unixdb"),
@@ -185,12 +174,8 @@ async fn a_missing_unix_socket_is_unreachable() {
 
 #[tokio::test]
 async fn lazy_connection_does_nothing_until_used_then_handshakes_first() {
-    let server = TestServer::builder()
-        .identifier(7)
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()).token("t"));
+    let server = serve(TestServer::builder().identifier(7)).await;
+    let spec = spec(args(&server).token("t"));
     let conn = conn_transport_tonic::connect_lazy(&spec).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(server.calls().is_empty());
@@ -230,8 +215,8 @@ async fn lazy_connection_to_a_closed_port_fails_on_first_use_with_the_unreachabl
 
 #[tokio::test]
 async fn a_per_call_dbname_set_by_the_caller_is_kept() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()).db_name("db1"));
+    let server = serve(TestServer::builder()).await;
+    let spec = spec(args(&server).db_name("db1"));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
     let mut client = MilvusServiceClient::new(conn.service()).max_decoding_message_size(usize::MAX);
     let mut request = tonic::Request::new(GetVersionRequest {});
@@ -272,13 +257,9 @@ async fn a_closed_port_is_unreachable_and_returns_within_the_timeout() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out_naming_the_step_and_timeout() {
-    let server = TestServer::builder()
-        .delay(Duration::from_secs(30))
-        .serve_tcp()
-        .await
-        .unwrap();
+    let server = serve(TestServer::builder().delay(Duration::from_secs(30))).await;
     let timeout = Duration::from_millis(500);
-    let spec = spec(ConnectArgs::new().uri(server.uri()).timeout(timeout));
+    let spec = spec(args(&server).timeout(timeout));
     let started = Instant::now();
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -319,12 +300,8 @@ async fn a_tcp_peer_that_accepts_and_stays_silent_times_out() {
 
 #[tokio::test]
 async fn a_grpc_server_that_is_not_milvus_is_unimplemented() {
-    let server = TestServer::builder()
-        .unimplemented()
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let server = serve(TestServer::builder().unimplemented()).await;
+    let spec = spec(args(&server));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unimplemented, "{err:?}");
     assert!(err.to_string().contains("Connect"), "{err}");
@@ -366,18 +343,9 @@ async fn an_http1_server_is_not_a_grpc_port() {
 
 #[tokio::test]
 async fn wrong_or_missing_credentials_are_the_authentication_class() {
-    let server = TestServer::builder()
-        .require_authorization(ROOT_MILVUS_B64)
-        .serve_tcp()
-        .await
-        .unwrap();
+    let server = serve(TestServer::builder().require_authorization(ROOT_MILVUS_B64)).await;
 
-    let wrong = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .user("root")
-            .password("wrong-password"),
-    );
+    let wrong = spec(args(&server).user("root").password("wrong-password"));
     let err = conn_transport_tonic::connect(&wrong).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
     assert!(
@@ -387,7 +355,7 @@ async fn wrong_or_missing_credentials_are_the_authentication_class() {
     );
     assert!(!format!("{err} {err:?}").contains("wrong-password"));
 
-    let none = spec(ConnectArgs::new().uri(server.uri()));
+    let none = spec(args(&server));
     let err = conn_transport_tonic::connect(&none).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
     assert!(
@@ -398,12 +366,9 @@ async fn wrong_or_missing_credentials_are_the_authentication_class() {
 
 #[tokio::test]
 async fn a_non_zero_connect_status_is_the_server_status_class() {
-    let server = TestServer::builder()
-        .connect_status(800, "database not found[database=nope]")
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()).db_name("nope"));
+    let server =
+        serve(TestServer::builder().connect_status(800, "database not found[database=nope]")).await;
+    let spec = spec(args(&server).db_name("nope"));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerStatus, "{err:?}");
     match &err {
@@ -444,8 +409,8 @@ fn connect_lazy_outside_a_runtime_is_an_error_not_a_panic() {
 
 #[tokio::test]
 async fn the_call_timeout_goes_on_calls_without_their_own_and_the_limits_are_readable() {
-    let server = TestServer::builder().serve_tcp().await.unwrap();
-    let spec = spec(ConnectArgs::new().uri(server.uri()));
+    let server = serve(TestServer::builder()).await;
+    let spec = spec(args(&server));
     let conn = Connector::new()
         .call_timeout(Duration::from_millis(1500))
         .max_decoding_message_size(1 << 30)
@@ -485,16 +450,8 @@ async fn the_call_timeout_goes_on_calls_without_their_own_and_the_limits_are_rea
 
 #[tokio::test]
 async fn a_call_timeout_is_enforced_and_a_calls_own_wins() {
-    let server = TestServer::builder()
-        .delay(Duration::from_millis(600))
-        .serve_tcp()
-        .await
-        .unwrap();
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(server.uri())
-            .timeout(Duration::from_secs(5)),
-    );
+    let server = serve(TestServer::builder().delay(Duration::from_millis(600))).await;
+    let spec = spec(args(&server).timeout(Duration::from_secs(5)));
     let conn = Connector::new()
         .call_timeout(Duration::from_millis(200))
         .connect(&spec)

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Dir, Run, run};
-use conn_transport_tonic::test_server::{TestServer, TestServerBuilder};
+use conn_test_server::{TestServer, TestServerBuilder};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -551,12 +551,28 @@ fn ping_help_lists_the_exit_statuses() {
 /// The shared test server set up as a Milvus that is unhealthy or fails a call after the
 /// handshake.
 mod custom {
-    use conn_transport_tonic::test_server::TestServer;
+    use conn_test_server::TestServer;
 
     pub(crate) struct Fake {
         pub(crate) healthy: bool,
         pub(crate) get_version_fails: bool,
     }
+
+    /// Unhealthy, every call answered.
+    pub(crate) const UNHEALTHY: Fake = Fake {
+        healthy: false,
+        get_version_fails: false,
+    };
+    /// Healthy, every call answered.
+    pub(crate) const HEALTHY: Fake = Fake {
+        healthy: true,
+        get_version_fails: false,
+    };
+    /// Healthy, but `GetVersion` is refused.
+    pub(crate) const GET_VERSION_FAILS: Fake = Fake {
+        healthy: true,
+        get_version_fails: true,
+    };
 
     /// Serves `fake` on 127.0.0.1:0 until the returned server is dropped.
     pub(crate) fn serve(rt: &tokio::runtime::Runtime, fake: Fake) -> TestServer {
@@ -579,13 +595,7 @@ mod custom {
 #[test]
 fn an_unhealthy_server_exits_8_with_its_reasons() {
     let rt = runtime();
-    let server = custom::serve(
-        &rt,
-        custom::Fake {
-            healthy: false,
-            get_version_fails: false,
-        },
-    );
+    let server = custom::serve(&rt, custom::UNHEALTHY);
     let uri = server.uri();
     let dir = Dir::new();
     let run = ping(&dir, &[], &["--uri", &uri]);
@@ -621,13 +631,7 @@ fn an_unhealthy_server_exits_8_with_its_reasons() {
     assert_eq!(v["server"]["deploy_mode"], "CLUSTER");
 
     // The same server, healthy: 0.
-    let server = custom::serve(
-        &rt,
-        custom::Fake {
-            healthy: true,
-            get_version_fails: false,
-        },
-    );
+    let server = custom::serve(&rt, custom::HEALTHY);
     let uri = server.uri();
     ping(&dir, &[], &["--uri", &uri]).expect_code(0);
 }
@@ -635,13 +639,7 @@ fn an_unhealthy_server_exits_8_with_its_reasons() {
 #[test]
 fn a_failure_after_the_handshake_names_its_step() {
     let rt = runtime();
-    let server = custom::serve(
-        &rt,
-        custom::Fake {
-            healthy: true,
-            get_version_fails: true,
-        },
-    );
+    let server = custom::serve(&rt, custom::GET_VERSION_FAILS);
     let uri = server.uri();
     let dir = Dir::new();
     let run = ping(&dir, &[], &["--uri", &uri, "--format", "json"]);

@@ -9,63 +9,33 @@
 //! URLs, brackets) would trip.
 #![forbid(unsafe_code)]
 
-/// Package `milvus.proto.common`: `Status`, `KeyValuePair`, `ErrorCode`, ...
-pub mod common {
-    #![allow(
-        missing_docs,
-        clippy::all,
-        unreachable_pub,
-        rust_2018_idioms,
-        rustdoc::all
-    )]
-    include!(concat!(env!("OUT_DIR"), "/milvus.proto.common.rs"));
+/// The generated packages, each in a module of its own that allows those lints.
+macro_rules! packages {
+    ($($(#[$doc:meta])* $name:ident: $file:literal;)*) => {$(
+        $(#[$doc])*
+        pub mod $name {
+            #![allow(
+                missing_docs,
+                clippy::all,
+                unreachable_pub,
+                rust_2018_idioms,
+                rustdoc::all
+            )]
+            include!(concat!(env!("OUT_DIR"), "/", $file));
+        }
+    )*};
 }
 
-/// Package `milvus.proto.schema`: `CollectionSchema`, `FieldSchema`, `FieldData`, ...
-pub mod schema {
-    #![allow(
-        missing_docs,
-        clippy::all,
-        unreachable_pub,
-        rust_2018_idioms,
-        rustdoc::all
-    )]
-    include!(concat!(env!("OUT_DIR"), "/milvus.proto.schema.rs"));
-}
-
-/// Package `milvus.proto.feder`.
-pub mod feder {
-    #![allow(
-        missing_docs,
-        clippy::all,
-        unreachable_pub,
-        rust_2018_idioms,
-        rustdoc::all
-    )]
-    include!(concat!(env!("OUT_DIR"), "/milvus.proto.feder.rs"));
-}
-
-/// Package `milvus.proto.msg`.
-pub mod msg {
-    #![allow(
-        missing_docs,
-        clippy::all,
-        unreachable_pub,
-        rust_2018_idioms,
-        rustdoc::all
-    )]
-    include!(concat!(env!("OUT_DIR"), "/milvus.proto.msg.rs"));
-}
-
-/// Package `milvus.proto.milvus`: every request and reply, and
-/// `milvus_service_client::MilvusServiceClient`.
-pub mod milvus {
-    #![allow(
-        missing_docs,
-        clippy::all,
-        unreachable_pub,
-        rust_2018_idioms,
-        rustdoc::all
-    )]
-    include!(concat!(env!("OUT_DIR"), "/milvus.proto.milvus.rs"));
+packages! {
+    /// Package `milvus.proto.common`: `Status`, `KeyValuePair`, `ErrorCode`, ...
+    common: "milvus.proto.common.rs";
+    /// Package `milvus.proto.schema`: `CollectionSchema`, `FieldSchema`, `FieldData`, ...
+    schema: "milvus.proto.schema.rs";
+    /// Package `milvus.proto.feder`.
+    feder: "milvus.proto.feder.rs";
+    /// Package `milvus.proto.msg`.
+    msg: "milvus.proto.msg.rs";
+    /// Package `milvus.proto.milvus`: every request and reply, and
+    /// `milvus_service_client::MilvusServiceClient`.
+    milvus: "milvus.proto.milvus.rs";
 }

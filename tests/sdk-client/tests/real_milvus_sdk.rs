@@ -661,19 +661,11 @@ async fn classify_real_statuses(milvus: &RealMilvus) -> Vec<(&'static str, Obser
             .show_collections(ShowCollectionsRequest::default())
             .await,
     );
-    let s = reply.status.unwrap_or_default();
-    let err = conn
-        .check_status(
-            "ShowCollections",
-            s.code,
-            s.error_code,
-            &s.reason,
-            s.retriable,
-        )
-        .unwrap_err();
-    seen.push((
+    seen.push(refused(
+        &conn,
+        "ShowCollections",
         "unknown database (ShowCollections)",
-        Observed::Milvus(s.code, s.error_code, s.reason, s.retriable, err.kind()),
+        reply.status,
     ));
     let err = conn_transport_tonic::connect(&root.clone().db_name("no_such_db").resolve().unwrap())
         .await
@@ -702,19 +694,11 @@ async fn classify_real_statuses(milvus: &RealMilvus) -> Vec<(&'static str, Obser
             })
             .await,
     );
-    let s = reply.status.unwrap_or_default();
-    let err = conn
-        .check_status(
-            "DescribeCollection",
-            s.code,
-            s.error_code,
-            &s.reason,
-            s.retriable,
-        )
-        .unwrap_err();
-    seen.push((
+    seen.push(refused(
+        &conn,
+        "DescribeCollection",
         "collection not found (DescribeCollection)",
-        Observed::Milvus(s.code, s.error_code, s.reason, s.retriable, err.kind()),
+        reply.status,
     ));
 
     let mut bare = tonic::client::Grpc::new(conn.service());
@@ -799,4 +783,21 @@ fn snippet_matches_docs() {
         doc.contains(&claim),
         "docs/sdk-integration.md should say {claim:?}"
     );
+}
+
+/// A reply's non-zero `common.Status`, classified by `conn.check_status` (which must refuse
+/// it), as observed.
+#[allow(deprecated)] // `error_code`: the legacy code Milvus 2.3 still fills in
+fn refused(
+    conn: &conn_transport_tonic::MilvusConnection,
+    rpc: &'static str,
+    what: &'static str,
+    status: Option<Status>,
+) -> (&'static str, Observed) {
+    let s = status.unwrap_or_default();
+    let err = conn
+        .check_status(rpc, s.code, s.error_code, &s.reason, s.retriable)
+        .unwrap_err();
+    let observed = Observed::Milvus(s.code, s.error_code, s.reason, s.retriable, err.kind());
+    (what, observed)
 }

@@ -1,5 +1,5 @@
-//! Helpers shared by this crate's integration tests: certificates made with rcgen, specs,
-//! a closed port, and a tracing capture.
+//! Helpers shared by this crate's integration tests: the test server, certificates made with
+//! rcgen, specs, a closed port, and a tracing capture.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::io::Write;
@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use conn_config::{ConnectArgs, ConnectionSpec};
+use conn_test_server::{TestServer, TestServerBuilder};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -90,6 +91,16 @@ pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
 }
 
 /// A spec resolved from explicit arguments only.
+/// Starts `builder`'s server on `127.0.0.1:0`; a server that cannot start fails the test.
+pub async fn serve(builder: TestServerBuilder) -> TestServer {
+    builder.serve_tcp().await.expect("the test server starts")
+}
+
+/// Arguments for `server`'s URI.
+pub fn args(server: &TestServer) -> ConnectArgs {
+    ConnectArgs::new().uri(server.uri())
+}
+
 pub fn spec(args: ConnectArgs) -> ConnectionSpec {
     args.resolve_isolated()
         .unwrap_or_else(|e| panic!("test spec does not resolve: {e}"))

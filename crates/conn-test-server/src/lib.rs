@@ -1,4 +1,5 @@
-//! An in-process Milvus look-alike for tests and benches (feature `test-server`).
+//! An in-process Milvus look-alike for the tests and benches of milvus-conn's crates
+//! (unpublished; a dev-dependency).
 //!
 //! It serves `Connect`, `GetVersion` and `CheckHealth` over plaintext TCP on `127.0.0.1:0`,
 //! TLS (one-way or mutual) or a Unix socket, records the metadata and `ClientInfo` of every
@@ -6,10 +7,15 @@
 //! refuses `Connect` with a status, a gRPC server that is not Milvus (`UNIMPLEMENTED`), or
 //! a slow one. It stops when dropped.
 //!
+//! Its protobuf code (messages and server) is generated from conn-transport-tonic's `proto/`
+//! files into `src/generated/` by `cargo run -p milvus-conn-codegen`: the transport keeps its
+//! own generated code private and ships no server side. What the client sent in `Connect`
+//! is recorded as the generated [`ClientInfo`] message (public fields).
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use conn_transport_tonic::test_server::TestServer;
+//! use conn_test_server::TestServer;
 //! let server = TestServer::builder().identifier(7).serve_tcp().await?;
 //! let spec = conn_config::ConnectArgs::new()
 //!     .uri(server.uri())
@@ -33,21 +39,31 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::{Request, Response, Status};
 
-use crate::info::ClientInfo;
-use crate::proto::common::{ServerInfo, Status as MilvusStatus};
-use crate::proto::milvus::{
+use proto::common::{ServerInfo, Status as MilvusStatus};
+use proto::milvus::milvus_service_server::{MilvusService, MilvusServiceServer};
+use proto::milvus::{
     CheckHealthRequest, CheckHealthResponse, ConnectRequest, ConnectResponse, GetVersionRequest,
     GetVersionResponse,
 };
 
-/// The generated server side of this crate's minimal `MilvusService` (private: the server's
-/// behaviour is configured through [`TestServerBuilder`]).
-mod server {
+/// The generated messages and server side of the transport's minimal `MilvusService`
+/// (private, but for [`ClientInfo`]: the server's behaviour is configured through
+/// [`TestServerBuilder`]).
+mod proto {
     #![allow(missing_docs, clippy::all, unreachable_pub, dead_code)]
-    include!("generated/milvus_server.rs");
+    /// Package `milvus.proto.common`.
+    pub mod common {
+        include!("generated/common.rs");
+    }
+    /// Package `milvus.proto.milvus`: the messages and the server.
+    pub mod milvus {
+        include!("generated/milvus.rs");
+    }
 }
 
-use server::milvus_service_server::{MilvusService, MilvusServiceServer};
+/// The `ClientInfo` message a `Connect` call carried, as received (its fields are those of
+/// `conn_transport_tonic::ClientInfo`, which has no public constructor).
+pub use proto::common::ClientInfo;
 
 /// One call the server received.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,7 +137,6 @@ struct Behaviour {
 #[must_use]
 pub struct TestServerBuilder {
     behaviour: Behaviour,
-    #[cfg(feature = "_tls")]
     tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
@@ -209,7 +224,6 @@ impl TestServerBuilder {
     }
 
     /// Serves TLS with this certificate chain and private key (PEM).
-    #[cfg(feature = "_tls")]
     pub fn tls(mut self, cert_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
         let identity = tonic::transport::Identity::from_pem(cert_pem, key_pem);
         let config = self.tls.take().unwrap_or_default().identity(identity);
@@ -219,7 +233,6 @@ impl TestServerBuilder {
 
     /// Requires a client certificate signed by this CA (PEM): mutual TLS. Needs
     /// [`tls`](TestServerBuilder::tls).
-    #[cfg(feature = "_tls")]
     pub fn client_ca(mut self, ca_pem: impl AsRef<[u8]>) -> Self {
         let config = self
             .tls
@@ -239,9 +252,7 @@ impl TestServerBuilder {
             behaviour: self.behaviour,
             calls,
         });
-        #[allow(unused_mut)]
         let mut builder = tonic::transport::Server::builder();
-        #[cfg(feature = "_tls")]
         if let Some(tls) = self.tls {
             builder = builder.tls_config(tls).map_err(std::io::Error::other)?;
         }
@@ -256,10 +267,7 @@ impl TestServerBuilder {
     pub async fn serve_tcp(self) -> std::io::Result<TestServer> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        #[cfg(feature = "_tls")]
         let tls = self.tls.is_some();
-        #[cfg(not(feature = "_tls"))]
-        let tls = false;
         let calls = Arc::new(Mutex::new(Vec::new()));
         let router = self.router(calls.clone())?;
         let (tx, rx) = oneshot::channel::<()>();
@@ -364,7 +372,6 @@ impl TestServer {
                 get_version_error: None,
                 record: true,
             },
-            #[cfg(feature = "_tls")]
             tls: None,
         }
     }
@@ -497,7 +504,7 @@ impl MilvusService for Fake {
         &self,
         request: Request<ConnectRequest>,
     ) -> Result<Response<ConnectResponse>, Status> {
-        let info = request.get_ref().client_info.clone().map(ClientInfo::from);
+        let info = request.get_ref().client_info.clone();
         self.enter("Connect", &request, info).await?;
         if let Some((code, reason)) = &self.behaviour.connect_status {
             return Ok(Response::new(ConnectResponse {

@@ -1,0 +1,449 @@
+//! The connection: [`MilvusConnection`], running its `Connect` handshake, and the two
+//! calls of its own, `GetVersion` and `CheckHealth` ([`Health`]).
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::{Instant, timeout_at};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tracing::Instrument as _;
+
+use super::builder::{CallDefaults, Connector};
+use super::dialer::{deadline_after, grpc_timeout};
+use super::handshake::{Failure, Handshake, HandshakeCell};
+use crate::error::{Ctx, Error};
+use crate::info::{QuotaState, ServerInfo};
+use crate::interceptor::MilvusInterceptor;
+use crate::pool::PooledChannel;
+use crate::proto::common::Status as MilvusStatus;
+use crate::proto::milvus::milvus_service_client::MilvusServiceClient;
+use crate::proto::milvus::{
+    CheckHealthRequest, CheckHealthResponse, ConnectRequest, ConnectResponse, GetVersionRequest,
+    GetVersionResponse,
+};
+use crate::service::MilvusService;
+
+/// The generated client on this connection's intercepted channel.
+type Client = MilvusServiceClient<InterceptedService<Channel, MilvusInterceptor>>;
+
+/// What `CheckHealth` returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Health {
+    healthy: bool,
+    reasons: Vec<String>,
+    quota_states: Vec<QuotaState>,
+}
+
+impl Health {
+    /// Whether the server says it is healthy.
+    pub fn is_healthy(&self) -> bool {
+        self.healthy
+    }
+
+    /// Why it is not.
+    pub fn reasons(&self) -> &[String] {
+        &self.reasons
+    }
+
+    /// The quota limits in force (unknown values are left out).
+    pub fn quota_states(&self) -> &[QuotaState] {
+        &self.quota_states
+    }
+}
+
+/// A channel to one Milvus server, with its interceptor and (once done) its handshake.
+///
+/// Cheap to clone: clones share the channel, the interceptor's identifier and the
+/// handshake. `Debug` shows the address, alias, TLS mode, database and identifier, never a
+/// secret.
+#[derive(Clone)]
+pub struct MilvusConnection {
+    pub(super) channel: Channel,
+    pub(super) interceptor: MilvusInterceptor,
+    pub(super) handshake: Arc<HandshakeCell>,
+    /// Shared, so that a clone allocates nothing (the connector holds strings and a map).
+    pub(super) connector: Arc<Connector>,
+    pub(super) info: Arc<Info>,
+}
+
+/// The non-secret facts of a connection, for `Debug`, spans and errors.
+pub(super) struct Info {
+    pub(super) ctx: Ctx,
+    pub(super) alias: String,
+    pub(super) tls: &'static str,
+    pub(super) user: Option<String>,
+    /// Keeps a pooled channel in its pool while this connection (or a clone) lives.
+    pub(super) pooled: Option<Arc<PooledChannel>>,
+}
+
+impl MilvusConnection {
+    /// A connection on `channel` whose handshake has not run.
+    pub(super) fn new(
+        channel: Channel,
+        interceptor: MilvusInterceptor,
+        connector: Connector,
+        info: Info,
+    ) -> MilvusConnection {
+        MilvusConnection {
+            channel,
+            interceptor,
+            handshake: Arc::new(HandshakeCell::default()),
+            connector: Arc::new(connector),
+            info: Arc::new(info),
+        }
+    }
+
+    /// The intercepted channel behind this connection's handshake, to hand to a generated
+    /// Milvus client: see [`MilvusService`].
+    ///
+    /// A downstream SDK generates its own `MilvusServiceClient` from the full milvus-proto
+    /// and plugs this in. Raise tonic's default 4 MiB decode limit ([`CallDefaults`]):
+    /// search and query results are often larger.
+    ///
+    /// ```no_run
+    /// # mod my_sdk { pub mod proto { pub use milvus_conn_sdk_client::milvus; } }
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// // In the SDK: `tonic::include_proto!("milvus.proto.milvus")` generated this client.
+    /// use my_sdk::proto::milvus::milvus_service_client::MilvusServiceClient;
+    ///
+    /// let spec = conn_config::ConnectArgs::new().uri("http://localhost:19530").resolve()?;
+    /// let connection = conn_transport_tonic::Connector::new()
+    ///     .sdk_type("MyRustSdk")
+    ///     .sdk_version("1.2.3")
+    ///     .connect(&spec)
+    ///     .await?;
+    ///
+    /// let defaults = connection.call_defaults();
+    /// let client = MilvusServiceClient::new(connection.service())
+    ///     .max_decoding_message_size(defaults.max_decoding_message_size)
+    ///     .max_encoding_message_size(defaults.max_encoding_message_size);
+    /// # let _ = client;
+    /// # Ok(()) }
+    /// ```
+    pub fn service(&self) -> MilvusService {
+        MilvusService::new(self.raw_service(), self.clone())
+    }
+
+    /// The intercepted channel without the handshake gate (for the handshake's own call,
+    /// and the calls that ran the handshake first).
+    fn raw_service(&self) -> InterceptedService<Channel, MilvusInterceptor> {
+        InterceptedService::new(self.channel.clone(), self.interceptor.clone())
+    }
+
+    /// Whether the handshake has succeeded: one atomic load.
+    #[inline]
+    pub(crate) fn handshake_done(&self) -> bool {
+        self.handshake.get().is_some()
+    }
+
+    /// Runs the handshake for a call of [`MilvusService`], if it has not run: the spec's
+    /// timeout from now. A failure is shared by the calls that waited for the attempt.
+    pub(crate) async fn handshake_for_call(&self) -> Result<(), Arc<Error>> {
+        let deadline = deadline_after(self.info.ctx.timeout);
+        match self
+            .handshake
+            .get_or_run(|| self.run_handshake(deadline))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(Failure::Own(e)) => Err(Arc::new(e)),
+            Err(Failure::Shared(e)) => Err(e),
+        }
+    }
+
+    /// The classified [`Error`] for a failed call `rpc` made through this connection (by an
+    /// SDK's generated client), with the same classes and [`Error::is_transient`] as this
+    /// crate's own calls; [`classify`](crate::classify) gives only the class.
+    ///
+    /// A status that tonic made from a failed connection is [`Error::Unreachable`],
+    /// [`Error::TimedOut`] or [`Error::Tls`] (naming the spec's timeout); one the server sent
+    /// is [`Error::Authentication`], [`Error::Unimplemented`], [`Error::TimedOut`] or
+    /// [`Error::Rpc`] (whose [`kind`](Error::kind) tells unavailable, rate limited,
+    /// permission denied, invalid argument); a status this connection's
+    /// [`MilvusService`] failed a call with because the lazy handshake failed gives the
+    /// handshake's error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::{ErrorKind, tonic::Status};
+    /// let spec = conn_config::ConnectArgs::new().uri("http://localhost:19530").resolve_isolated()?;
+    /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
+    /// let err = connection.error_from_status(Status::permission_denied("no"), "DropCollection");
+    /// assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    /// assert!(!err.is_transient());
+    /// # Ok(()) }
+    /// ```
+    pub fn error_from_status(&self, status: tonic::Status, rpc: &'static str) -> Error {
+        self.info.ctx.status(status, rpc)
+    }
+
+    /// The classified [`Error`] for a non-zero Milvus `common.Status` in a reply to `rpc`
+    /// (gRPC `OK`, but the server refused): [`Error::ServerStatus`], whose
+    /// [`kind`](Error::kind) is [`classify_milvus`](crate::classify_milvus)'s class. `Ok` when
+    /// `code` and `error_code` are both 0. Pass the fields of the SDK's own generated
+    /// `Status`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::ErrorKind;
+    /// let spec = conn_config::ConnectArgs::new().uri("http://localhost:19530").resolve_isolated()?;
+    /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
+    /// assert!(connection.check_status("Search", 0, 0, "", false).is_ok());
+    /// let err = connection
+    ///     .check_status("Insert", 8, 49, "rate limit exceeded[rate=0.1]", false)
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::RateLimited);
+    /// assert!(err.is_transient());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ServerStatus`] when `code` or `error_code` is non-zero.
+    pub fn check_status(
+        &self,
+        rpc: &'static str,
+        code: i32,
+        error_code: i32,
+        reason: &str,
+        retriable: bool,
+    ) -> Result<(), Error> {
+        if code == 0 && error_code == 0 {
+            return Ok(());
+        }
+        // The fields of the SDK's own generated `Status`, as ours.
+        let status = MilvusStatus {
+            code,
+            error_code,
+            reason: reason.to_owned(),
+            retriable,
+            ..MilvusStatus::default()
+        };
+        self.info.ctx.check(Some(&status), rpc)
+    }
+
+    /// The bare channel (no Milvus metadata on its calls).
+    pub fn channel(&self) -> &Channel {
+        &self.channel
+    }
+
+    /// The interceptor this connection's [`service`](MilvusConnection::service) uses.
+    pub fn interceptor(&self) -> &MilvusInterceptor {
+        &self.interceptor
+    }
+
+    /// The target address (`host:port` or `unix:PATH`).
+    pub fn address(&self) -> &str {
+        &self.info.ctx.address
+    }
+
+    /// The alias of the spec this connection was made from.
+    pub fn alias(&self) -> &str {
+        &self.info.alias
+    }
+
+    /// The call defaults of the [`Connector`] that made this connection: the message size
+    /// limits to give a generated client, and the deadline [`MilvusConnection::service`]
+    /// adds to calls without one.
+    pub fn call_defaults(&self) -> CallDefaults {
+        self.connector.call_defaults
+    }
+
+    /// The timeout of the spec (connect and handshake bound).
+    pub fn timeout(&self) -> Duration {
+        self.info.ctx.timeout
+    }
+
+    /// The handshake's result, once it has run.
+    pub fn handshake_result(&self) -> Option<&Handshake> {
+        self.handshake.get()
+    }
+
+    /// The server's build information, once the handshake has run.
+    pub fn server_info(&self) -> Option<&ServerInfo> {
+        self.handshake.get().map(Handshake::server_info)
+    }
+
+    /// The server-given identifier, once the handshake has run.
+    pub fn identifier(&self) -> Option<i64> {
+        self.handshake.get().map(Handshake::identifier)
+    }
+
+    /// Runs the `Connect` handshake if it has not run yet (lazy connections), within the
+    /// spec's timeout, and returns its result. Concurrent callers share one handshake; a
+    /// failed one is tried again on the next call.
+    ///
+    /// # Errors
+    ///
+    /// As [`Connector::connect`], from [`Error::Unreachable`] on.
+    pub async fn handshake(&self) -> Result<&Handshake, Error> {
+        self.handshake_by(deadline_after(self.info.ctx.timeout))
+            .await
+    }
+
+    pub(super) async fn handshake_by(&self, deadline: Instant) -> Result<&Handshake, Error> {
+        match self
+            .handshake
+            .get_or_run(|| self.run_handshake(deadline))
+            .await
+        {
+            Ok(handshake) => Ok(handshake),
+            Err(Failure::Own(e)) => Err(e),
+            Err(Failure::Shared(e)) => Err(e.replicate()),
+        }
+    }
+
+    async fn run_handshake(&self, deadline: Instant) -> Result<Handshake, Error> {
+        let ctx = &self.info.ctx;
+        let info = self.connector.client_info_for(self.info.user.as_deref());
+        let span = tracing::info_span!(
+            "milvus.handshake",
+            address = %ctx.address,
+            alias = %self.info.alias,
+            sdk_type = %info.sdk_type,
+            sdk_version = %info.sdk_version,
+            user = self.info.user.as_deref().unwrap_or(""),
+        );
+        async move {
+            let request = ConnectRequest {
+                client_info: Some(info.into()),
+            };
+            // The time left to the connect's deadline.
+            let left = deadline.saturating_duration_since(Instant::now());
+            let response = match self.call(request, deadline, left).await {
+                Ok(response) => response,
+                Err(err) => return Err(ctx.plaintext_to_tls(err, deadline).await),
+            };
+            self.interceptor.set_identifier(response.identifier);
+            let server_info = ServerInfo::from(response.server_info.unwrap_or_default());
+            tracing::debug!(
+                identifier = response.identifier,
+                build_tags = %server_info.build_tags(),
+                deploy_mode = %server_info.deploy_mode(),
+                "handshake done"
+            );
+            Ok(Handshake {
+                server_info,
+                identifier: response.identifier,
+            })
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The server's version (`GetVersion`), for example `v2.3.5-lite`; runs the handshake
+    /// first if it has not run. Bounded by the spec's timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`MilvusConnection::handshake`], then the same classes for `GetVersion`.
+    pub async fn get_version(&self) -> Result<String, Error> {
+        Ok(self
+            .call_after_handshake(GetVersionRequest {})
+            .await?
+            .version)
+    }
+
+    /// The server's health (`CheckHealth`); runs the handshake first if it has not run.
+    /// Bounded by the spec's timeout. An unhealthy server is an `Ok` with
+    /// [`Health::is_healthy`] false.
+    ///
+    /// # Errors
+    ///
+    /// As [`MilvusConnection::handshake`], then the same classes for `CheckHealth`.
+    pub async fn check_health(&self) -> Result<Health, Error> {
+        let response = self.call_after_handshake(CheckHealthRequest {}).await?;
+        Ok(Health {
+            healthy: response.is_healthy,
+            quota_states: response
+                .quota_states
+                .iter()
+                .filter_map(|&q| QuotaState::from_wire(q))
+                .collect(),
+            reasons: response.reasons,
+        })
+    }
+
+    /// A call of this crate's own after the handshake (run first if it has not run), with
+    /// the spec's timeout from now as its deadline and `grpc-timeout`.
+    async fn call_after_handshake<Q: Rpc>(&self, message: Q) -> Result<Q::Reply, Error> {
+        self.handshake().await?;
+        let timeout = self.info.ctx.timeout;
+        self.call(message, deadline_after(timeout), timeout).await
+    }
+
+    /// One call of this crate's own through the intercepted channel (no handshake gate),
+    /// bounded by `deadline` and sending `timeout` as `grpc-timeout` (clamped); a failed
+    /// call is classified, then the reply's `common.Status` checked.
+    async fn call<Q: Rpc>(
+        &self,
+        message: Q,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<Q::Reply, Error> {
+        let ctx = &self.info.ctx;
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(grpc_timeout(timeout));
+        let client = MilvusServiceClient::new(self.raw_service());
+        let response = match timeout_at(deadline, Q::send(client, request)).await {
+            Err(_) => return Err(ctx.timed_out(Q::NAME)),
+            Ok(Err(status)) => return Err(ctx.status(status, Q::NAME)),
+            Ok(Ok(response)) => response.into_inner(),
+        };
+        ctx.check(Q::status(&response), Q::NAME)?;
+        Ok(response)
+    }
+}
+
+/// A request of this crate's own calls: the RPC's name, its reply, how the generated client
+/// sends it, and where the reply keeps its Milvus `common.Status`.
+trait Rpc: Sized + Send + 'static {
+    const NAME: &'static str;
+    type Reply;
+    fn send(
+        client: Client,
+        request: tonic::Request<Self>,
+    ) -> impl Future<Output = Result<tonic::Response<Self::Reply>, tonic::Status>>;
+    fn status(reply: &Self::Reply) -> Option<&MilvusStatus>;
+}
+
+macro_rules! rpcs {
+    ($($request:ty => $reply:ty: $name:literal, $method:ident;)*) => {$(
+        impl Rpc for $request {
+            const NAME: &'static str = $name;
+            type Reply = $reply;
+            async fn send(
+                mut client: Client,
+                request: tonic::Request<Self>,
+            ) -> Result<tonic::Response<$reply>, tonic::Status> {
+                client.$method(request).await
+            }
+            fn status(reply: &$reply) -> Option<&MilvusStatus> {
+                reply.status.as_ref()
+            }
+        }
+    )*};
+}
+rpcs! {
+    ConnectRequest => ConnectResponse: "Connect", connect;
+    GetVersionRequest => GetVersionResponse: "GetVersion", get_version;
+    CheckHealthRequest => CheckHealthResponse: "CheckHealth", check_health;
+}
+
+impl fmt::Debug for MilvusConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MilvusConnection")
+            .field("address", &self.info.ctx.address)
+            .field("alias", &self.info.alias)
+            .field("tls", &self.info.tls)
+            .field("pooled", &self.info.pooled.is_some())
+            .field("interceptor", &self.interceptor)
+            .field("server", &self.server_info().map(ServerInfo::build_tags))
+            .finish_non_exhaustive()
+    }
+}

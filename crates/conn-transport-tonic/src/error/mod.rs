@@ -1,0 +1,409 @@
+//! The one error type of this crate, and the classification of what tonic, hyper and rustls
+//! report into it.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | [`Error`] and its public methods |
+//! | `kinds.rs` | the small public enums: [`ErrorKind`], [`PemKind`], [`TlsFileField`], [`TlsProblem`] |
+//! | `classify.rs` | [`classify`], [`classify_milvus`], and reading TLS failures out of an error chain |
+//! | `context.rs` | `Ctx`: the classifier for one connection (network errors, statuses, `common.Status`) |
+//! | `source.rs` | the source chain kept as text; [`Error`]'s copy for callers that share a failure |
+
+use std::error::Error as StdError;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A boxed error from below (tonic, hyper, rustls, the OS), kept as the `source`.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+mod classify;
+mod context;
+mod kinds;
+mod source;
+#[cfg(test)]
+mod tests;
+
+use classify::grpc_kind;
+pub use classify::{classify, classify_milvus};
+pub(crate) use context::Ctx;
+pub use kinds::{ErrorKind, PemKind, TlsFileField, TlsProblem};
+pub(crate) use source::cause;
+use source::render_chain;
+
+pub use crate::tls::FileKind;
+
+/// Why connecting to Milvus, or a call on a connection, failed.
+///
+/// Every variant is one class of failure ([`Error::kind`]); messages are lower-case, name
+/// the address (and the timeout where one applies) and never contain a password, token,
+/// `authorization` value or key material. The cause from below, when there is one, is the
+/// [`source`](std::error::Error::source) and is not repeated in the message.
+///
+/// A cause from below (tonic, hyper, rustls, the OS) is kept as its text, one error per
+/// layer that said something new: those layers often repeat each other ("tcp connect error"
+/// over "tcp connect error"), so the chain is rendered without repetitions. Classification
+/// reads the original errors first; to tell classes apart, use [`Error::kind`], not the
+/// source's type.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The target is a milvus-lite database file (`./milvus.db`), which needs a milvus-lite
+    /// server that this crate does not start.
+    #[error(
+        "{target} is a milvus-lite database file; this transport connects only to a Milvus gRPC server (tcp or unix socket)"
+    )]
+    #[non_exhaustive]
+    UnsupportedTarget {
+        /// The `.db` path, as the spec holds it.
+        target: String,
+    },
+
+    /// A TLS file named in the spec cannot be read. Found before any network I/O.
+    #[error("cannot read {field} file {}", path.display())]
+    #[non_exhaustive]
+    FileUnreadable {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A TLS file named in the spec is not a regular file (a directory, a FIFO, a device, a
+    /// socket). Found before the file is read (a FIFO is never opened for a blocking read) and
+    /// before any network I/O.
+    #[error("{field} file {} is {kind}, not a regular file", path.display())]
+    #[non_exhaustive]
+    FileNotRegular {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        kind: FileKind,
+    },
+
+    /// A TLS file named in the spec is larger than [`MAX_TLS_FILE_SIZE`](crate::MAX_TLS_FILE_SIZE)
+    /// (4 MiB). At most one byte over the limit is read. Found before any network I/O.
+    #[error("{field} file {} is larger than {} (the limit for a tls file)", path.display(), size_text(*limit))]
+    #[non_exhaustive]
+    FileTooLarge {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
+    /// Reading the TLS files took longer than the spec's timeout (a slow or hung file
+    /// system); `field` and `path` name the file being read when the time ran out. The
+    /// connect gave up at its deadline; nothing was sent.
+    #[error(
+        "{field} file {} was not read within the timeout of {}",
+        path.display(),
+        humantime::format_duration(*timeout)
+    )]
+    #[non_exhaustive]
+    FileReadTimedOut {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// The timeout that ran out.
+        timeout: Duration,
+    },
+
+    /// A TLS file named in the spec holds no PEM certificate or private key. Found before any
+    /// network I/O. The file's contents are never shown.
+    #[error("{field} file {} holds no valid PEM {expected}", path.display())]
+    #[non_exhaustive]
+    FileNotPem {
+        /// The setting that names the file.
+        field: TlsFileField,
+        /// The file.
+        path: PathBuf,
+        /// A certificate or a private key.
+        expected: PemKind,
+    },
+
+    /// The client certificate and private key were each readable but rustls refused them
+    /// together (a key that does not belong to the certificate, an unsupported key type).
+    /// Found before any network I/O.
+    #[error(
+        "client certificate {} and private key {} cannot be used together",
+        cert.display(),
+        key.display()
+    )]
+    #[non_exhaustive]
+    ClientIdentity {
+        /// The `client_pem_path` file.
+        cert: PathBuf,
+        /// The `client_key_path` file.
+        key: PathBuf,
+        /// What rustls said (it never includes key material).
+        #[source]
+        source: BoxError,
+    },
+
+    /// The spec asks for TLS in a way this build cannot do (no TLS backend or no platform
+    /// root store compiled in), or tonic refused the TLS set-up.
+    #[error("tls is not available for {address}: {reason}")]
+    #[non_exhaustive]
+    TlsUnavailable {
+        /// The target address.
+        address: String,
+        /// What is missing, naming the cargo feature to turn on.
+        reason: String,
+        /// What tonic said, if it refused the set-up.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The target could not be written as an HTTP/2 URI authority (should not happen for a
+    /// resolved spec).
+    #[error("cannot make a grpc uri for {address}")]
+    #[non_exhaustive]
+    InvalidAddress {
+        /// The target address.
+        address: String,
+        /// What the `http` crate said.
+        #[source]
+        source: BoxError,
+    },
+
+    /// No Tokio runtime is running; connecting (even lazily) needs one.
+    #[error("no tokio runtime is running; connect from within a tokio runtime")]
+    NoRuntime,
+
+    /// Nothing answered at the address: connection refused, no route, name not resolved,
+    /// socket file missing, connection reset, or the peer closed the connection (for
+    /// example a plaintext client at a TLS-only port).
+    #[error("cannot reach milvus at {address} (timeout {})", humantime::format_duration(*timeout))]
+    #[non_exhaustive]
+    Unreachable {
+        /// The target address.
+        address: String,
+        /// The connect timeout in force.
+        timeout: Duration,
+        /// What the network stack said.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The server did not complete a step (TCP/TLS connect, the `Connect` handshake, a call)
+    /// within the timeout.
+    #[error(
+        "milvus at {address} did not complete {step} within {}",
+        humantime::format_duration(*timeout)
+    )]
+    #[non_exhaustive]
+    TimedOut {
+        /// The target address.
+        address: String,
+        /// The step: `"connect"`, `"Connect"`, `"GetVersion"`, `"CheckHealth"`.
+        step: &'static str,
+        /// The timeout that ran out.
+        timeout: Duration,
+    },
+
+    /// The TLS handshake failed; [`TlsProblem`] says why, read from the rustls error.
+    #[error("tls with {address} failed: {problem}")]
+    #[non_exhaustive]
+    Tls {
+        /// The target address.
+        address: String,
+        /// What went wrong.
+        problem: TlsProblem,
+        /// The rustls (or hyper) error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The server refused the credentials (gRPC `UNAUTHENTICATED`): a wrong user, password
+    /// or token, or none given to a server that requires one.
+    #[error("milvus at {address} rejected the credentials on {rpc}: {message}")]
+    #[non_exhaustive]
+    Authentication {
+        /// The target address.
+        address: String,
+        /// The call that was refused.
+        rpc: &'static str,
+        /// The server's message, e.g. `auth check failure, please check username and
+        /// password are correct`.
+        message: String,
+    },
+
+    /// The call reached Milvus, which answered with a non-zero `common.Status` (for example
+    /// code 800 `database not found[database=nope]` on `Connect`).
+    #[error("milvus at {address} refused {rpc} with status code {code}: {reason}")]
+    #[non_exhaustive]
+    ServerStatus {
+        /// The target address.
+        address: String,
+        /// The call.
+        rpc: &'static str,
+        /// `Status.code` (or the legacy `Status.error_code` when `code` is 0).
+        code: i32,
+        /// The legacy `Status.error_code`.
+        error_code: i32,
+        /// `Status.reason`.
+        reason: String,
+        /// `Status.retriable`.
+        retriable: bool,
+    },
+
+    /// The server does not implement the call (gRPC `UNIMPLEMENTED`, or an HTTP/2 404): the
+    /// address is not a Milvus gRPC port (an HTTP/REST port, another gRPC service), or the
+    /// server is too old for this call.
+    #[error(
+        "{address} does not implement {rpc}: not a milvus grpc port (default 19530), or a server too old for this client"
+    )]
+    #[non_exhaustive]
+    Unimplemented {
+        /// The target address.
+        address: String,
+        /// The call.
+        rpc: &'static str,
+        /// The server's message.
+        message: String,
+    },
+
+    /// Any other gRPC failure of a call.
+    #[error("{rpc} to {address} failed with grpc status {code:?}")]
+    #[non_exhaustive]
+    Rpc {
+        /// The target address.
+        address: String,
+        /// The call.
+        rpc: &'static str,
+        /// The gRPC status code.
+        code: tonic::Code,
+        /// The status, with its message and its own source.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// The class of this error.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::ErrorKind;
+    /// let spec = conn_config::ConnectArgs::new().uri("./milvus.db").resolve_isolated()?;
+    /// let e = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::UnsupportedTarget);
+    /// assert_eq!(e.kind().as_str(), "unsupported_target");
+    /// # Ok(()) }
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::UnsupportedTarget { .. } => ErrorKind::UnsupportedTarget,
+            Error::FileUnreadable { .. }
+            | Error::FileNotRegular { .. }
+            | Error::FileTooLarge { .. }
+            | Error::FileReadTimedOut { .. }
+            | Error::FileNotPem { .. }
+            | Error::ClientIdentity { .. } => ErrorKind::LocalFile,
+            Error::TlsUnavailable { .. } | Error::InvalidAddress { .. } | Error::NoRuntime => {
+                ErrorKind::Setup
+            }
+            Error::Unreachable { .. } => ErrorKind::Unreachable,
+            Error::TimedOut { .. } => ErrorKind::TimedOut,
+            Error::Tls { .. } => ErrorKind::Tls,
+            Error::Authentication { .. } => ErrorKind::Authentication,
+            // `code` holds the legacy `error_code` when the server sent no `code`.
+            Error::ServerStatus {
+                code, error_code, ..
+            } => classify_milvus(if code == error_code { 0 } else { *code }, *error_code)
+                .unwrap_or(ErrorKind::ServerStatus),
+            Error::Unimplemented { .. } => ErrorKind::Unimplemented,
+            Error::Rpc { code, .. } => grpc_kind(*code),
+        }
+    }
+
+    /// Whether trying again later may help: unreachable, timed out, unavailable, rate
+    /// limited, a server status the server marked `retriable`, or gRPC `ABORTED`. Never
+    /// for a configuration mistake (TLS, authentication, local files, a wrong port).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = conn_config::ConnectArgs::new().uri("http://h:19530").resolve_isolated()?;
+    /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
+    /// let rate_limited = connection
+    ///     .check_status("Insert", 8, 49, "rate limit exceeded", false)
+    ///     .unwrap_err();
+    /// assert!(rate_limited.is_transient());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_transient(&self) -> bool {
+        match self.kind() {
+            ErrorKind::Unreachable
+            | ErrorKind::TimedOut
+            | ErrorKind::Unavailable
+            | ErrorKind::RateLimited => true,
+            _ => match self {
+                Error::ServerStatus { retriable, .. } => *retriable,
+                Error::Rpc { code, .. } => *code == tonic::Code::Aborted,
+                _ => false,
+            },
+        }
+    }
+
+    /// The classified error a [`MilvusService`](crate::MilvusService) attached to a status
+    /// it failed a call with (the lazy handshake's failure), if `status` is one.
+    ///
+    /// ```
+    /// let status = conn_transport_tonic::tonic::Status::unavailable("no handshake here");
+    /// assert!(conn_transport_tonic::Error::attached_to(&status).is_none());
+    /// ```
+    pub fn attached_to(status: &tonic::Status) -> Option<&Error> {
+        StdError::source(status)?.downcast_ref::<Error>()
+    }
+
+    /// The gRPC code a call fails with when this error stops it before it goes out (the
+    /// lazy handshake failed): the code the handshake got where there was one.
+    pub(crate) fn grpc_code(&self) -> tonic::Code {
+        use tonic::Code;
+        match self {
+            Error::Authentication { .. } => Code::Unauthenticated,
+            Error::Unimplemented { .. } => Code::Unimplemented,
+            Error::TimedOut { .. } => Code::DeadlineExceeded,
+            Error::Rpc { code, .. } => *code,
+            Error::Unreachable { .. } | Error::Tls { .. } => Code::Unavailable,
+            Error::ServerStatus { .. } => match self.kind() {
+                ErrorKind::Unavailable => Code::Unavailable,
+                ErrorKind::RateLimited => Code::ResourceExhausted,
+                ErrorKind::PermissionDenied => Code::PermissionDenied,
+                ErrorKind::InvalidArgument => Code::InvalidArgument,
+                ErrorKind::Authentication => Code::Unauthenticated,
+                ErrorKind::Unimplemented => Code::Unimplemented,
+                _ => Code::Unknown,
+            },
+            _ => Code::Internal,
+        }
+    }
+
+    /// This error as the `tonic::Status` a call fails with: the error's code
+    /// ([`Error::grpc_code`]), its rendered chain as the message, and the error itself as
+    /// the status's `source` (see [`Error::attached_to`]).
+    pub(crate) fn into_status(self: std::sync::Arc<Error>) -> tonic::Status {
+        let mut status = tonic::Status::new(self.grpc_code(), render_chain(&*self));
+        status.set_source(self);
+        status
+    }
+}
+
+/// `4 MiB` for a whole number of MiB, else the bytes.
+fn size_text(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}

@@ -1,0 +1,139 @@
+//! Unit tests of reading the files within the deadline.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use conn_config::{ConnectArgs, ConnectionSpec};
+
+use super::files::{Contents, TlsFile};
+use super::load::{load_by_with, load_within_with};
+use crate::{Error, TlsFileField};
+
+/// A spec with a server_pem_path and a ca_pem_path (read in that order).
+fn two_ca_files() -> ConnectionSpec {
+    ConnectArgs::new()
+        .uri("https://127.0.0.1:1")
+        .server_pem_path("/nowhere/server.pem")
+        .ca_pem_path("/nowhere/ca.pem")
+        .resolve_isolated()
+        .unwrap()
+}
+
+/// A reader that hangs, as a read on a hung network file system does, in the second
+/// file; it notes that it started.
+fn hangs_in_the_second_file(files: &[TlsFile], at: &AtomicUsize) -> Contents {
+    assert_eq!(files.len(), 2);
+    at.store(1, Ordering::Relaxed);
+    STARTED.fetch_add(1, Ordering::Relaxed);
+    loop {
+        std::thread::park();
+    }
+}
+static STARTED: AtomicUsize = AtomicUsize::new(0);
+
+fn assert_timed_out_in_ca_pem_path(err: &Error, timeout: Duration) {
+    match err {
+        Error::FileReadTimedOut {
+            field,
+            path,
+            timeout: t,
+        } => {
+            assert_eq!(*field, TlsFileField::CaPemPath);
+            assert_eq!(path.to_str(), Some("/nowhere/ca.pem"));
+            assert_eq!(*t, timeout);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "ca_pem_path file /nowhere/ca.pem was not read within the timeout of 200ms"
+    );
+    assert!(!err.is_transient());
+    assert_eq!(err.kind(), crate::ErrorKind::LocalFile);
+}
+
+#[tokio::test]
+async fn a_read_that_hangs_ends_at_the_deadline_naming_the_file() {
+    let spec = two_ca_files();
+    let tls = spec.security().tls().unwrap();
+    let timeout = Duration::from_millis(200);
+    let start = Instant::now();
+    let before = STARTED.load(Ordering::Relaxed);
+    let result = tokio::time::timeout(
+        Duration::from_secs(5),
+        load_by_with(
+            tls,
+            "127.0.0.1:1",
+            crate::connect::deadline_after(timeout),
+            timeout,
+            hangs_in_the_second_file,
+        ),
+    )
+    .await
+    .expect("the read is bounded by the deadline");
+    assert!(STARTED.load(Ordering::Relaxed) > before, "the reader ran");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_timed_out_in_ca_pem_path(&result.unwrap_err(), timeout);
+}
+
+#[test]
+fn a_read_that_hangs_ends_at_the_timeout_without_a_runtime_too() {
+    let spec = two_ca_files();
+    let tls = spec.security().tls().unwrap();
+    let timeout = Duration::from_millis(200);
+    let start = Instant::now();
+    let err = load_within_with(tls, "127.0.0.1:1", timeout, hangs_in_the_second_file).unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_timed_out_in_ca_pem_path(&err, timeout);
+}
+
+#[test]
+fn the_error_of_the_first_bad_file_is_returned() {
+    // The real reader: the first file is missing, the second is never opened.
+    let spec = two_ca_files();
+    let err = super::load_within(
+        spec.security().tls().unwrap(),
+        "127.0.0.1:1",
+        Duration::from_secs(5),
+    )
+    .unwrap_err();
+    let Error::FileUnreadable { field, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*field, TlsFileField::ServerPemPath);
+}
+
+/// The platform roots are loaded once per process (docs/transport.md, "Platform roots"):
+/// a second spec without CA files shares the first's parsed store.
+#[cfg(feature = "tls-native-roots")]
+#[test]
+fn platform_roots_are_loaded_once_per_process() {
+    let spec = ConnectArgs::new()
+        .uri("https://127.0.0.1:1")
+        .resolve_isolated()
+        .unwrap();
+    let tls = spec.security().tls().unwrap();
+    let first = super::load_within(tls, "127.0.0.1:1", Duration::from_secs(60));
+    let second = super::load_within(tls, "127.0.0.1:1", Duration::from_secs(60));
+    assert_eq!(super::roots::LOADS.load(Ordering::Relaxed), 1);
+    match (first, second) {
+        (Ok(first), Ok(second)) => {
+            let (a, b) = (first.roots.unwrap(), second.roots.unwrap());
+            assert!(std::sync::Arc::ptr_eq(&a, &b), "one store, shared");
+            assert!(!a.is_empty());
+        }
+        // A platform without root certificates: the same error both times.
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        other => panic!("{other:?}"),
+    }
+}
