@@ -9,7 +9,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
 use tokio::time::Instant;
 
-use crate::{Error, ErrorKind, MilvusConnection};
+use crate::{Error, ErrorKind, MilvusConnection, classify};
 
 /// pymilvus 3.0.2's `retry_times`: 75 retries after the first attempt (76 attempts).
 pub const DEFAULT_RETRIES: u32 = 75;
@@ -346,7 +346,7 @@ impl RetryPolicy {
     ///
     /// Every retry is logged (`tracing`, level `INFO`, target
     /// `conn_transport_tonic::retry`): the call, the attempt that failed, the error's class,
-    /// the delay, and the error (whose text never holds a secret); giving up on a transient
+    /// the delay (`delay_ms`), and the error (whose text never holds a secret); giving up on a transient
     /// error at level `WARN`.
     ///
     /// # Errors
@@ -381,19 +381,32 @@ impl RetryPolicy {
                 (Some(l), Some(c)) => Some(l.min(c)),
                 (l, c) => l.or(c),
             };
+            // The deadline, not the connection's call timeout, bounds this attempt.
+            let by_deadline = left.is_some() && timeout == left;
             // No attempt starts at or after the deadline.
             let future = (!expired).then(|| call(Attempt { number, timeout }));
             async move {
+                let allowed = |d: Instant| d.saturating_duration_since(start);
                 let Some(future) = future else {
-                    return Err(deadline_passed(conn, rpc));
+                    return Err(deadline_passed(
+                        conn,
+                        rpc,
+                        deadline.map_or(Duration::ZERO, allowed),
+                    ));
                 };
                 let outcome = match deadline {
-                    Some(d) => tokio::time::timeout_at(d, future)
-                        .await
-                        .unwrap_or_else(|_| Err(tonic::Status::deadline_exceeded(""))),
+                    Some(d) => match tokio::time::timeout_at(d, future).await {
+                        Ok(outcome) => outcome,
+                        Err(_) => return Err(deadline_passed(conn, rpc, allowed(d))),
+                    },
                     None => future.await,
                 };
                 match outcome {
+                    // tonic enforced the attempt's grpc-timeout, which was the deadline: the
+                    // classifier would name the spec's timeout.
+                    Err(status) if by_deadline && classify(&status) == ErrorKind::TimedOut => Err(
+                        deadline_passed(conn, rpc, deadline.map_or(Duration::ZERO, allowed)),
+                    ),
                     Err(status) => Err(conn.error_from_status(status, rpc)),
                     Ok(response) => match response.get_ref().reply_status() {
                         Some(s) => conn
@@ -416,14 +429,14 @@ impl RetryPolicy {
                 if let Some(d) = deadline
                     && Instant::now().checked_add(delay).is_none_or(|end| end >= d)
                 {
-                    tracing::warn!(rpc, attempt, class = %error.kind(), delay = ?delay, %error, "giving up: the deadline comes before the next attempt");
+                    tracing::warn!(rpc, attempt, class = %error.kind(), delay_ms = millis(delay), %error, "giving up: the deadline comes before the next attempt");
                     return None;
                 }
                 Some(delay)
             })
             .notify(|error, delay| {
                 let attempt = attempts.load(Ordering::Relaxed);
-                tracing::info!(rpc, attempt, class = %error.kind(), delay = ?delay, %error, "retrying");
+                tracing::info!(rpc, attempt, class = %error.kind(), delay_ms = millis(delay), %error, "retrying");
             })
             .await
     }
@@ -438,9 +451,22 @@ fn whole_micros(delay: Duration) -> Duration {
     Duration::new(delay.as_secs(), 0).saturating_add(Duration::from_micros(u64::from(micros)))
 }
 
-/// The `timed_out` error of an attempt the deadline stopped or did not let start.
-fn deadline_passed(conn: &MilvusConnection, rpc: &'static str) -> Error {
-    conn.error_from_status(tonic::Status::deadline_exceeded(""), rpc)
+/// A delay in milliseconds, for the logs.
+fn millis(delay: Duration) -> f64 {
+    delay.as_secs_f64() * 1e3
+}
+
+/// The `timed_out` error of an attempt the deadline stopped or did not let start: `rpc` did
+/// not complete within `allowed` (from the first attempt to the deadline).
+fn deadline_passed(conn: &MilvusConnection, rpc: &'static str, allowed: Duration) -> Error {
+    Error::TimedOut {
+        address: conn.address().to_owned(),
+        step: rpc,
+        // To the nearest millisecond: the deadline was set before the first attempt began.
+        timeout: Duration::from_millis(
+            u64::try_from((allowed + Duration::from_micros(500)).as_millis()).unwrap_or(u64::MAX),
+        ),
+    }
 }
 
 /// One attempt of a [`RetryPolicy::call`], given to the SDK's closure.

@@ -4,7 +4,8 @@
 //! TLS (one-way or mutual) or a Unix socket, records the metadata and `ClientInfo` of every
 //! call, and can be told to behave like a Milvus with authentication on, a server that
 //! refuses `Connect` with a status, a gRPC server that is not Milvus (`UNIMPLEMENTED`), or
-//! a slow one. It stops when dropped.
+//! a slow one; [`TestServer::fail`] scripts failures of the next calls. It stops when
+//! dropped.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -48,6 +49,10 @@ mod server {
 }
 
 use server::milvus_service_server::{MilvusService, MilvusServiceServer};
+
+mod script;
+pub use script::Failure;
+use script::Script;
 
 /// One call the server received.
 #[derive(Clone, Debug, PartialEq)]
@@ -234,10 +239,12 @@ impl TestServerBuilder {
     fn router(
         self,
         calls: Arc<Mutex<Vec<Call>>>,
+        script: Script,
     ) -> std::io::Result<tonic::transport::server::Router> {
         let service = MilvusServiceServer::new(Fake {
             behaviour: self.behaviour,
             calls,
+            script,
         });
         #[allow(unused_mut)]
         let mut builder = tonic::transport::Server::builder();
@@ -261,7 +268,8 @@ impl TestServerBuilder {
         #[cfg(not(feature = "_tls"))]
         let tls = false;
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let router = self.router(calls.clone())?;
+        let script = Script::default();
+        let router = self.router(calls.clone(), script.clone())?;
         let (tx, rx) = oneshot::channel::<()>();
         let accepted = Arc::new(AtomicUsize::new(0));
         let counter = accepted.clone();
@@ -287,6 +295,7 @@ impl TestServerBuilder {
         Ok(TestServer {
             address: Address::Tcp { addr, tls },
             calls,
+            script,
             accepted,
             shutdown: Some(tx),
             task,
@@ -303,7 +312,8 @@ impl TestServerBuilder {
         let path = path.as_ref().to_owned();
         let listener = tokio::net::UnixListener::bind(&path)?;
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let router = self.router(calls.clone())?;
+        let script = Script::default();
+        let router = self.router(calls.clone(), script.clone())?;
         let (tx, rx) = oneshot::channel::<()>();
         let accepted = Arc::new(AtomicUsize::new(0));
         let counter = accepted.clone();
@@ -324,6 +334,7 @@ impl TestServerBuilder {
         Ok(TestServer {
             address: Address::Unix(path),
             calls,
+            script,
             accepted,
             shutdown: Some(tx),
             task,
@@ -342,6 +353,7 @@ enum Address {
 pub struct TestServer {
     address: Address,
     calls: Arc<Mutex<Vec<Call>>>,
+    script: Script,
     accepted: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -413,6 +425,7 @@ impl Drop for TestServer {
 struct Fake {
     behaviour: Behaviour,
     calls: Arc<Mutex<Vec<Call>>>,
+    script: Script,
 }
 
 impl Fake {
@@ -471,6 +484,13 @@ impl MilvusService for Fake {
         request: Request<GetVersionRequest>,
     ) -> Result<Response<GetVersionResponse>, Status> {
         self.enter("GetVersion", &request, None).await?;
+        if let Some(status) = self.script.answer("GetVersion").await? {
+            let status = Some(status);
+            return Ok(Response::new(GetVersionResponse {
+                status,
+                ..Default::default()
+            }));
+        }
         if let Some((code, message)) = &self.behaviour.get_version_error {
             return Err(Status::new(*code, message.clone()));
         }
@@ -485,6 +505,13 @@ impl MilvusService for Fake {
         request: Request<CheckHealthRequest>,
     ) -> Result<Response<CheckHealthResponse>, Status> {
         self.enter("CheckHealth", &request, None).await?;
+        if let Some(status) = self.script.answer("CheckHealth").await? {
+            let status = Some(status);
+            return Ok(Response::new(CheckHealthResponse {
+                status,
+                ..Default::default()
+            }));
+        }
         Ok(Response::new(CheckHealthResponse {
             status: Some(MilvusStatus::default()),
             is_healthy: self.behaviour.unhealthy.is_none(),

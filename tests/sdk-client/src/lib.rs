@@ -9,6 +9,8 @@
 //! URLs, brackets) would trip.
 #![forbid(unsafe_code)]
 
+mod retry;
+
 /// Package `milvus.proto.common`: `Status`, `KeyValuePair`, `ErrorCode`, ...
 pub mod common {
     #![allow(
