@@ -14,6 +14,12 @@
 //! these tests; elsewhere they skip with a printed reason.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+// The retry snippet of docs/sdk-integration.md, as it is there (see `snippet_matches_docs`).
+#[allow(unreachable_pub)]
+mod retry_snippet {
+    include!("sdk_snippet/retry.rs");
+}
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -371,6 +377,28 @@ async fn rate_limited_inserts(milvus: &RealMilvus) {
     for (gap, delay) in retried.gaps().iter().zip(defaults.delays()) {
         assert!(*gap >= delay, "{}", retried.summary());
     }
+
+    // The docs' snippet, right after: rate limited too, and it goes through.
+    let start = Instant::now();
+    let reply = retry_snippet::insert(&conn, &defaults, insert_request(3 * ROWS as i64))
+        .await
+        .unwrap();
+    eprintln!(
+        "  insert 4 (the docs' snippet): ok after {:?}",
+        start.elapsed()
+    );
+    assert_eq!(reply.insert_cnt, ROWS as i64);
+}
+
+/// The retry snippet in `docs/sdk-integration.md` is `sdk_snippet/retry.rs`, verbatim.
+#[test]
+fn snippet_matches_docs() {
+    let snippet = include_str!("sdk_snippet/retry.rs");
+    let doc = include_str!("../../../docs/sdk-integration.md");
+    assert!(
+        doc.contains(&format!("```rust\n{snippet}```")),
+        "docs/sdk-integration.md must show tests/sdk-client/tests/sdk_snippet/retry.rs verbatim"
+    );
 }
 
 #[test]
