@@ -1,7 +1,10 @@
 //! `retry::RetryPolicy` on an SDK's generated client (`milvus-conn-sdk-client`, whose
 //! `MilvusReply` impls are what an SDK writes), against the recording test server made to
 //! fail on command (`TestServer::fail`). Delays are read from the `retrying` log lines
-//! (the delays the policy scheduled), never from the clock.
+//! (the delays the policy scheduled), never from the clock: one global subscriber captures
+//! every thread's log (a thread-local one can miss events while another test's is dropped,
+//! as the global maximum level is recomputed), and each test reads the lines that name its
+//! own server's address.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod common;
@@ -9,7 +12,7 @@ mod common;
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::capture_tracing;
+use common::Captured;
 use conn_config::ConnectArgs;
 use conn_transport_tonic::retry::RetryPolicy;
 use conn_transport_tonic::test_server::{Failure, TestServer};
@@ -19,6 +22,21 @@ use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 
 const TOKEN: &str = "retry-test-secret-token";
+
+/// Everything tracing writes in this test binary, from every thread, at TRACE.
+fn log() -> &'static Captured {
+    static LOG: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(captured.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        captured
+    })
+}
 
 /// A server that requires [`TOKEN`], and a handshaken connection to it.
 async fn setup() -> (TestServer, MilvusConnection) {
@@ -71,9 +89,13 @@ fn field<'a>(line: &'a str, name: &str) -> &'a str {
     line[start..].split(' ').next().unwrap()
 }
 
-fn retries(log: &str) -> Vec<Retry> {
-    log.lines()
-        .filter(|l| l.contains("conn_transport_tonic::retry: retrying"))
+/// The `retrying` lines about calls to `server`.
+fn retries(server: &TestServer) -> Vec<Retry> {
+    let address = server.local_addr().unwrap().to_string();
+    log()
+        .text()
+        .lines()
+        .filter(|l| l.contains("conn_transport_tonic::retry: retrying") && l.contains(&address))
         .map(|l| Retry {
             attempt: field(l, "attempt").parse().unwrap(),
             class: field(l, "class").to_owned(),
@@ -89,7 +111,7 @@ fn close(a: Duration, b: Duration) -> bool {
 
 #[tokio::test]
 async fn unavailable_three_times_then_success() {
-    let (captured, _guard) = capture_tracing();
+    log();
     let (server, conn) = setup().await;
     server.fail(
         "GetVersion",
@@ -99,7 +121,7 @@ async fn unavailable_three_times_then_success() {
     let policy = RetryPolicy::default();
     assert_eq!(get_version(&policy, &conn).await.unwrap(), "v0.0.0-test");
     assert_eq!(get_version_calls(&server), 4);
-    let seen = retries(&captured.text());
+    let seen = retries(&server);
     eprintln!("unavailable x3 (pymilvus defaults): 4 calls, retries {seen:?}");
     let expected: Vec<Duration> = policy.delays().take(3).collect();
     assert_eq!(expected, [10, 30, 90].map(Duration::from_millis));
@@ -110,14 +132,15 @@ async fn unavailable_three_times_then_success() {
         assert!(close(retry.delay, delay), "{seen:?}");
     }
     // Never a secret in the logs: not the token, not its base64.
-    let log = captured.text();
+    let text = log().text();
     let b64 = base64::engine::general_purpose::STANDARD.encode(TOKEN);
-    assert!(!log.contains(TOKEN) && !log.contains(&b64), "{log}");
+    assert!(text.contains("retrying"));
+    assert!(!text.contains(TOKEN) && !text.contains(&b64), "{text}");
 }
 
 #[tokio::test]
 async fn jittered_delays_stay_within_one_delay_of_the_backoff() {
-    let (captured, _guard) = capture_tracing();
+    log();
     let (server, conn) = setup().await;
     server.fail(
         "GetVersion",
@@ -133,7 +156,7 @@ async fn jittered_delays_stay_within_one_delay_of_the_backoff() {
         .unwrap();
     get_version(&policy, &conn).await.unwrap();
     assert_eq!(get_version_calls(&server), 6);
-    let seen = retries(&captured.text());
+    let seen = retries(&server);
     eprintln!("unavailable x5 (5 ms x2 up to 40 ms, jitter): 6 calls, retries {seen:?}");
     assert_eq!(seen.len(), 5);
     for (retry, base) in seen.iter().zip(policy.delays()) {
@@ -144,7 +167,7 @@ async fn jittered_delays_stay_within_one_delay_of_the_backoff() {
 
 #[tokio::test]
 async fn what_is_not_transient_is_tried_exactly_once() {
-    let (captured, _guard) = capture_tracing();
+    log();
     let (server, conn) = setup().await;
     let policy = RetryPolicy::default();
     let cases = [
@@ -170,7 +193,7 @@ async fn what_is_not_transient_is_tried_exactly_once() {
         }
     }
     eprintln!("not transient: {} codes, 1 call each", cases.len());
-    assert_eq!(retries(&captured.text()), []);
+    assert_eq!(retries(&server), []);
     // The server's own wrong-credentials answer (a connection with another token).
     let spec = ConnectArgs::new()
         .uri(server.uri())
@@ -204,7 +227,7 @@ async fn deadline_exceeded_is_retried_only_when_configured() {
 
 #[tokio::test]
 async fn milvus_statuses_in_an_ok_reply() {
-    let (captured, _guard) = capture_tracing();
+    log();
     let (server, conn) = setup().await;
     let policy = RetryPolicy::builder()
         .initial_backoff(Duration::from_millis(1))
@@ -246,7 +269,7 @@ async fn milvus_statuses_in_an_ok_reply() {
             let _ = conn.get_version().await; // the second scripted failure
         }
     }
-    let seen = retries(&captured.text());
+    let seen = retries(&server);
     let classes: Vec<&str> = seen.iter().map(|r| r.class.as_str()).collect();
     assert_eq!(
         classes,
@@ -287,7 +310,7 @@ async fn milvus_statuses_in_an_ok_reply() {
 
 #[tokio::test]
 async fn the_budget_stops_retries_before_a_delay_that_would_pass_it() {
-    let (captured, _guard) = capture_tracing();
+    log();
     let (server, conn) = setup().await;
     server.fail("GetVersion", 100, Failure::grpc(Code::Unavailable, "down"));
     // Delays 100, 300, 900 ms: the third attempt starts at about 400 ms; 900 ms more would
@@ -303,12 +326,18 @@ async fn the_budget_stops_retries_before_a_delay_that_would_pass_it() {
     let took = start.elapsed();
     assert_eq!(error.kind(), ErrorKind::Unavailable);
     assert_eq!(get_version_calls(&server), 3);
-    let log = captured.text();
-    let seen = retries(&log);
+    let seen = retries(&server);
     eprintln!("budget 1 s: 3 calls, retries {seen:?}, returned after {took:?}");
     assert_eq!(seen.len(), 2);
-    assert!(log.contains("giving up: the deadline comes before the next attempt"));
-    assert!(log.contains("delay_ms=900"), "{log}");
+    let address = server.local_addr().unwrap().to_string();
+    let text = log().text();
+    let gave_up: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("giving up") && l.contains(&address))
+        .collect();
+    assert_eq!(gave_up.len(), 1, "{text}");
+    assert!(gave_up[0].contains("giving up: the deadline comes before the next attempt"));
+    assert!(gave_up[0].contains("attempt=3") && gave_up[0].contains("delay_ms=900"));
     // The 900 ms delay was not slept: the call ended within its budget.
     assert!(took < budget, "{took:?}");
 }
