@@ -541,7 +541,9 @@ impl<'a> ReplyStatus<'a> {
 ///         Some(ReplyStatus::new(s.code, s.error_code, &s.reason, s.retriable))
 ///     }
 /// }
+/// # fn main() {
 /// assert!(milvus::MutationResult::default().reply_status().is_none());
+/// # }
 /// ```
 pub trait MilvusReply {
     /// The reply's status; `None` when it has none (success).
