@@ -699,6 +699,53 @@ mod tests {
         assert_eq!(begin.elapsed(), Duration::from_secs(2));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn no_attempt_starts_after_the_deadline() {
+        let conn = conn();
+        let past = Instant::now();
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let calls = AtomicU32::new(0);
+        let error = RetryPolicy::default()
+            .with_deadline(past)
+            .call(&conn, "Insert", |_| {
+                calls.fetch_add(1, Ordering::Relaxed);
+                async { Ok(tonic::Response::new(Reply(None))) }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::TimedOut);
+        assert_eq!(calls.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn huge_durations_do_not_panic() {
+        let starts = Starts::default();
+        let policy = RetryPolicy::builder()
+            .budget(Duration::MAX)
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX)
+            .multiplier(f32::MAX)
+            .jitter(true)
+            .build()
+            .unwrap();
+        // The budget is too large for the clock (no limit), so a call would sleep for ever:
+        // check the delays, and that a deadline stops the call before the first one.
+        assert!(
+            policy
+                .delays()
+                .take(3)
+                .all(|d| d >= Duration::from_secs(u64::MAX / 2))
+        );
+        let bounded = policy.with_deadline(Instant::now() + Duration::from_secs(1));
+        let error = run(bounded, &starts, usize::MAX, || {
+            Err(tonic::Status::unavailable("down"))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Unavailable);
+        assert_eq!(starts.lock().unwrap().len(), 1);
+    }
+
     #[test]
     fn the_multiplier_is_checked() {
         for bad in [f32::NAN, f32::INFINITY, 0.5, -3.0] {
