@@ -346,8 +346,8 @@ impl RetryPolicy {
     ///
     /// Every retry is logged (`tracing`, level `INFO`, target
     /// `conn_transport_tonic::retry`): the call, the attempt that failed, the error's class,
-    /// the delay (`delay_ms`), and the error (whose text never holds a secret); giving up on a transient
-    /// error at level `WARN`.
+    /// the delay (`delay_ms`), and the error (whose text never holds a secret); giving up on
+    /// a retried error at level `WARN`.
     ///
     /// # Errors
     ///
@@ -464,7 +464,12 @@ fn deadline_passed(conn: &MilvusConnection, rpc: &'static str, allowed: Duration
         step: rpc,
         // To the nearest millisecond: the deadline was set before the first attempt began.
         timeout: Duration::from_millis(
-            u64::try_from((allowed + Duration::from_micros(500)).as_millis()).unwrap_or(u64::MAX),
+            u64::try_from(
+                allowed
+                    .saturating_add(Duration::from_micros(500))
+                    .as_millis(),
+            )
+            .unwrap_or(u64::MAX),
         ),
     }
 }
