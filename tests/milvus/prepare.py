@@ -5,6 +5,7 @@ usage:
   prepare.py unpack HOME
       unpack the lzma'd server binaries into HOME/bin (skipped when already there)
   prepare.py config HOME --port P --metrics-port M --mode plain|tls1|tls2 --certs DIR
+             [--insert-rate-mb R]
       write HOME/configs/milvus.yaml; print the chosen ports as KEY=VALUE lines
 
 Milvus reads ./configs/milvus.yaml from its working directory, so start.sh runs it in HOME.
@@ -76,6 +77,11 @@ def config(a):
         cfg.set(f"{comp}.ip", "127.0.0.1")
     # the client-facing port is fixed: fail (above) instead of silently picking another one
     cfg.configs["proxy_port"] = a.port
+    if a.insert_rate_mb is not None:
+        # Milvus 2.3.5's insert rate limit (the proxy's token bucket, MB/s of insert
+        # requests): over it, Insert answers code 8 / error_code 49 "rate limit exceeded".
+        cfg.set("quotaAndLimits.dml.enabled", "true")
+        cfg.set("quotaAndLimits.dml.insertRate.max", a.insert_rate_mb)
     cfg.resolve()  # picks free internal ports, creates configs/ logs/ data/, writes milvus.yaml
     print(f"MILVUS_IT_PORT={a.port}")
     print(f"MILVUS_IT_METRICS_PORT={metrics}")
@@ -95,6 +101,7 @@ def main():
     c.add_argument("--metrics-port", type=int, required=True)
     c.add_argument("--mode", choices=("plain", "tls1", "tls2"), required=True)
     c.add_argument("--certs", required=True)
+    c.add_argument("--insert-rate-mb", type=float, default=None)
     a = p.parse_args()
     a.home = os.path.abspath(a.home)
     if a.cmd == "unpack":

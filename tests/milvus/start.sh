@@ -21,6 +21,9 @@
 # env: MILVUS_CONN_CACHE (~/.cache/milvus-conn)  MILVUS_IT_RUN_DIR ($MILVUS_CONN_CACHE/run)
 #      MILVUS_IT_PORT (19530)  MILVUS_IT_METRICS_PORT (9091, next free one is used)
 #      MILVUS_IT_START_TIMEOUT (180 s)  MILVUS_IT_STOP_TIMEOUT (10 s)
+#      MILVUS_IT_INSERT_RATE_MB (unset: no limit): cap the insert rate at this many MB/s
+#        (quotaAndLimits.dml.enabled + dml.insertRate.max), for rate-limit tests; reported as
+#        MILVUS_IT_INSERT_RATE_MB in server.env
 # Milvus listens on 127.0.0.1 for its internal components; its client port binds *:PORT (Milvus 2.3
 # has no setting for the proxy's listen address). It also binds 2379/2380 (embedded etcd) and a
 # few internal ports (see ports.txt), and flocks /run/milvus/standalone.pid.
@@ -58,7 +61,8 @@ mkdir -p "$HOME_DIR"
 CERTS=$RUN/certs
 if [ "$MODE" != plain ]; then "$MILVUS_SCRIPTS/gen-certs.sh" "$CERTS" 2>/dev/null; fi
 "$MILVUS_IT_VENV/bin/python" "$MILVUS_SCRIPTS/prepare.py" config "$HOME_DIR" --port "$MILVUS_IT_PORT" \
-  --metrics-port "$MILVUS_IT_METRICS_PORT" --mode "$MODE" --certs "$CERTS" > "$RUN/ports.txt" \
+  --metrics-port "$MILVUS_IT_METRICS_PORT" --mode "$MODE" --certs "$CERTS" \
+  ${MILVUS_IT_INSERT_RATE_MB:+--insert-rate-mb "$MILVUS_IT_INSERT_RATE_MB"} > "$RUN/ports.txt" \
   || die "could not write the Milvus config (see above)"
 METRICS_PORT=$(sed -n 's/^MILVUS_IT_METRICS_PORT=//p' "$RUN/ports.txt")
 
@@ -114,6 +118,7 @@ READY_MS=$(( ($(date +%s%N) - T0) / 1000000 ))
   echo "$VERSION_LINE"
   echo "MILVUS_IT_LOG_DIR=$HOME_DIR/logs"
   echo "MILVUS_IT_READY_MS=$READY_MS"
+  if [ -n "${MILVUS_IT_INSERT_RATE_MB:-}" ]; then echo "MILVUS_IT_INSERT_RATE_MB=$MILVUS_IT_INSERT_RATE_MB"; fi
 } > "$RUN/server.env.tmp"
 mv -f "$RUN/server.env.tmp" "$RUN/server.env"
 log "milvus $MODE pid $PID healthy on 127.0.0.1:$MILVUS_IT_PORT after $READY_MS ms ($RUN/server.env)"

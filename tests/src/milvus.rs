@@ -298,11 +298,16 @@ impl RealMilvus {
     /// [`HarnessError::Script`] with Milvus's log tail when it does not come up;
     /// [`HarnessError::Spawn`], [`HarnessError::Lock`], [`HarnessError::Description`].
     pub fn start(mode: Mode) -> Result<RealMilvus, HarnessError> {
+        RealMilvus::start_env(mode, &[])
+    }
+
+    /// [`RealMilvus::start`] with `start.sh`'s environment knobs (`MILVUS_IT_INSERT_RATE_MB`).
+    fn start_env(mode: Mode, env: &[(&str, String)]) -> Result<RealMilvus, HarnessError> {
         if let Availability::NotSetUp(reason) = availability()? {
             return Err(HarnessError::NotSetUp { reason });
         }
         let lease = Lease::acquire()?;
-        RealMilvus::start_with(lease, mode)
+        RealMilvus::start_with(lease, mode, env)
     }
 
     /// Applies the CI policy: returns the started server; returns `None` after printing the
@@ -313,6 +318,22 @@ impl RealMilvus {
     /// With a clear message when `CI` is `true` and the harness is not set up, and whenever
     /// the harness is set up but the server does not start: a test that needs Milvus fails.
     pub fn start_or_skip(mode: Mode) -> Option<RealMilvus> {
+        RealMilvus::start_or_skip_env(mode, &[])
+    }
+
+    /// [`RealMilvus::start_or_skip`] with Milvus's insert rate capped at `mb_per_s` MB/s
+    /// (`quotaAndLimits.dml.enabled: true`, `quotaAndLimits.dml.insertRate.max`; `start.sh`'s
+    /// `MILVUS_IT_INSERT_RATE_MB`): over it, `Insert` answers "rate limit exceeded" (code 8,
+    /// legacy error code 49) in its reply.
+    ///
+    /// # Panics
+    ///
+    /// As [`RealMilvus::start_or_skip`].
+    pub fn start_or_skip_insert_rate_limited(mode: Mode, mb_per_s: f64) -> Option<RealMilvus> {
+        RealMilvus::start_or_skip_env(mode, &[("MILVUS_IT_INSERT_RATE_MB", mb_per_s.to_string())])
+    }
+
+    fn start_or_skip_env(mode: Mode, env: &[(&str, String)]) -> Option<RealMilvus> {
         let availability = availability().unwrap_or_else(|e| panic!("real Milvus: {e}"));
         match decide(&availability, is_ci(&ProcessEnv)) {
             Decision::Start => {}
@@ -322,7 +343,7 @@ impl RealMilvus {
             }
             Decision::Fail(reason) => panic!("{reason}"),
         }
-        match RealMilvus::start(mode) {
+        match RealMilvus::start_env(mode, env) {
             Ok(m) => Some(m),
             Err(e) => panic!("real Milvus ({mode}) did not start: {e}"),
         }
@@ -343,7 +364,7 @@ impl RealMilvus {
             Some(lease) => lease,
             None => Lease::acquire()?,
         };
-        RealMilvus::start_with(lease, mode)
+        RealMilvus::start_with(lease, mode, &[])
     }
 
     /// Stops the server now, reporting a failure (dropping stops it too, ignoring failures).
@@ -356,9 +377,13 @@ impl RealMilvus {
         stop_server()
     }
 
-    fn start_with(lease: Lease, mode: Mode) -> Result<RealMilvus, HarnessError> {
+    fn start_with(
+        lease: Lease,
+        mode: Mode,
+        env: &[(&str, String)],
+    ) -> Result<RealMilvus, HarnessError> {
         let script = scripts_dir().join("start.sh");
-        let out = run(&script, &[mode.as_str()])?;
+        let out = run_env(&script, &[mode.as_str()], env)?;
         if !out.status.success() {
             return Err(script_error(&script, &[mode.as_str()], &out));
         }
@@ -569,9 +594,14 @@ fn stop_server() -> Result<(), HarnessError> {
 }
 
 fn run(script: &Path, args: &[&str]) -> Result<Output, HarnessError> {
+    run_env(script, args, &[])
+}
+
+fn run_env(script: &Path, args: &[&str], env: &[(&str, String)]) -> Result<Output, HarnessError> {
     Command::new("bash")
         .arg(script)
         .args(args.iter().map(OsStr::new))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         // The caller holds the machine-wide lock (`MachineLock`); the scripts take it otherwise.
         .env("MILVUS_IT_LOCK_HELD", "1")
         .stdin(Stdio::null())

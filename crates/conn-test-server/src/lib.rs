@@ -5,7 +5,8 @@
 //! TLS (one-way or mutual) or a Unix socket, records the metadata and `ClientInfo` of every
 //! call, and can be told to behave like a Milvus with authentication on, a server that
 //! refuses `Connect` with a status, a gRPC server that is not Milvus (`UNIMPLEMENTED`), or
-//! a slow one. It stops when dropped.
+//! a slow one; [`TestServer::fail`] scripts failures of the next calls. It stops when
+//! dropped.
 //!
 //! Its protobuf code (messages and server) is generated from conn-transport-tonic's `proto/`
 //! files into `src/generated/` by `cargo run -p milvus-conn-codegen`: the transport keeps its
@@ -64,6 +65,10 @@ mod proto {
 /// The `ClientInfo` message a `Connect` call carried, as received (its fields are those of
 /// `conn_transport_tonic::ClientInfo`, which has no public constructor).
 pub use proto::common::ClientInfo;
+
+mod script;
+pub use script::Failure;
+use script::Script;
 
 /// One call the server received.
 #[derive(Clone, Debug, PartialEq)]
@@ -247,10 +252,12 @@ impl TestServerBuilder {
     fn router(
         self,
         calls: Arc<Mutex<Vec<Call>>>,
+        script: Script,
     ) -> std::io::Result<tonic::transport::server::Router> {
         let service = MilvusServiceServer::new(Fake {
             behaviour: self.behaviour,
             calls,
+            script,
         });
         let mut builder = tonic::transport::Server::builder();
         if let Some(tls) = self.tls {
@@ -269,7 +276,8 @@ impl TestServerBuilder {
         let addr = listener.local_addr()?;
         let tls = self.tls.is_some();
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let router = self.router(calls.clone())?;
+        let script = Script::default();
+        let router = self.router(calls.clone(), script.clone())?;
         let (tx, rx) = oneshot::channel::<()>();
         let accepted = Arc::new(AtomicUsize::new(0));
         let counter = accepted.clone();
@@ -295,6 +303,7 @@ impl TestServerBuilder {
         Ok(TestServer {
             address: Address::Tcp { addr, tls },
             calls,
+            script,
             accepted,
             shutdown: Some(tx),
             task,
@@ -311,7 +320,8 @@ impl TestServerBuilder {
         let path = path.as_ref().to_owned();
         let listener = tokio::net::UnixListener::bind(&path)?;
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let router = self.router(calls.clone())?;
+        let script = Script::default();
+        let router = self.router(calls.clone(), script.clone())?;
         let (tx, rx) = oneshot::channel::<()>();
         let accepted = Arc::new(AtomicUsize::new(0));
         let counter = accepted.clone();
@@ -332,6 +342,7 @@ impl TestServerBuilder {
         Ok(TestServer {
             address: Address::Unix(path),
             calls,
+            script,
             accepted,
             shutdown: Some(tx),
             task,
@@ -350,6 +361,7 @@ enum Address {
 pub struct TestServer {
     address: Address,
     calls: Arc<Mutex<Vec<Call>>>,
+    script: Script,
     accepted: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -420,6 +432,7 @@ impl Drop for TestServer {
 struct Fake {
     behaviour: Behaviour,
     calls: Arc<Mutex<Vec<Call>>>,
+    script: Script,
 }
 
 impl Fake {
@@ -478,6 +491,13 @@ impl MilvusService for Fake {
         request: Request<GetVersionRequest>,
     ) -> Result<Response<GetVersionResponse>, Status> {
         self.enter("GetVersion", &request, None).await?;
+        if let Some(status) = self.script.answer("GetVersion").await? {
+            let status = Some(status);
+            return Ok(Response::new(GetVersionResponse {
+                status,
+                ..Default::default()
+            }));
+        }
         if let Some((code, message)) = &self.behaviour.get_version_error {
             return Err(Status::new(*code, message.clone()));
         }
@@ -492,6 +512,13 @@ impl MilvusService for Fake {
         request: Request<CheckHealthRequest>,
     ) -> Result<Response<CheckHealthResponse>, Status> {
         self.enter("CheckHealth", &request, None).await?;
+        if let Some(status) = self.script.answer("CheckHealth").await? {
+            let status = Some(status);
+            return Ok(Response::new(CheckHealthResponse {
+                status,
+                ..Default::default()
+            }));
+        }
         Ok(Response::new(CheckHealthResponse {
             status: Some(MilvusStatus::default()),
             is_healthy: self.behaviour.unhealthy.is_none(),

@@ -15,7 +15,8 @@
 //! a bad local file, an unsupported target. The classifier is public ([`classify`],
 //! [`classify_milvus`], [`MilvusConnection::error_from_status`],
 //! [`MilvusConnection::check_status`]): an SDK classifies the failures of its own calls
-//! with the same classes and [`Error::is_transient`].
+//! with the same classes and [`Error::is_transient`], and retries them by pymilvus's rules
+//! with a [`retry::RetryPolicy`].
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -55,6 +56,7 @@ mod error;
 mod info;
 mod interceptor;
 mod pool;
+pub mod retry;
 mod service;
 mod tls;
 

@@ -9,6 +9,8 @@
 //! URLs, brackets) would trip.
 #![forbid(unsafe_code)]
 
+mod retry;
+
 /// The generated packages, each in a module of its own that allows those lints.
 macro_rules! packages {
     ($($(#[$doc:meta])* $name:ident: $file:literal;)*) => {$(
