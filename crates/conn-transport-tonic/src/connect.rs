@@ -53,6 +53,8 @@ pub struct Connector {
     reserved: BTreeMap<String, String>,
     pool: Option<ChannelPool>,
     call_defaults: CallDefaults,
+    // [lite] how a `.db` target starts Milvus Lite (crate::lite).
+    lite: crate::lite::LiteOptions,
 }
 
 impl Default for Connector {
@@ -72,6 +74,7 @@ impl Connector {
             reserved: BTreeMap::new(),
             pool: None,
             call_defaults: CallDefaults::DEFAULT,
+            lite: crate::lite::LiteOptions::default(),
         }
     }
 
@@ -114,6 +117,17 @@ impl Connector {
     /// tonic enforces it. Default none (as pymilvus: calls wait as long as they take).
     pub fn call_timeout(mut self, timeout: Duration) -> Connector {
         self.call_defaults.timeout = Some(timeout);
+        self
+    }
+
+    /// [lite] The Milvus Lite executable a `.db` target runs (as `PROGRAM server --data-dir
+    /// DIR --host 127.0.0.1 --port PORT`), instead of `MILVUS_LITE_BIN`, `milvus-lite` on
+    /// `PATH` or `python3 -m milvus_lite`. A bare name is looked up on `PATH`. See
+    /// docs/transport.md, "Milvus Lite".
+    #[cfg(all(feature = "lite", unix))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
+    pub fn lite_executable(mut self, program: impl Into<PathBuf>) -> Connector {
+        self.lite.executable = Some(program.into());
         self
     }
 
@@ -205,6 +219,9 @@ impl Connector {
     pub async fn connect(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
         // One deadline for everything: reading the TLS files, TCP, TLS, HTTP/2, `Connect`.
         let deadline = deadline_after(spec.timeout());
+        // [lite] A `.db` target: the Milvus Lite server of its data directory, started (or
+        // reused) and healthy within the deadline; the connection keeps it running.
+        let lite = crate::lite::start_for(spec, &self.lite, deadline).await?;
         let material = match (spec.target(), spec.security().tls()) {
             // The unsupported target is reported by `prepare`, before any file is read.
             (Target::Lite(_), _) | (_, None) => None,
@@ -212,7 +229,7 @@ impl Connector {
                 Some(crate::tls::load_by(tls, &target.address(), deadline, spec.timeout()).await?)
             }
         };
-        let mut prepared = prepare(spec, self.pool.is_some(), material)?;
+        let mut prepared = prepare(spec, self.pool.is_some(), material, lite)?;
         let span = prepared.span("milvus.connect");
         async move {
             let (channel, pooled) = match self.pooled(&prepared) {
@@ -255,7 +272,8 @@ impl Connector {
     /// [`Error::ClientIdentity`], [`Error::TlsUnavailable`], and [`Error::NoRuntime`]
     /// outside a Tokio runtime.
     pub fn connect_lazy(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
-        let mut prepared = prepare(spec, self.pool.is_some(), None)?;
+        // [lite] No server is started here: a `.db` target fails in `prepare`.
+        let mut prepared = prepare(spec, self.pool.is_some(), None, Default::default())?;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
@@ -489,6 +507,11 @@ struct Info {
     user: Option<String>,
     /// Keeps a pooled channel in its pool while this connection (or a clone) lives.
     pooled: Option<Arc<PooledChannel>>,
+    /// [lite] Keeps the Milvus Lite server of a `.db` target running while this connection
+    /// (or a clone) lives. The pool needs none of its own: it holds its channels weakly, so
+    /// a pooled channel lives only as long as a connection on it.
+    #[cfg_attr(not(all(feature = "lite", unix)), allow(dead_code))]
+    lite: crate::lite::Held,
 }
 
 impl MilvusConnection {
@@ -624,7 +647,16 @@ impl MilvusConnection {
         &self.interceptor
     }
 
-    /// The target address (`host:port` or `unix:PATH`).
+    /// [lite] The Milvus Lite server this connection keeps running: for a `.db` target, the
+    /// server of its data directory (shared with every connection to it).
+    #[cfg(all(feature = "lite", unix))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
+    pub fn lite_server(&self) -> Option<&crate::LiteServer> {
+        self.info.lite.server.as_deref()
+    }
+
+    /// The target address (`host:port` or `unix:PATH`; `127.0.0.1:PORT` of its Milvus Lite
+    /// server for a `.db` target).
     pub fn address(&self) -> &str {
         &self.info.ctx.address
     }
@@ -859,6 +891,8 @@ fn dial_service(
 
 /// Everything checked and built before any network I/O.
 struct Prepared {
+    /// [lite] The Milvus Lite server of a `.db` target.
+    lite: crate::lite::Held,
     endpoint: Endpoint,
     /// The channel identity, when the connector has a pool.
     key: Option<ChannelKey>,
@@ -914,14 +948,25 @@ fn prepare(
     spec: &ConnectionSpec,
     with_key: bool,
     material: Option<crate::tls::TlsMaterial>,
+    lite: crate::lite::Held,
 ) -> Result<Prepared, Error> {
-    let address = spec.target().address();
+    let mut address = spec.target().address();
     let timeout = spec.timeout();
     let tls_spec = spec.security().tls();
     // The authority of the requests, and the name TLS checks unless server_name is set.
     // gRPC's authority for a Unix socket is "localhost".
     let (authority, tls_host, target, key_target) = match spec.target() {
-        Target::Lite(_) => return Err(Error::UnsupportedTarget { target: address }),
+        // [lite] The loopback port of the started server, as a plaintext TCP target.
+        Target::Lite(_) => {
+            let Some(port) = lite.port() else {
+                return Err(crate::lite::not_started(spec));
+            };
+            let authority = format!("127.0.0.1:{port}");
+            address = authority.clone();
+            let dial = DialTarget::Tcp(uri("http", &authority, &address)?);
+            let key = KeyTarget::Tcp(authority.clone());
+            (authority, "127.0.0.1".to_owned(), dial, key)
+        }
         Target::Tcp { host, port } => {
             let authority = format!("{}:{port}", host.to_uri_host());
             let dial = DialTarget::Tcp(uri("http", &authority, &address)?);
@@ -1023,6 +1068,7 @@ fn prepare(
     }
 
     Ok(Prepared {
+        lite,
         endpoint,
         key,
         route,
@@ -1096,6 +1142,7 @@ impl Prepared {
                 tls: self.tls,
                 user: self.user,
                 pooled,
+                lite: self.lite,
             }),
         }
     }
@@ -1112,7 +1159,13 @@ mod tests {
     use super::prepare;
 
     fn prepared(args: ConnectArgs) -> super::Prepared {
-        prepare(&args.resolve_isolated().unwrap(), false, None).unwrap()
+        prepare(
+            &args.resolve_isolated().unwrap(),
+            false,
+            None,
+            Default::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -1216,6 +1269,7 @@ mod tests {
                 tls: info.tls,
                 user: info.user.clone(),
                 pooled: None,
+                lite: Default::default(),
             }),
             ..lazy.clone()
         };

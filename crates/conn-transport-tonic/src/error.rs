@@ -24,15 +24,38 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The target is a milvus-lite database file (`./milvus.db`), which needs a milvus-lite
-    /// server that this crate does not start.
+    /// The target is a milvus-lite database file (`./milvus.db`), and this build cannot start
+    /// Milvus Lite: the `lite` feature is off (or not on Unix).
     #[error(
-        "{target} is a milvus-lite database file; this transport connects only to a Milvus gRPC server (tcp or unix socket)"
+        "{target} is a milvus-lite database file; this build connects only to a Milvus gRPC server (tcp or unix socket): enable the lite feature of conn-transport-tonic to start milvus lite"
     )]
     #[non_exhaustive]
     UnsupportedTarget {
         /// The `.db` path, as the spec holds it.
         target: String,
+    },
+
+    /// A milvus-lite `.db` target: the local Milvus Lite server could not be started (or
+    /// reused) for its data directory; [`LiteProblem`] says why. `output` holds the last
+    /// lines the server printed (at most [`LITE_OUTPUT_TAIL`] bytes), when it printed
+    /// anything: Milvus Lite is given no credentials, so it cannot print any.
+    #[error(
+        "cannot start milvus lite for {}: {problem}{}{}{}",
+        data_dir.display(),
+        if detail.is_empty() { "" } else { ": " },
+        detail,
+        LastLines(output),
+    )]
+    #[non_exhaustive]
+    Lite {
+        /// The data directory: the `.db` path made absolute.
+        data_dir: PathBuf,
+        /// What went wrong.
+        problem: LiteProblem,
+        /// The specifics: the executable tried, the timeout, the exit status.
+        detail: String,
+        /// The tail of the server's output (stdout and stderr), possibly empty.
+        output: String,
     },
 
     /// A TLS file named in the spec cannot be read. Found before any network I/O.
@@ -264,6 +287,106 @@ pub enum Error {
     },
 }
 
+/// The last lines of a Milvus Lite server's output in an [`Error::Lite`] message: at most
+/// [`LITE_MESSAGE_LINES`], after a line of its own; nothing for no output.
+struct LastLines<'a>(&'a str);
+
+/// The most lines of a Milvus Lite server's output shown in an [`Error::Lite`] message
+/// (the `output` field has more).
+const LITE_MESSAGE_LINES: usize = 8;
+
+impl fmt::Display for LastLines<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<&str> = self.0.lines().filter(|l| !l.trim().is_empty()).collect();
+        if lines.is_empty() {
+            return Ok(());
+        }
+        f.write_str("; its last output:")?;
+        for line in &lines[lines.len().saturating_sub(LITE_MESSAGE_LINES)..] {
+            write!(f, "\n  | {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The most bytes of a Milvus Lite server's output kept for [`Error::Lite`] (its last
+/// lines).
+pub const LITE_OUTPUT_TAIL: usize = 4096;
+
+/// Why the Milvus Lite server of a `.db` target could not be started ([`Error::Lite`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LiteProblem {
+    /// Neither `MILVUS_LITE_BIN`, nor `milvus-lite` on `PATH`, nor `python3 -m milvus_lite`
+    /// could run Milvus Lite (or the executable named does not exist).
+    NotInstalled,
+    /// The directory that would hold the `.db` data directory does not exist (pymilvus
+    /// refuses it too).
+    ParentMissing,
+    /// The `.db` path exists and is not a directory (Milvus Lite 3 keeps a directory there;
+    /// a file is likely a milvus-lite 2 database).
+    NotADirectory,
+    /// Another process holds the lock of the data directory (a Milvus Lite server, or a
+    /// pymilvus program using the same `.db`).
+    Locked,
+    /// The server did not answer `CheckHealth` within the spec's timeout.
+    NotHealthy,
+    /// The server exited while starting, for another reason (see the output).
+    Exited,
+    /// The process could not be started (the operating system refused).
+    Spawn,
+    /// TLS settings were given for a `.db` target: Milvus Lite serves plaintext gRPC on
+    /// loopback only, so they are refused rather than ignored.
+    TlsNotSupported,
+    /// [`Connector::connect_lazy`](crate::Connector::connect_lazy) cannot start a server
+    /// (that is a child process and seconds of waiting); use
+    /// [`Connector::connect`](crate::Connector::connect).
+    Lazy,
+}
+
+impl fmt::Display for LiteProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LiteProblem::NotInstalled => {
+                "milvus lite is not installed; install the python package milvus-lite (pip install milvus-lite) or set MILVUS_LITE_BIN to its milvus-lite executable"
+            }
+            LiteProblem::ParentMissing => "the directory holding it does not exist",
+            LiteProblem::NotADirectory => {
+                "it exists and is not a directory (milvus lite 3 keeps a directory there; a file is likely a milvus-lite 2 database)"
+            }
+            LiteProblem::Locked => {
+                "another process holds its lock (a milvus lite server or a pymilvus program using the same .db)"
+            }
+            LiteProblem::NotHealthy => "the server did not answer CheckHealth in time",
+            LiteProblem::Exited => "the server exited while starting",
+            LiteProblem::Spawn => "the process could not be started",
+            LiteProblem::TlsNotSupported => {
+                "milvus lite serves plaintext grpc on loopback only; remove the tls settings (secure, ca/server/client pem paths, server name) for a .db target"
+            }
+            LiteProblem::Lazy => {
+                "connect_lazy does not start a milvus lite server (a child process, seconds of start-up); use connect"
+            }
+        })
+    }
+}
+
+impl LiteProblem {
+    /// A short snake_case name: `not_installed`, `parent_missing`, `locked`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiteProblem::NotInstalled => "not_installed",
+            LiteProblem::ParentMissing => "parent_missing",
+            LiteProblem::NotADirectory => "not_a_directory",
+            LiteProblem::Locked => "locked",
+            LiteProblem::NotHealthy => "not_healthy",
+            LiteProblem::Exited => "exited",
+            LiteProblem::Spawn => "spawn",
+            LiteProblem::TlsNotSupported => "tls_not_supported",
+            LiteProblem::Lazy => "lazy",
+        }
+    }
+}
+
 /// The class of an [`Error`], for matching, exit codes and retry decisions.
 ///
 /// Most variants of [`Error`] have one class. [`Error::ServerStatus`] and [`Error::Rpc`] are
@@ -280,6 +403,9 @@ pub enum ErrorKind {
     /// file is missing or wrong (or could not be read in time); nothing was sent. Not
     /// transient: these are configuration errors.
     LocalFile,
+    /// [`Error::Lite`]: the Milvus Lite server of a `.db` target could not be started;
+    /// [`LiteProblem`] says why. Not transient.
+    Lite,
     /// [`Error::TlsUnavailable`], [`Error::InvalidAddress`] and [`Error::NoRuntime`]: this build or process cannot do
     /// what the spec asks.
     Setup,
@@ -325,6 +451,7 @@ impl ErrorKind {
         match self {
             ErrorKind::UnsupportedTarget => "unsupported_target",
             ErrorKind::LocalFile => "local_file",
+            ErrorKind::Lite => "lite",
             ErrorKind::Setup => "setup",
             ErrorKind::Unreachable => "unreachable",
             ErrorKind::TimedOut => "timed_out",
@@ -362,6 +489,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::UnsupportedTarget { .. } => ErrorKind::UnsupportedTarget,
+            Error::Lite { .. } => ErrorKind::Lite,
             Error::FileUnreadable { .. }
             | Error::FileNotRegular { .. }
             | Error::FileTooLarge { .. }
@@ -465,6 +593,17 @@ impl Error {
         match self {
             Error::UnsupportedTarget { target } => Error::UnsupportedTarget {
                 target: target.clone(),
+            },
+            Error::Lite {
+                data_dir,
+                problem,
+                detail,
+                output,
+            } => Error::Lite {
+                data_dir: data_dir.clone(),
+                problem: *problem,
+                detail: detail.clone(),
+                output: output.clone(),
             },
             Error::FileUnreadable {
                 field,

@@ -55,6 +55,7 @@ mod connect;
 mod error;
 mod info;
 mod interceptor;
+mod lite;
 mod pool;
 mod service;
 mod tls;
@@ -67,11 +68,15 @@ pub use connect::{
     KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, MilvusConnection, connect, connect_lazy,
 };
 pub use error::{
-    BoxError, Error, ErrorKind, FileKind, PemKind, TlsFileField, TlsProblem, classify,
-    classify_milvus,
+    BoxError, Error, ErrorKind, FileKind, LITE_OUTPUT_TAIL, LiteProblem, PemKind, TlsFileField,
+    TlsProblem, classify, classify_milvus,
 };
 pub use info::{ClientInfo, QuotaState, ServerInfo};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
+#[cfg(all(feature = "lite", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
+pub use lite::LiteServer;
+pub use lite::data_dir_for as lite_data_dir;
 pub use pool::ChannelPool;
 pub use service::{MilvusResponseFuture, MilvusService};
 pub use tls::MAX_TLS_FILE_SIZE;
