@@ -53,6 +53,7 @@ const WATCHER_NAME: &str = "milvus-lite-watch";
 /// asynchronous list's stdin is `/dev/null` in a non-interactive shell, so the subshell
 /// reads a copy of it. The server gets neither (its stdin is `/dev/null`).
 const WATCHER: &str = r#"exec 3<&0
+PATH=${PATH:-/usr/bin:/bin}
 server=$$
 (
   if read -r _ <&3; then exit 0; fi
