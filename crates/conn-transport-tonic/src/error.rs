@@ -346,7 +346,7 @@ pub enum LiteProblem {
 
 impl fmt::Display for LiteProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             LiteProblem::NotInstalled => {
                 "milvus lite is not installed; install the python package milvus-lite (pip install milvus-lite) or set MILVUS_LITE_BIN to its milvus-lite executable"
             }
@@ -480,10 +480,10 @@ impl Error {
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use conn_transport_tonic::ErrorKind;
-    /// let spec = conn_config::ConnectArgs::new().uri("./milvus.db").resolve_isolated()?;
+    /// let spec = conn_config::ConnectArgs::new().uri("https://h:1").ca_pem_path("/nonexistent.pem").resolve_isolated()?;
     /// let e = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::UnsupportedTarget);
-    /// assert_eq!(e.kind().as_str(), "unsupported_target");
+    /// assert_eq!(e.kind(), ErrorKind::LocalFile);
+    /// assert_eq!(e.kind().as_str(), "local_file");
     /// # Ok(()) }
     /// ```
     pub fn kind(&self) -> ErrorKind {

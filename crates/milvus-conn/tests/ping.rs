@@ -363,7 +363,8 @@ fn bad_input_exits_2_before_any_call() {
         ],
     );
     run.expect_code(2);
-    ping(&dir, &[], &["--uri", "./milvus.db"]).expect_code(2);
+    // A .db target whose directory does not exist (Milvus Lite is not started).
+    ping(&dir, &[], &["--uri", "./missing/milvus.db"]).expect_code(2);
     assert_eq!(rpcs(&server), Vec::<&str>::new(), "nothing was sent");
     // --uri beats --port, so a bad port under it is not even validated.
     ping(&dir, &[], &["--uri", &uri, "--port", "0"]).expect_code(0);
