@@ -541,6 +541,12 @@ fn ping_help_lists_the_exit_statuses() {
     run.expect_code(0);
     assert!(run.stdout.contains("--count <N>"), "{}", run.stdout);
     assert!(
+        run.stdout
+            .contains("A local path ending in .db starts Milvus Lite for it: MILVUS_LITE_BIN"),
+        "{}",
+        run.stdout
+    );
+    assert!(
         run.stdout.contains(
             "Exit status: 0 ok, 1 internal error, 2 bad input, 3 unreachable or timed out, 4 TLS,\n5 authentication, 6 server error, 7 not a Milvus gRPC port, 8 server not healthy."
         ),
