@@ -120,7 +120,8 @@ impl Connector {
         self
     }
 
-    /// [lite] The Milvus Lite executable a `.db` target runs (as `PROGRAM server --data-dir
+    // [lite]
+    /// The Milvus Lite executable a `.db` target runs (as `PROGRAM server --data-dir
     /// DIR --host 127.0.0.1 --port PORT`), instead of `MILVUS_LITE_BIN`, `milvus-lite` on
     /// `PATH` or `python3 -m milvus_lite`. A bare name is looked up on `PATH`. See
     /// docs/transport.md, "Milvus Lite".
@@ -647,7 +648,8 @@ impl MilvusConnection {
         &self.interceptor
     }
 
-    /// [lite] The Milvus Lite server this connection keeps running: for a `.db` target, the
+    // [lite]
+    /// The Milvus Lite server this connection keeps running: for a `.db` target, the
     /// server of its data directory (shared with every connection to it).
     #[cfg(all(feature = "lite", unix))]
     #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]

@@ -66,8 +66,8 @@ exec "$@" </dev/null 3<&-
 "#;
 
 /// A Milvus Lite server this process started for one data directory (a `.db` path), shared
-/// by every connection to that path; [`MilvusConnection::lite_server`]
-/// (crate::MilvusConnection::lite_server) returns it.
+/// by every connection to that path;
+/// [`MilvusConnection::lite_server`](crate::MilvusConnection::lite_server) returns it.
 ///
 /// It is stopped (SIGTERM, up to 5 s, then SIGKILL) when the last connection holding it
 /// is dropped; if this process dies first, a watcher process stops it (docs/transport.md,
