@@ -20,16 +20,15 @@ use std::time::{Duration, Instant};
 use conn_config::{ConnectArgs, Environment as _, ProcessEnv};
 use conn_transport_tonic::prost::Message as _;
 use conn_transport_tonic::{ChannelPool, Connector, Error, ErrorKind, LiteProblem, MilvusService};
+use milvus_conn_sdk_client::build::{
+    flat_vec_index, float_vector_field, id_and_vector_schema, int64_field,
+};
 use milvus_conn_sdk_client::common::Status;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use milvus_conn_sdk_client::milvus::{
-    CreateCollectionRequest, CreateIndexRequest, FlushRequest, InsertRequest,
-    LoadCollectionRequest, QueryRequest,
+    CreateCollectionRequest, FlushRequest, InsertRequest, LoadCollectionRequest, QueryRequest,
 };
-use milvus_conn_sdk_client::schema::{
-    CollectionSchema, DataType, FieldData, FieldSchema, FloatArray, LongArray, ScalarField,
-    VectorField, field_data, scalar_field, vector_field,
-};
+use milvus_conn_sdk_client::schema::{LongArray, ScalarField, field_data, scalar_field};
 use milvus_conn_tests::lite::{alive, executable_or_skip, server_pids, watcher_pids};
 
 /// The spec's timeout: Milvus Lite starts in about 1-3 s on the CI machine.
@@ -108,27 +107,7 @@ type Client = MilvusServiceClient<MilvusService>;
 
 /// Creates the collection, inserts [`ROWS`] rows, flushes.
 async fn write_rows(client: &mut Client) {
-    let schema = CollectionSchema {
-        name: COLLECTION.into(),
-        fields: vec![
-            FieldSchema {
-                name: "id".into(),
-                is_primary_key: true,
-                data_type: DataType::Int64.into(),
-                ..Default::default()
-            },
-            FieldSchema {
-                name: "vec".into(),
-                data_type: DataType::FloatVector.into(),
-                type_params: vec![milvus_conn_sdk_client::common::KeyValuePair {
-                    key: "dim".into(),
-                    value: DIM.to_string(),
-                }],
-                ..Default::default()
-            },
-        ],
-        ..Default::default()
-    };
+    let schema = id_and_vector_schema(COLLECTION, "", DIM);
     let reply = client
         .create_collection(CreateCollectionRequest {
             collection_name: COLLECTION.into(),
@@ -147,25 +126,8 @@ async fn write_rows(client: &mut Client) {
             collection_name: COLLECTION.into(),
             num_rows: ROWS as u32,
             fields_data: vec![
-                FieldData {
-                    r#type: DataType::Int64.into(),
-                    field_name: "id".into(),
-                    field: Some(field_data::Field::Scalars(ScalarField {
-                        data: Some(scalar_field::Data::LongData(LongArray { data: ids })),
-                    })),
-                    ..Default::default()
-                },
-                FieldData {
-                    r#type: DataType::FloatVector.into(),
-                    field_name: "vec".into(),
-                    field: Some(field_data::Field::Vectors(VectorField {
-                        dim: DIM as i64,
-                        data: Some(vector_field::Data::FloatVector(FloatArray {
-                            data: vectors,
-                        })),
-                    })),
-                    ..Default::default()
-                },
+                int64_field("id", ids),
+                float_vector_field("vec", DIM, vectors),
             ],
             ..Default::default()
         })
@@ -188,23 +150,7 @@ async fn write_rows(client: &mut Client) {
 /// Indexes and loads the collection, and counts its rows.
 async fn count_rows(client: &mut Client) -> i64 {
     let reply = client
-        .create_index(CreateIndexRequest {
-            collection_name: COLLECTION.into(),
-            field_name: "vec".into(),
-            index_name: "vec_flat".into(),
-            extra_params: [
-                ("index_type", "FLAT"),
-                ("metric_type", "L2"),
-                ("params", "{}"),
-            ]
-            .into_iter()
-            .map(|(k, v)| milvus_conn_sdk_client::common::KeyValuePair {
-                key: k.into(),
-                value: v.into(),
-            })
-            .collect(),
-            ..Default::default()
-        })
+        .create_index(flat_vec_index(COLLECTION))
         .await
         .unwrap()
         .into_inner();
