@@ -271,8 +271,9 @@ fn rows_written_through_lite_persist_across_processes() {
     );
 }
 
-/// Two connections (as two aliases would make) to one path, through a pool and without:
-/// one server process; it outlives the first drop and stops with the last.
+/// Two connections (as two aliases would make) to one path, through a pool and without,
+/// started concurrently: one server process; it outlives the first drop and stops with the
+/// last.
 #[test]
 fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
     let Some(bin) = executable_or_skip() else {
@@ -284,8 +285,8 @@ fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
         let pool = ChannelPool::new();
         let pooled = connector(&bin).channel_pool(pool.clone());
         let spec = args(&db).alias("a").resolve_isolated().unwrap();
-        let a = pooled.connect(&spec).await.unwrap();
-        // Another alias, a relative spelling of the same path, its own channel.
+        // Another alias, a relative spelling of the same path, its own channel; both
+        // connects at once, while no server runs yet: one server is started.
         let relative = pathdiff(&db);
         let spec_b = ConnectArgs::new()
             .uri(relative.display().to_string())
@@ -293,7 +294,9 @@ fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
             .alias("b")
             .resolve_isolated()
             .unwrap();
-        let b = connector(&bin).connect(&spec_b).await.unwrap();
+        let unpooled = connector(&bin);
+        let (a, b) = tokio::join!(pooled.connect(&spec), unpooled.connect(&spec_b));
+        let (a, b) = (a.unwrap(), b.unwrap());
         let c = pooled.connect(&spec).await.unwrap();
         let (sa, sb) = (a.lite_server().unwrap(), b.lite_server().unwrap());
         assert_eq!(sa.pid(), sb.pid());
