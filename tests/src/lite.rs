@@ -106,3 +106,26 @@ pub fn alive(pid: u32) -> bool {
         Err(_) => false,
     }
 }
+
+/// `path` (absolute) relative to the current directory, with as many `..` as needed: how a
+/// test spells a temp path relative to its working directory.
+///
+/// # Panics
+///
+/// When the current directory cannot be read.
+pub fn relative_to_cwd(path: &std::path::Path) -> PathBuf {
+    #[allow(clippy::unwrap_used)]
+    let cwd = std::env::current_dir().unwrap();
+    let mut up = PathBuf::new();
+    let mut base = cwd.as_path();
+    loop {
+        if let Ok(rest) = path.strip_prefix(base) {
+            return up.join(rest);
+        }
+        up.push("..");
+        match base.parent() {
+            Some(parent) => base = parent,
+            None => return path.to_path_buf(),
+        }
+    }
+}

@@ -29,7 +29,9 @@ use milvus_conn_sdk_client::milvus::{
     CreateCollectionRequest, FlushRequest, InsertRequest, LoadCollectionRequest, QueryRequest,
 };
 use milvus_conn_sdk_client::schema::{LongArray, ScalarField, field_data, scalar_field};
-use milvus_conn_tests::lite::{alive, executable_or_skip, server_pids, watcher_pids};
+use milvus_conn_tests::lite::{
+    alive, executable_or_skip, relative_to_cwd, server_pids, watcher_pids,
+};
 
 /// The spec's timeout: Milvus Lite starts in about 1-3 s on the CI machine.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -287,7 +289,7 @@ fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
         let spec = args(&db).alias("a").resolve_isolated().unwrap();
         // Another alias, a relative spelling of the same path, its own channel; both
         // connects at once, while no server runs yet: one server is started.
-        let relative = pathdiff(&db);
+        let relative = relative_to_cwd(&db);
         let spec_b = ConnectArgs::new()
             .uri(relative.display().to_string())
             .timeout(TIMEOUT)
@@ -320,20 +322,6 @@ fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
         assert!(again.check_health().await.unwrap().is_healthy());
     });
     assert!(server_pids(&db).is_empty());
-}
-
-/// `path` relative to the current directory (`../..` as needed).
-fn pathdiff(path: &Path) -> PathBuf {
-    let cwd = std::env::current_dir().unwrap();
-    let mut up = PathBuf::new();
-    let mut base = cwd.as_path();
-    loop {
-        if let Ok(rest) = path.strip_prefix(base) {
-            return up.join(rest);
-        }
-        up.push("..");
-        base = base.parent().unwrap();
-    }
 }
 
 /// The process holding a server is killed with SIGKILL (no destructor runs): its watcher
