@@ -49,7 +49,7 @@ else
   log "creating $MILVUS_IT_VENV and installing tests/milvus/requirements.txt (milvus==$MILVUS_PKG_VERSION)"
   python3 -m venv "$MILVUS_IT_VENV"
   "$MILVUS_IT_VENV/bin/pip" install -q -r "$MILVUS_SCRIPTS/requirements.txt"
-  "$MILVUS_IT_VENV/bin/python" -c 'import milvus, pymilvus.grpc_gen.milvus_pb2_grpc, grpc'
+  "$MILVUS_IT_VENV/bin/python" -c 'import milvus, milvus_lite, pymilvus.grpc_gen.milvus_pb2_grpc, grpc'
   requirements_sum > "$MILVUS_IT_VENV/.milvus-conn-setup-done"
 fi
 

@@ -1,4 +1,5 @@
 //! Shared helpers for the cross-crate integration tests.
 
 pub mod conformance;
+pub mod lite;
 pub mod milvus;

@@ -62,11 +62,11 @@ const DEVIATIONS: &[(&str, &[u8])] = &[
 const NOT_APPLICABLE: &[(&str, &str)] = &[
     (
         "lite_orm_missing_parent_dir",
-        "milvus-lite start-up: pymilvus checks the .db file's directory when it starts milvus-lite; this project resolves the path to Target::Lite and does not start milvus-lite",
+        "milvus-lite start-up: pymilvus checks the .db file's directory when it starts milvus-lite; here resolution gives Target::Lite and the transport (feature lite) checks the directory when it starts Milvus Lite (LiteProblem::ParentMissing, conn-transport-tonic tests/lite.rs)",
     ),
     (
         "lite_orm_not_installed",
-        "milvus-lite start-up: pymilvus fails because the milvus-lite package is missing; this project does not start milvus-lite",
+        "milvus-lite start-up: pymilvus fails because the milvus-lite package is missing; here the transport (feature lite) fails with LiteProblem::NotInstalled when it starts Milvus Lite (conn-transport-tonic tests/lite.rs), not resolution",
     ),
     (
         "connect_failure_closed_loopback_port",

@@ -26,7 +26,9 @@
 //!
 //! `tonic` (on by default): `TonicTransport`, which connects through
 //! `conn-transport-tonic`, and `connections()`, the process-wide registry over it (pymilvus's
-//! `connections`).
+//! `connections`). `lite` (off by default; implies `tonic`): conn-transport-tonic's `lite`
+//! feature, so that an alias with a `.db` target starts Milvus Lite and its last
+//! `disconnect` (with no connection handed out still alive) stops it.
 #![cfg_attr(
     feature = "tonic",
     doc = r#"

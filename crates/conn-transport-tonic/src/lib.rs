@@ -3,7 +3,8 @@
 //!
 //! | step | what happens | bounded by |
 //! |---|---|---|
-//! | check | a milvus-lite `.db` target is refused; TLS files are read (regular files of at most [`MAX_TLS_FILE_SIZE`], on a thread of their own) and checked as PEM | the spec's timeout (the connect's deadline); no network I/O |
+//! | lite | a milvus-lite `.db` target (feature `lite`): the Milvus Lite server of its data directory is started, or the running one reused, and waited for (`CheckHealth`); the connection then goes to it over loopback (`LiteServer`; docs/transport.md, "Milvus Lite"); without the feature it is refused | the spec's timeout (the connect's deadline) |
+//! | check | TLS files are read (regular files of at most [`MAX_TLS_FILE_SIZE`], on a thread of their own) and checked as PEM | the spec's timeout (the connect's deadline); no network I/O |
 //! | endpoint | `http://host:port`, `https://host:port` or a Unix socket, from the spec's parts; TCP_NODELAY; HTTP/2 keepalive every 10 s, 5 s to answer, also while idle | |
 //! | connect | TCP (or Unix socket), then TLS through rustls: platform roots, the spec's CA files, a client certificate, `server_name` | the spec's timeout |
 //! | handshake | Milvus's `Connect` RPC with a `ClientInfo` (sdk_type, sdk_version, local_time, user, host, reserved); its `ServerInfo` and identifier are kept | the same timeout (one deadline for all steps) |
@@ -44,6 +45,7 @@
 //! | `tls-aws-lc` | no | rustls with the aws-lc-rs crypto backend (needs cmake) |
 //! | `tls-native-roots` | yes | trust the operating system's root certificates when no CA file is given |
 //! | `tls-webpki-roots` | no | trust Mozilla's roots compiled into the binary when no CA file is given |
+//! | `lite` | no | a `.db` target starts a local Milvus Lite server (`milvus-lite server`, found through `MILVUS_LITE_BIN`, `PATH` or `python3 -m milvus_lite`) as a watched child process, one per data directory per process, stopped with its last connection (Unix) |
 //!
 //! Without any `tls-*` feature, a spec that asks for TLS fails with
 //! [`Error::TlsUnavailable`] (after its files have been checked).
@@ -55,6 +57,7 @@ mod connect;
 mod error;
 mod info;
 mod interceptor;
+mod lite;
 mod pool;
 pub mod retry;
 mod service;
@@ -65,11 +68,15 @@ pub use connect::{
     KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, MilvusConnection, connect, connect_lazy,
 };
 pub use error::{
-    BoxError, Error, ErrorKind, FileKind, PemKind, TlsFileField, TlsProblem, classify,
-    classify_milvus,
+    BoxError, Error, ErrorKind, FileKind, LITE_OUTPUT_TAIL, LiteProblem, PemKind, TlsFileField,
+    TlsProblem, classify, classify_milvus,
 };
 pub use info::{ClientInfo, QuotaState, ServerInfo};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
+#[cfg(all(feature = "lite", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
+pub use lite::LiteServer;
+pub use lite::data_dir_for as lite_data_dir;
 pub use pool::ChannelPool;
 pub use service::{MilvusResponseFuture, MilvusService};
 pub use tls::MAX_TLS_FILE_SIZE;

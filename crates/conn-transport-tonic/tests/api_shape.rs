@@ -9,7 +9,9 @@ use std::fmt::Display;
 
 use common::{args, serve};
 use conn_test_server::TestServer;
-use conn_transport_tonic::{Connector, ErrorKind, FileKind, QuotaState, TlsFileField, TlsProblem};
+use conn_transport_tonic::{
+    Connector, ErrorKind, FileKind, LiteProblem, QuotaState, TlsFileField, TlsProblem,
+};
 
 /// `{:<w}|` pads on the right and `{:>w}|` on the left to `w` characters, with `w` six more
 /// than the value's text; `{:*^w}` centres with the fill.
@@ -40,6 +42,7 @@ fn pads(what: &str, value: &dyn Display) {
 fn display_honours_width_and_fill() {
     for kind in [
         ErrorKind::UnsupportedTarget,
+        ErrorKind::Lite,
         ErrorKind::LocalFile,
         ErrorKind::Setup,
         ErrorKind::Unreachable,
@@ -88,6 +91,20 @@ fn display_honours_width_and_fill() {
         TlsProblem::Other,
     ] {
         pads("TlsProblem", &problem);
+    }
+    for problem in [
+        LiteProblem::NotInstalled,
+        LiteProblem::ParentMissing,
+        LiteProblem::NotADirectory,
+        LiteProblem::Locked,
+        LiteProblem::NotHealthy,
+        LiteProblem::Exited,
+        LiteProblem::Spawn,
+        LiteProblem::TlsNotSupported,
+        LiteProblem::Lazy,
+    ] {
+        pads("LiteProblem", &problem);
+        assert!(!problem.as_str().is_empty());
     }
     for kind in [
         conn_transport_tonic::PemKind::Certificate,

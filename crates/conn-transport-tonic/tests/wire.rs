@@ -390,14 +390,36 @@ async fn a_non_zero_connect_status_is_the_server_status_class() {
     );
 }
 
+/// A `.db` target (the `lite` feature is on in this crate's tests; tests/lite.rs starts the
+/// real Milvus Lite): refused before any process starts when its directory is missing, and
+/// by `connect_lazy`, which never starts one.
 #[tokio::test]
-async fn a_milvus_lite_file_is_an_unsupported_target() {
-    let spec = spec(ConnectArgs::new().uri("./milvus_demo.db"));
+async fn a_milvus_lite_file_is_not_started_lazily_or_without_its_directory() {
+    let spec = spec(ConnectArgs::new().uri("./no-such-dir/milvus_demo.db"));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnsupportedTarget, "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Lite, "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Lite {
+                problem: conn_transport_tonic::LiteProblem::ParentMissing,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("milvus_demo.db"), "{err}");
     let err = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnsupportedTarget);
+    assert!(
+        matches!(
+            err,
+            Error::Lite {
+                problem: conn_transport_tonic::LiteProblem::Lazy,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -86,6 +86,8 @@ enum Command {
 const PING_AFTER_HELP: &str = "\
 Precedence: flags > environment (MILVUS_URI, MILVUS_TOKEN, MILVUS_DB_NAME, ...) > .env file > defaults.
 Target: --address > --uri > --host/--port > MILVUS_URI > MILVUS_DEFAULT_CONNECTION > http://localhost:19530.
+A local path ending in .db starts Milvus Lite for it: MILVUS_LITE_BIN, else milvus-lite on
+PATH, else python3 -m milvus_lite (pip install milvus-lite).
 
 Exit status: 0 ok, 1 internal error, 2 bad input, 3 unreachable or timed out, 4 TLS,
 5 authentication, 6 server error, 7 not a Milvus gRPC port, 8 server not healthy.";
@@ -116,10 +118,11 @@ enum ColorWhen {
 enum Exit {
     /// Success.
     Ok = 0,
-    /// Something outside the user's input failed (writing the output, starting the runtime).
+    /// Something outside the user's input failed (writing the output, starting the runtime;
+    /// Milvus Lite not installed, locked, or exited while starting).
     Internal = 1,
     /// Bad input: a bad flag, variable or `.env` line, an unreadable TLS file, a milvus-lite
-    /// `.db` target for `ping`; nothing was sent.
+    /// `.db` target whose directory is missing or that has TLS settings; nothing was sent.
     BadInput = 2,
     /// `ping`: nothing answered at the address, or a step did not finish within the timeout.
     Unreachable = 3,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use conn_config::ConnectionSpec;
-use conn_transport_tonic::{Connector, ErrorKind, Health, MilvusConnection};
+use conn_transport_tonic::{Connector, ErrorKind, Health, LiteProblem, MilvusConnection};
 use serde::Serialize;
 
 use crate::flags::ConnFlags;
@@ -24,6 +24,16 @@ struct Report {
     get_version: Vec<Duration>,
     health: Health,
     check_health: Duration,
+    /// The Milvus Lite server of a `.db` target.
+    lite: Option<LiteJson>,
+}
+
+/// The Milvus Lite server a `.db` target started (`ping --format json`: `lite`).
+#[derive(Serialize)]
+struct LiteJson {
+    data_dir: String,
+    address: String,
+    pid: u32,
 }
 
 /// Where a ping failed.
@@ -146,6 +156,14 @@ async fn ping(spec: &ConnectionSpec, count: u32) -> Result<Report, Failure> {
         .map(|s| (s.build_tags().to_owned(), s.deploy_mode().to_owned()))
         .unwrap_or_default();
     let identifier = connection.identifier().unwrap_or_default();
+    #[cfg(feature = "lite")]
+    let lite = connection.lite_server().map(|s| LiteJson {
+        data_dir: s.data_dir().display().to_string(),
+        address: s.address(),
+        pid: s.pid(),
+    });
+    #[cfg(not(feature = "lite"))]
+    let lite = None;
 
     let mut get_version = Vec::with_capacity(count as usize);
     let mut version = String::new();
@@ -171,6 +189,7 @@ async fn ping(spec: &ConnectionSpec, count: u32) -> Result<Report, Failure> {
         get_version,
         health,
         check_health,
+        lite,
     })
 }
 
@@ -178,6 +197,19 @@ async fn ping(spec: &ConnectionSpec, count: u32) -> Result<Report, Failure> {
 fn exit_for(e: &conn_transport_tonic::Error) -> Exit {
     match e.kind() {
         ErrorKind::UnsupportedTarget | ErrorKind::LocalFile => Exit::BadInput,
+        // A `.db` target whose Milvus Lite could not be started: the user's input (a
+        // missing directory, TLS settings), the machine (not installed, locked), or a
+        // server that did not come up in time.
+        ErrorKind::Lite => match e {
+            conn_transport_tonic::Error::Lite { problem, .. } => match problem {
+                LiteProblem::ParentMissing
+                | LiteProblem::NotADirectory
+                | LiteProblem::TlsNotSupported => Exit::BadInput,
+                LiteProblem::NotHealthy => Exit::Unreachable,
+                _ => Exit::Internal,
+            },
+            _ => Exit::Internal,
+        },
         ErrorKind::Unreachable | ErrorKind::TimedOut => Exit::Unreachable,
         ErrorKind::Tls => Exit::Tls,
         ErrorKind::Setup if matches!(e, conn_transport_tonic::Error::TlsUnavailable { .. }) => {
@@ -261,17 +293,26 @@ fn report_rows(spec: &ConnectionSpec, r: &Report) -> Vec<Vec<Cell>> {
         server.push_str(&format!(", deploy mode {}", r.deploy_mode));
     }
     server.push_str(&format!(", identifier {}", r.identifier));
-    vec![
-        vec![
-            Cell::plain("connect"),
+    let mut rows = vec![vec![
+        Cell::plain("connect"),
+        Cell::plain(format!(
+            "{} ({}, {}), Connect handshake ok",
+            spec.target().address(),
+            spec.target().kind(),
+            security(spec)
+        )),
+        Cell::plain(human(r.connect)),
+    ]];
+    if let Some(lite) = &r.lite {
+        rows.push(vec![
+            Cell::plain("milvus lite"),
             Cell::plain(format!(
-                "{} ({}, {}), Connect handshake ok",
-                spec.target().address(),
-                spec.target().kind(),
-                security(spec)
+                "{} at {}, pid {}",
+                lite.data_dir, lite.address, lite.pid
             )),
-            Cell::plain(human(r.connect)),
-        ],
+        ]);
+    }
+    rows.extend([
         vec![Cell::plain("server"), Cell::plain(server)],
         vec![
             Cell::plain("GetVersion"),
@@ -283,7 +324,8 @@ fn report_rows(spec: &ConnectionSpec, r: &Report) -> Vec<Vec<Cell>> {
             Cell::plain(health),
             Cell::plain(human(r.check_health)),
         ],
-    ]
+    ]);
+    rows
 }
 
 /// `ping --format json` (schema in docs/cli.md).
@@ -297,6 +339,9 @@ struct ReportJson<'a> {
     healthy: bool,
     health_reasons: &'a [String],
     timings_ms: TimingsJson,
+    /// Only for a `.db` target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lite: Option<&'a LiteJson>,
 }
 
 #[derive(Serialize)]
@@ -357,6 +402,7 @@ impl<'a> ReportJson<'a> {
                 },
                 check_health: ms(r.check_health),
             },
+            lite: r.lite.as_ref(),
         }
     }
 }

@@ -110,6 +110,9 @@ struct TargetJson {
     address: String,
     host: Option<String>,
     port: Option<u16>,
+    /// For a `.db` target only: the Milvus Lite data directory (the path made absolute).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -154,6 +157,18 @@ impl OriginsJson {
     }
 }
 
+/// The Milvus Lite data directory of a `.db` target: its path made absolute and normalized
+/// (as `ping` starts it; docs/transport.md, "Milvus Lite").
+fn lite_data_dir(spec: &ConnectionSpec) -> Option<String> {
+    match spec.target() {
+        conn_config::Target::Lite(path) => Some(match conn_transport_tonic::lite_data_dir(path) {
+            Ok(dir) => path_string(&dir),
+            Err(e) => format!("{} (cannot be made absolute: {e})", path.display()),
+        }),
+        _ => None,
+    }
+}
+
 fn path_string(p: &Path) -> String {
     p.display().to_string()
 }
@@ -173,6 +188,7 @@ impl<'a> SpecJson<'a> {
                 address: target.address(),
                 host: target.host().map(ToString::to_string),
                 port: target.port().map(|p| p.get()),
+                data_dir: lite_data_dir(spec),
             },
             secure: spec.is_secure(),
             tls: TlsJson {
@@ -225,6 +241,11 @@ fn table_rows(spec: &ConnectionSpec, show_secrets: bool) -> Vec<Vec<Cell>> {
             Cell::plain(row.value()),
             origin_cell(row.origin()),
         ]);
+        if row.field() == Field::Target
+            && let Some(dir) = lite_data_dir(spec)
+        {
+            rows.push(vec![Cell::plain("data_dir"), Cell::plain(dir)]);
+        }
         if row.field() == Field::Security
             && let Some(tls) = spec.security().tls()
         {

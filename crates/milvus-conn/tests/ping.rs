@@ -363,7 +363,8 @@ fn bad_input_exits_2_before_any_call() {
         ],
     );
     run.expect_code(2);
-    ping(&dir, &[], &["--uri", "./milvus.db"]).expect_code(2);
+    // A .db target whose directory does not exist (Milvus Lite is not started).
+    ping(&dir, &[], &["--uri", "./missing/milvus.db"]).expect_code(2);
     assert_eq!(rpcs(&server), Vec::<&str>::new(), "nothing was sent");
     // --uri beats --port, so a bad port under it is not even validated.
     ping(&dir, &[], &["--uri", &uri, "--port", "0"]).expect_code(0);
@@ -539,6 +540,12 @@ fn ping_help_lists_the_exit_statuses() {
     let run = run(&dir.path, &[], &["ping", "--help"]);
     run.expect_code(0);
     assert!(run.stdout.contains("--count <N>"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("A local path ending in .db starts Milvus Lite for it: MILVUS_LITE_BIN"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains(
             "Exit status: 0 ok, 1 internal error, 2 bad input, 3 unreachable or timed out, 4 TLS,\n5 authentication, 6 server error, 7 not a Milvus gRPC port, 8 server not healthy."

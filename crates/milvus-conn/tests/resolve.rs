@@ -292,6 +292,7 @@ fn on_a_terminal_colour_unless_no_color() {
 #[test]
 fn target_kinds() {
     let dir = Dir::new();
+    let data_dir = dir.path.join("local.db").display().to_string();
     let cases: &[(&[&str], Value)] = &[
         (
             &["--uri", "unix:/run/milvus.sock"],
@@ -299,7 +300,7 @@ fn target_kinds() {
         ),
         (
             &["--uri", "./local.db"],
-            json!({"kind": "lite", "address": "./local.db", "host": null, "port": null}),
+            json!({"kind": "lite", "address": "./local.db", "host": null, "port": null, "data_dir": data_dir}),
         ),
         (
             &["--uri", "http://[0:0::1]:19530"],

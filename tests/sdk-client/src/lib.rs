@@ -41,3 +41,86 @@ packages! {
     /// `milvus_service_client::MilvusServiceClient`.
     milvus: "milvus.proto.milvus.rs";
 }
+
+/// Builders for the messages the tests send often: a key and vector schema, an `Int64`
+/// column, a float-vector column, a key-value pair.
+pub mod build {
+    use crate::common::KeyValuePair;
+    use crate::schema::{
+        CollectionSchema, DataType, FieldData, FieldSchema, FloatArray, LongArray, ScalarField,
+        VectorField, field_data, scalar_field, vector_field,
+    };
+
+    /// A collection `name` with an `Int64` primary key `id` and a float vector `vec` of
+    /// dimension `dim`.
+    pub fn id_and_vector_schema(name: &str, description: &str, dim: usize) -> CollectionSchema {
+        CollectionSchema {
+            name: name.into(),
+            description: description.into(),
+            fields: vec![
+                FieldSchema {
+                    name: "id".into(),
+                    is_primary_key: true,
+                    data_type: DataType::Int64.into(),
+                    ..Default::default()
+                },
+                FieldSchema {
+                    name: "vec".into(),
+                    data_type: DataType::FloatVector.into(),
+                    type_params: vec![kv("dim", &dim.to_string())],
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    /// `key=value`.
+    pub fn kv(key: &str, value: &str) -> KeyValuePair {
+        KeyValuePair {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// A `CreateIndex` of the `vec` field: `vec_flat`, FLAT with L2 (exact).
+    pub fn flat_vec_index(collection: &str) -> crate::milvus::CreateIndexRequest {
+        crate::milvus::CreateIndexRequest {
+            collection_name: collection.into(),
+            field_name: "vec".into(),
+            index_name: "vec_flat".into(),
+            extra_params: vec![
+                kv("index_type", "FLAT"),
+                kv("metric_type", "L2"),
+                kv("params", "{}"),
+            ],
+            ..Default::default()
+        }
+    }
+
+    /// An `Int64` column `name`.
+    pub fn int64_field(name: &str, data: Vec<i64>) -> FieldData {
+        FieldData {
+            r#type: DataType::Int64.into(),
+            field_name: name.into(),
+            field: Some(field_data::Field::Scalars(ScalarField {
+                data: Some(scalar_field::Data::LongData(LongArray { data })),
+            })),
+            ..Default::default()
+        }
+    }
+
+    /// A `FloatVector` column `name` of dimension `dim` (`data` holds the rows one after
+    /// the other).
+    pub fn float_vector_field(name: &str, dim: usize, data: Vec<f32>) -> FieldData {
+        FieldData {
+            r#type: DataType::FloatVector.into(),
+            field_name: name.into(),
+            field: Some(field_data::Field::Vectors(VectorField {
+                dim: dim as i64,
+                data: Some(vector_field::Data::FloatVector(FloatArray { data })),
+            })),
+            ..Default::default()
+        }
+    }
+}

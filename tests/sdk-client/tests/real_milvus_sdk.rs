@@ -31,17 +31,19 @@ use conn_config::ConnectArgs;
 use conn_transport_tonic::prost::Message as _;
 use conn_transport_tonic::tonic::{self, Code};
 use conn_transport_tonic::{Error, ErrorKind};
-use milvus_conn_sdk_client::common::{ConsistencyLevel, KeyValuePair, Status};
+use milvus_conn_sdk_client::build::{
+    flat_vec_index, float_vector_field, id_and_vector_schema, int64_field,
+};
+use milvus_conn_sdk_client::common::{ConsistencyLevel, Status};
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use milvus_conn_sdk_client::milvus::{
-    CreateCollectionRequest, CreateDatabaseRequest, CreateIndexRequest, DescribeIndexRequest,
-    DropCollectionRequest, DropDatabaseRequest, FlushRequest, GetFlushStateRequest,
-    GetLoadingProgressRequest, InsertRequest, ListDatabasesRequest, LoadCollectionRequest,
-    QueryRequest, ShowCollectionsRequest,
+    CreateCollectionRequest, CreateDatabaseRequest, DescribeIndexRequest, DropCollectionRequest,
+    DropDatabaseRequest, FlushRequest, GetFlushStateRequest, GetLoadingProgressRequest,
+    InsertRequest, ListDatabasesRequest, LoadCollectionRequest, QueryRequest,
+    ShowCollectionsRequest,
 };
 use milvus_conn_sdk_client::schema::{
-    CollectionSchema, DataType, FieldData, FieldSchema, FloatArray, IDs, LongArray, ScalarField,
-    VectorField, field_data, i_ds, scalar_field, vector_field,
+    FieldData, IDs, LongArray, ScalarField, field_data, i_ds, scalar_field,
 };
 use milvus_conn_tests::milvus::{Mode, RealMilvus};
 use sdk_snippet::{Client, client, search};
@@ -107,13 +109,6 @@ fn vector(i: usize) -> Vec<f32> {
         v.push((x % 1000) as f32 / 100.0);
     }
     v
-}
-
-fn kv(key: &str, value: &str) -> KeyValuePair {
-    KeyValuePair {
-        key: key.into(),
-        value: value.into(),
-    }
 }
 
 async fn show_collections(client: &mut Client, what: &str) -> Vec<String> {
@@ -187,25 +182,7 @@ async fn exercise(milvus: &RealMilvus) {
     // No request below names the database: the header alone routes them.
     let mut in_db = client(&args.clone().db_name(&db)).await.unwrap();
 
-    let schema = CollectionSchema {
-        name: COLLECTION.into(),
-        description: "milvus-conn sdk-client test".into(),
-        fields: vec![
-            FieldSchema {
-                name: "id".into(),
-                is_primary_key: true,
-                data_type: DataType::Int64.into(),
-                ..Default::default()
-            },
-            FieldSchema {
-                name: "vec".into(),
-                data_type: DataType::FloatVector.into(),
-                type_params: vec![kv("dim", &DIM.to_string())],
-                ..Default::default()
-            },
-        ],
-        ..Default::default()
-    };
+    let schema = id_and_vector_schema(COLLECTION, "milvus-conn sdk-client test", DIM);
     let reply = rpc(
         "CreateCollection",
         in_db
@@ -224,27 +201,8 @@ async fn exercise(milvus: &RealMilvus) {
     let ids: Vec<i64> = (0..ROWS as i64).collect();
     let vectors: Vec<f32> = (0..ROWS).flat_map(vector).collect();
     let fields_data = vec![
-        FieldData {
-            r#type: DataType::Int64.into(),
-            field_name: "id".into(),
-            field: Some(field_data::Field::Scalars(ScalarField {
-                data: Some(scalar_field::Data::LongData(LongArray {
-                    data: ids.clone(),
-                })),
-            })),
-            ..Default::default()
-        },
-        FieldData {
-            r#type: DataType::FloatVector.into(),
-            field_name: "vec".into(),
-            field: Some(field_data::Field::Vectors(VectorField {
-                dim: DIM as i64,
-                data: Some(vector_field::Data::FloatVector(FloatArray {
-                    data: vectors,
-                })),
-            })),
-            ..Default::default()
-        },
+        int64_field("id", ids.clone()),
+        float_vector_field("vec", DIM, vectors),
     ];
     let reply = rpc(
         "Insert",
@@ -313,19 +271,7 @@ async fn exercise(milvus: &RealMilvus) {
     // Index (FLAT: exact, and quick on 300 rows) and load.
     let reply = rpc(
         "CreateIndex",
-        in_db
-            .create_index(CreateIndexRequest {
-                collection_name: COLLECTION.into(),
-                field_name: "vec".into(),
-                index_name: "vec_flat".into(),
-                extra_params: vec![
-                    kv("index_type", "FLAT"),
-                    kv("metric_type", "L2"),
-                    kv("params", "{}"),
-                ],
-                ..Default::default()
-            })
-            .await,
+        in_db.create_index(flat_vec_index(COLLECTION)).await,
     );
     ok("CreateIndex", Some(&reply));
     let reply = rpc(

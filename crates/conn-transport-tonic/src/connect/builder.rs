@@ -42,6 +42,8 @@ pub struct Connector {
     reserved: BTreeMap<String, String>,
     pool: Option<ChannelPool>,
     pub(super) call_defaults: CallDefaults,
+    /// How a `.db` target starts Milvus Lite (`crate::lite`).
+    lite: crate::lite::LiteOptions,
 }
 
 impl Default for Connector {
@@ -61,6 +63,7 @@ impl Connector {
             reserved: BTreeMap::new(),
             pool: None,
             call_defaults: CallDefaults::DEFAULT,
+            lite: crate::lite::LiteOptions::default(),
         }
     }
 
@@ -103,6 +106,17 @@ impl Connector {
     /// tonic enforces it. Default none (as pymilvus: calls wait as long as they take).
     pub fn call_timeout(mut self, timeout: Duration) -> Connector {
         self.call_defaults.timeout = Some(timeout);
+        self
+    }
+
+    /// The Milvus Lite executable a `.db` target runs (as `PROGRAM server --data-dir
+    /// DIR --host 127.0.0.1 --port PORT`), instead of `MILVUS_LITE_BIN`, `milvus-lite` on
+    /// `PATH` or `python3 -m milvus_lite`. A bare name is looked up on `PATH`. See
+    /// docs/transport.md, "Milvus Lite".
+    #[cfg(all(feature = "lite", unix))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
+    pub fn lite_executable(mut self, program: impl Into<std::path::PathBuf>) -> Connector {
+        self.lite.executable = Some(program.into());
         self
     }
 
@@ -194,6 +208,9 @@ impl Connector {
     pub async fn connect(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
         // One deadline for everything: reading the TLS files, TCP, TLS, HTTP/2, `Connect`.
         let deadline = deadline_after(spec.timeout());
+        // A `.db` target: the Milvus Lite server of its data directory, started (or reused)
+        // and healthy within the deadline; the connection keeps it running.
+        let lite = crate::lite::start_for(spec, &self.lite, deadline).await?;
         let material = match (spec.target(), spec.security().tls()) {
             // The unsupported target is reported by `prepare`, before any file is read.
             (Target::Lite(_), _) | (_, None) => None,
@@ -201,7 +218,7 @@ impl Connector {
                 Some(crate::tls::load_by(tls, &target.address(), deadline, spec.timeout()).await?)
             }
         };
-        let mut prepared = prepare(spec, self.pool.is_some(), material)?;
+        let mut prepared = prepare(spec, self.pool.is_some(), material, lite)?;
         let span = prepared.span("milvus.connect");
         async move {
             let (channel, pooled) = match self.slot(&mut prepared) {
@@ -234,7 +251,8 @@ impl Connector {
     /// [`Error::ClientIdentity`], [`Error::TlsUnavailable`], and [`Error::NoRuntime`]
     /// outside a Tokio runtime.
     pub fn connect_lazy(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
-        let mut prepared = prepare(spec, self.pool.is_some(), None)?;
+        // No server is started here: a `.db` target fails in `prepare`.
+        let mut prepared = prepare(spec, self.pool.is_some(), None, Default::default())?;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }

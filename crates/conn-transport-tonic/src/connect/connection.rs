@@ -77,6 +77,11 @@ pub(super) struct Info {
     pub(super) user: Option<String>,
     /// Keeps a pooled channel in its pool while this connection (or a clone) lives.
     pub(super) pooled: Option<Arc<PooledChannel>>,
+    /// Keeps the Milvus Lite server of a `.db` target running while this connection (or a
+    /// clone) lives. The pool needs none of its own: it holds its channels weakly, so a
+    /// pooled channel lives only as long as a connection on it.
+    #[cfg_attr(not(all(feature = "lite", unix)), allow(dead_code))]
+    pub(super) lite: crate::lite::Held,
 }
 
 impl MilvusConnection {
@@ -237,7 +242,16 @@ impl MilvusConnection {
         &self.interceptor
     }
 
-    /// The target address (`host:port` or `unix:PATH`).
+    /// The Milvus Lite server this connection keeps running: for a `.db` target, the
+    /// server of its data directory (shared with every connection to it).
+    #[cfg(all(feature = "lite", unix))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
+    pub fn lite_server(&self) -> Option<&crate::LiteServer> {
+        self.info.lite.server.as_deref()
+    }
+
+    /// The target address (`host:port` or `unix:PATH`; `127.0.0.1:PORT` of its Milvus Lite
+    /// server for a `.db` target).
     pub fn address(&self) -> &str {
         &self.info.ctx.address
     }

@@ -98,6 +98,8 @@ fn dial_service(
 /// Everything checked and built before any network I/O.
 /// Everything checked and built before any network I/O.
 pub(super) struct Prepared {
+    /// The Milvus Lite server of a `.db` target.
+    pub(super) lite: crate::lite::Held,
     pub(super) endpoint: Endpoint,
     /// The channel identity, when the connector has a pool.
     pub(super) key: Option<ChannelKey>,
@@ -148,17 +150,15 @@ pub(crate) fn deadline_after(d: Duration) -> Instant {
 
 /// Everything before any network I/O. `material` is the spec's TLS files, read by the
 /// caller within its deadline; when `None` for a TLS spec, they are read here, blocking for
-/// Everything before any network I/O. `material` is the spec's TLS files, read by the
-/// caller within its deadline; when `None` for a TLS spec, they are read here, blocking for
 /// at most the spec's timeout.
 pub(super) fn prepare(
     spec: &ConnectionSpec,
     with_key: bool,
     material: Option<crate::tls::TlsMaterial>,
+    lite: crate::lite::Held,
 ) -> Result<Prepared, Error> {
-    let address = spec.target().address();
     let tls_spec = spec.security().tls();
-    let (place, key_target) = Place::of(spec, &address)?;
+    let (place, key_target, address) = Place::of(spec, &lite)?;
     let ctx = context(spec, &place, address);
     let endpoint = endpoint(&place, &ctx)?;
     let mut key = with_key.then_some(ChannelKey {
@@ -172,6 +172,7 @@ pub(super) fn prepare(
     };
     warn_plaintext_credentials(spec, &ctx);
     Ok(Prepared {
+        lite,
         endpoint,
         key,
         route,
@@ -195,22 +196,35 @@ struct Place {
 }
 
 impl Place {
-    /// Step 1: the target's parts, and its part of the channel key; a milvus-lite `.db`
-    /// target (or one this crate does not know) is refused.
-    fn of(spec: &ConnectionSpec, address: &str) -> Result<(Place, KeyTarget), Error> {
+    /// Step 1: the target's parts, its part of the channel key, and its address (for a
+    /// `.db` target the loopback port of its started Milvus Lite server, a plaintext TCP
+    /// target; one this crate does not know is refused).
+    fn of(
+        spec: &ConnectionSpec,
+        lite: &crate::lite::Held,
+    ) -> Result<(Place, KeyTarget, String), Error> {
+        let address = spec.target().address();
         let unsupported = || Error::UnsupportedTarget {
-            target: address.to_owned(),
+            target: spec.target().address(),
+        };
+        let tcp = |authority: String, tls_host: String, address: String| {
+            let place = Place {
+                dial: DialTarget::Tcp(uri("http", &authority, &address)?),
+                authority: authority.clone(),
+                tls_host,
+            };
+            Ok((place, KeyTarget::Tcp(authority), address))
         };
         match spec.target() {
-            Target::Lite(_) => Err(unsupported()),
-            Target::Tcp { host, port } => {
-                let authority = format!("{}:{port}", host.to_uri_host());
-                let place = Place {
-                    dial: DialTarget::Tcp(uri("http", &authority, address)?),
-                    authority: authority.clone(),
-                    tls_host: host.to_string(),
+            Target::Lite(_) => {
+                let Some(port) = lite.port() else {
+                    return Err(crate::lite::not_started(spec));
                 };
-                Ok((place, KeyTarget::Tcp(authority)))
+                let authority = format!("127.0.0.1:{port}");
+                tcp(authority.clone(), "127.0.0.1".to_owned(), authority)
+            }
+            Target::Tcp { host, port } => {
+                tcp(format!("{}:{port}", host.to_uri_host()), host.to_string(), address)
             }
             #[cfg(unix)]
             Target::Unix(path) => {
@@ -219,7 +233,7 @@ impl Place {
                     tls_host: "localhost".to_owned(),
                     dial: DialTarget::Unix(path.clone()),
                 };
-                Ok((place, KeyTarget::Unix(path.clone())))
+                Ok((place, KeyTarget::Unix(path.clone()), address))
             }
             // A kind of target this crate does not know (or a Unix socket off Unix).
             #[allow(unreachable_patterns)]
@@ -425,6 +439,7 @@ impl Prepared {
             tls: self.tls,
             user: self.user,
             pooled,
+            lite: self.lite,
         };
         MilvusConnection::new(channel, self.interceptor.detached(), connector, info)
     }

@@ -9,7 +9,13 @@ use conn_config::ConnectArgs;
 use super::dialer::{Prepared, Route, prepare};
 
 fn prepared(args: ConnectArgs) -> Prepared {
-    prepare(&args.resolve_isolated().unwrap(), false, None).unwrap()
+    prepare(
+        &args.resolve_isolated().unwrap(),
+        false,
+        None,
+        Default::default(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -113,6 +119,7 @@ async fn calls_with_an_enormous_timeout_do_not_panic() {
             tls: info.tls,
             user: info.user.clone(),
             pooled: None,
+            lite: Default::default(),
         }),
         ..lazy.clone()
     };

@@ -21,6 +21,9 @@ pub enum ErrorKind {
     /// file is missing or wrong (or could not be read in time); nothing was sent. Not
     /// transient: these are configuration errors.
     LocalFile,
+    /// [`Error::Lite`]: the Milvus Lite server of a `.db` target could not be started;
+    /// [`LiteProblem`](super::LiteProblem) says why. Not transient.
+    Lite,
     /// [`Error::TlsUnavailable`], [`Error::InvalidAddress`] and [`Error::NoRuntime`]: this build or process cannot do
     /// what the spec asks.
     Setup,
@@ -66,6 +69,7 @@ impl ErrorKind {
         match self {
             ErrorKind::UnsupportedTarget => "unsupported_target",
             ErrorKind::LocalFile => "local_file",
+            ErrorKind::Lite => "lite",
             ErrorKind::Setup => "setup",
             ErrorKind::Unreachable => "unreachable",
             ErrorKind::TimedOut => "timed_out",

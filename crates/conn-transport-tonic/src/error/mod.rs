@@ -19,6 +19,7 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 mod classify;
 mod context;
 mod kinds;
+mod lite;
 mod source;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,8 @@ use classify::grpc_kind;
 pub use classify::{classify, classify_milvus};
 pub(crate) use context::Ctx;
 pub use kinds::{ErrorKind, PemKind, TlsFileField, TlsProblem};
+use lite::LastLines;
+pub use lite::{LITE_OUTPUT_TAIL, LiteProblem};
 pub(crate) use source::cause;
 use source::render_chain;
 
@@ -47,15 +50,38 @@ pub use crate::tls::FileKind;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The target is a milvus-lite database file (`./milvus.db`), which needs a milvus-lite
-    /// server that this crate does not start.
+    /// The target is a milvus-lite database file (`./milvus.db`), and this build cannot start
+    /// Milvus Lite: the `lite` feature is off (or not on Unix).
     #[error(
-        "{target} is a milvus-lite database file; this transport connects only to a Milvus gRPC server (tcp or unix socket)"
+        "{target} is a milvus-lite database file; this build connects only to a Milvus gRPC server (tcp or unix socket): enable the lite feature of conn-transport-tonic to start milvus lite"
     )]
     #[non_exhaustive]
     UnsupportedTarget {
         /// The `.db` path, as the spec holds it.
         target: String,
+    },
+
+    /// A milvus-lite `.db` target: the local Milvus Lite server could not be started (or
+    /// reused) for its data directory; [`LiteProblem`] says why. `output` holds the last
+    /// lines the server printed (at most [`LITE_OUTPUT_TAIL`] bytes), when it printed
+    /// anything: Milvus Lite is given no credentials, so it cannot print any.
+    #[error(
+        "cannot start milvus lite for {}: {problem}{}{}{}",
+        data_dir.display(),
+        if detail.is_empty() { "" } else { ": " },
+        detail,
+        LastLines(output),
+    )]
+    #[non_exhaustive]
+    Lite {
+        /// The data directory: the `.db` path made absolute.
+        data_dir: PathBuf,
+        /// What went wrong.
+        problem: LiteProblem,
+        /// The specifics: the executable tried, the timeout, the exit status.
+        detail: String,
+        /// The tail of the server's output (stdout and stderr), possibly empty.
+        output: String,
     },
 
     /// A TLS file named in the spec cannot be read. Found before any network I/O.
@@ -293,15 +319,16 @@ impl Error {
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use conn_transport_tonic::ErrorKind;
-    /// let spec = conn_config::ConnectArgs::new().uri("./milvus.db").resolve_isolated()?;
+    /// let spec = conn_config::ConnectArgs::new().uri("https://h:1").ca_pem_path("/nonexistent.pem").resolve_isolated()?;
     /// let e = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::UnsupportedTarget);
-    /// assert_eq!(e.kind().as_str(), "unsupported_target");
+    /// assert_eq!(e.kind(), ErrorKind::LocalFile);
+    /// assert_eq!(e.kind().as_str(), "local_file");
     /// # Ok(()) }
     /// ```
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::UnsupportedTarget { .. } => ErrorKind::UnsupportedTarget,
+            Error::Lite { .. } => ErrorKind::Lite,
             Error::FileUnreadable { .. }
             | Error::FileNotRegular { .. }
             | Error::FileTooLarge { .. }

@@ -16,6 +16,17 @@ impl Error {
             Error::UnsupportedTarget { target } => Error::UnsupportedTarget {
                 target: target.clone(),
             },
+            Error::Lite {
+                data_dir,
+                problem,
+                detail,
+                output,
+            } => Error::Lite {
+                data_dir: data_dir.clone(),
+                problem: *problem,
+                detail: detail.clone(),
+                output: output.clone(),
+            },
             Error::FileUnreadable {
                 field,
                 path,

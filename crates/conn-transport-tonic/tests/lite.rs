@@ -1,0 +1,491 @@
+//! Milvus Lite (feature `lite`) against the real `milvus-lite` 3.2.2 that
+//! `tests/milvus/setup.sh` installs: a `.db` target starts a server for its data directory,
+//! connects with the usual handshake, does real work through a generated client, shares
+//! the server between connections, stops it with the last one, leaves no server behind when
+//! the process is killed, and reports each start-up failure as its own [`LiteProblem`].
+//!
+//! Some tests run this test binary again as a child process (see [`Role`]): to read the
+//! rows back from a new process, and to be the process that is killed.
+//!
+//! Under `CI=true` a missing `milvus-lite` fails these tests; elsewhere they skip.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use conn_config::{ConnectArgs, Environment as _, ProcessEnv};
+use conn_transport_tonic::prost::Message as _;
+use conn_transport_tonic::{ChannelPool, Connector, Error, ErrorKind, LiteProblem, MilvusService};
+use milvus_conn_sdk_client::build::{
+    flat_vec_index, float_vector_field, id_and_vector_schema, int64_field,
+};
+use milvus_conn_sdk_client::common::Status;
+use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
+use milvus_conn_sdk_client::milvus::{
+    CreateCollectionRequest, FlushRequest, InsertRequest, LoadCollectionRequest, QueryRequest,
+};
+use milvus_conn_sdk_client::schema::{LongArray, ScalarField, field_data, scalar_field};
+use milvus_conn_tests::lite::{
+    alive, executable_or_skip, relative_to_cwd, server_pids, watcher_pids,
+};
+
+/// The spec's timeout: Milvus Lite starts in about 1-3 s on the CI machine.
+const TIMEOUT: Duration = Duration::from_secs(60);
+const COLLECTION: &str = "lite_rows";
+const DIM: usize = 4;
+const ROWS: i64 = 50;
+
+/// What this process does when it is a child of one of these tests (`LITE_TEST_ROLE`).
+enum Role {
+    /// The parent test.
+    Parent,
+    /// Connect to `LITE_TEST_DB`, count the rows, print `ROWS=<n>`.
+    Reader(PathBuf),
+    /// Connect to `LITE_TEST_DB`, print `PID=<server pid>`, wait to be killed.
+    Holder(PathBuf),
+}
+
+fn role() -> Role {
+    let env = ProcessEnv;
+    let db = env.var("LITE_TEST_DB").map(PathBuf::from);
+    match (
+        env.var("LITE_TEST_ROLE")
+            .as_deref()
+            .and_then(|r| r.to_str()),
+        db,
+    ) {
+        (Some("reader"), Some(db)) => Role::Reader(db),
+        (Some("holder"), Some(db)) => Role::Holder(db),
+        _ => Role::Parent,
+    }
+}
+
+/// This test binary again, running only `test` in `role` for `db`.
+fn child(test: &str, role: &str, db: &Path) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env("LITE_TEST_ROLE", role)
+        .env("LITE_TEST_DB", db)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    command
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn connector(bin: &Path) -> Connector {
+    Connector::new().lite_executable(bin)
+}
+
+fn args(db: &Path) -> ConnectArgs {
+    ConnectArgs::new()
+        .uri(db.display().to_string())
+        .timeout(TIMEOUT)
+}
+
+#[allow(deprecated)] // error_code: pymilvus still reads it
+fn ok(what: &str, status: Option<&Status>) {
+    let s = status.unwrap_or_else(|| panic!("{what}: the reply has no status"));
+    assert!(
+        s.code == 0 && s.error_code == 0,
+        "{what} failed: code {}, reason {:?}",
+        s.code,
+        s.reason
+    );
+}
+
+type Client = MilvusServiceClient<MilvusService>;
+
+/// Creates the collection, inserts [`ROWS`] rows, flushes.
+async fn write_rows(client: &mut Client) {
+    let schema = id_and_vector_schema(COLLECTION, "", DIM);
+    let reply = client
+        .create_collection(CreateCollectionRequest {
+            collection_name: COLLECTION.into(),
+            schema: schema.encode_to_vec(),
+            shards_num: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    ok("CreateCollection", Some(&reply));
+    let ids: Vec<i64> = (0..ROWS).collect();
+    let vectors: Vec<f32> = (0..ROWS * DIM as i64).map(|x| x as f32 / 7.0).collect();
+    let reply = client
+        .insert(InsertRequest {
+            collection_name: COLLECTION.into(),
+            num_rows: ROWS as u32,
+            fields_data: vec![
+                int64_field("id", ids),
+                float_vector_field("vec", DIM, vectors),
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    ok("Insert", reply.status.as_ref());
+    assert_eq!(reply.insert_cnt, ROWS);
+    let reply = client
+        .flush(FlushRequest {
+            collection_names: vec![COLLECTION.into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    ok("Flush", reply.status.as_ref());
+}
+
+/// Indexes and loads the collection, and counts its rows.
+async fn count_rows(client: &mut Client) -> i64 {
+    let reply = client
+        .create_index(flat_vec_index(COLLECTION))
+        .await
+        .unwrap()
+        .into_inner();
+    ok("CreateIndex", Some(&reply));
+    let reply = client
+        .load_collection(LoadCollectionRequest {
+            collection_name: COLLECTION.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    ok("LoadCollection", Some(&reply));
+    let reply = client
+        .query(QueryRequest {
+            collection_name: COLLECTION.into(),
+            output_fields: vec!["count(*)".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    ok("Query count(*)", reply.status.as_ref());
+    let field = reply
+        .fields_data
+        .iter()
+        .find(|f| f.field_name == "count(*)")
+        .unwrap();
+    match &field.field {
+        Some(field_data::Field::Scalars(ScalarField {
+            data: Some(scalar_field::Data::LongData(LongArray { data })),
+        })) => data[0],
+        other => panic!("count(*) is not int64: {other:?}"),
+    }
+}
+
+fn client_of(connection: &conn_transport_tonic::MilvusConnection) -> Client {
+    MilvusServiceClient::new(connection.service())
+}
+
+/// Waits (at most 20 s) until `pid` is gone; whether it is.
+fn gone_within(pid: u32) -> bool {
+    let until = Instant::now() + Duration::from_secs(20);
+    while alive(pid) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    !alive(pid)
+}
+
+/// A fresh `.db`: rows written through the handshaken channel, the connection dropped (the
+/// server stops), then read back by a new process with its own server.
+#[test]
+fn rows_written_through_lite_persist_across_processes() {
+    if let Role::Reader(db) = role() {
+        let bin = milvus_conn_tests::lite::installed().unwrap();
+        let rows = runtime().block_on(async {
+            let spec = args(&db).resolve_isolated().unwrap();
+            let connection = connector(&bin).connect(&spec).await.unwrap();
+            count_rows(&mut client_of(&connection)).await
+        });
+        println!("ROWS={rows}");
+        return;
+    }
+    let Some(bin) = executable_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.db");
+    let pid = runtime().block_on(async {
+        let spec = args(&db).resolve_isolated().unwrap();
+        let started = Instant::now();
+        let connection = connector(&bin).connect(&spec).await.unwrap();
+        let server = connection.lite_server().unwrap();
+        eprintln!(
+            "milvus lite {:?} connected in {:?}: {}",
+            server,
+            started.elapsed(),
+            connection.get_version().await.unwrap()
+        );
+        assert_eq!(server.data_dir(), db);
+        assert_eq!(connection.address(), server.address());
+        assert!(connection.server_info().is_some(), "handshake ran");
+        assert_eq!(connection.get_version().await.unwrap(), "milvus_lite-3.2.2");
+        let mut client = client_of(&connection);
+        write_rows(&mut client).await;
+        let pid = server.pid();
+        assert!(alive(pid));
+        drop(client);
+        drop(connection);
+        pid
+    });
+    assert!(
+        !alive(pid),
+        "the last connection is gone: the server stopped"
+    );
+    assert!(db.join("LOCK").is_file(), "milvus lite's data directory");
+
+    let out = child(
+        "rows_written_through_lite_persist_across_processes",
+        "reader",
+        &db,
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "reader failed: {stdout}");
+    // The harness prints "test NAME ... " before the test's own output, on the same line.
+    assert!(
+        stdout
+            .split_whitespace()
+            .any(|w| w == format!("ROWS={ROWS}")),
+        "{stdout}"
+    );
+    assert_eq!(
+        server_pids(&db),
+        Vec::<u32>::new(),
+        "the reader's server stopped"
+    );
+}
+
+/// Two connections (as two aliases would make) to one path, through a pool and without,
+/// started concurrently: one server process; it outlives the first drop and stops with the
+/// last.
+#[test]
+fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
+    let Some(bin) = executable_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    runtime().block_on(async {
+        let pool = ChannelPool::new();
+        let pooled = connector(&bin).channel_pool(pool.clone());
+        let spec = args(&db).alias("a").resolve_isolated().unwrap();
+        // Another alias, a relative spelling of the same path, its own channel; both
+        // connects at once, while no server runs yet: one server is started.
+        let relative = relative_to_cwd(&db);
+        let spec_b = ConnectArgs::new()
+            .uri(relative.display().to_string())
+            .timeout(TIMEOUT)
+            .alias("b")
+            .resolve_isolated()
+            .unwrap();
+        let unpooled = connector(&bin);
+        let (a, b) = tokio::join!(pooled.connect(&spec), unpooled.connect(&spec_b));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let c = pooled.connect(&spec).await.unwrap();
+        let (sa, sb) = (a.lite_server().unwrap(), b.lite_server().unwrap());
+        assert_eq!(sa.pid(), sb.pid());
+        assert_eq!(sa.pid(), c.lite_server().unwrap().pid());
+        assert_eq!(server_pids(&db), [sa.pid()], "one milvus-lite process");
+        assert_eq!(pool.len(), 1);
+        let pid = sa.pid();
+
+        drop((a, c));
+        assert_eq!(pool.len(), 0, "the pool holds its channels weakly");
+        assert!(alive(pid), "b still holds the server");
+        assert!(b.check_health().await.unwrap().is_healthy());
+        drop(b);
+        assert!(!alive(pid), "the last connection stopped it");
+        assert!(server_pids(&db).is_empty());
+
+        // The next connect starts a new one.
+        let again = pooled.connect(&spec).await.unwrap();
+        let new_pid = again.lite_server().unwrap().pid();
+        assert_ne!(new_pid, pid);
+        assert!(again.check_health().await.unwrap().is_healthy());
+    });
+    assert!(server_pids(&db).is_empty());
+}
+
+/// The process holding a server is killed with SIGKILL (no destructor runs): its watcher
+/// stops the server. While it held the server, another process got `Locked`.
+#[test]
+fn killing_the_parent_leaves_no_server_and_a_held_directory_is_locked() {
+    if let Role::Holder(db) = role() {
+        let bin = milvus_conn_tests::lite::installed().unwrap();
+        runtime().block_on(async {
+            let spec = args(&db).resolve_isolated().unwrap();
+            let connection = connector(&bin).connect(&spec).await.unwrap();
+            println!("PID={}", connection.lite_server().unwrap().pid());
+            // Until killed (bounded, so a parent that failed cannot leave it running).
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            drop(connection);
+        });
+        return;
+    }
+    let Some(bin) = executable_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("held.db");
+    let mut holder = child(
+        "killing_the_parent_leaves_no_server_and_a_held_directory_is_locked",
+        "holder",
+        &db,
+    )
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(holder.stdout.take().unwrap()).lines();
+    let pid: u32 = loop {
+        let line = lines.next().expect("the holder printed no PID").unwrap();
+        // After "test NAME ... " on the same line.
+        if let Some(pid) = line.split_whitespace().find_map(|w| w.strip_prefix("PID=")) {
+            break pid.parse().unwrap();
+        }
+    };
+    assert!(alive(pid));
+    assert_eq!(server_pids(&db), [pid]);
+    let watchers = watcher_pids(&db);
+    assert_eq!(watchers.len(), 1, "one watcher: {watchers:?}");
+
+    // Another process (this one) cannot open the directory.
+    let err = runtime()
+        .block_on(connector(&bin).connect(&args(&db).resolve_isolated().unwrap()))
+        .unwrap_err();
+    eprintln!("locked: {err}");
+    assert!(
+        matches!(
+            err,
+            Error::Lite {
+                problem: LiteProblem::Locked,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.kind(), ErrorKind::Lite);
+    assert!(!err.is_transient());
+    assert!(err.to_string().contains("DataDirLockedError"), "{err}");
+
+    holder.kill().unwrap(); // SIGKILL
+    holder.wait().unwrap();
+    assert!(
+        gone_within(pid),
+        "milvus lite {pid} outlived its killed parent"
+    );
+    assert!(server_pids(&db).is_empty());
+    assert!(gone_within(watchers[0]), "the watcher is gone too");
+}
+
+/// Each start-up failure, with its class.
+#[test]
+fn start_up_failures_are_classified() {
+    let Some(bin) = executable_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let connect = |connector: Connector, args: ConnectArgs| {
+        let spec = args.resolve_isolated().unwrap();
+        rt.block_on(connector.connect(&spec)).unwrap_err()
+    };
+    let problem = |err: &Error| match err {
+        Error::Lite { problem, .. } => *problem,
+        other => panic!("not a lite error: {other:?}"),
+    };
+
+    // The directory holding the .db does not exist: nothing is started or created.
+    let db = dir.path().join("missing/x.db");
+    let err = connect(connector(&bin), args(&db));
+    eprintln!("parent missing: {err}");
+    assert_eq!(problem(&err), LiteProblem::ParentMissing);
+    assert!(!dir.path().join("missing").exists());
+
+    // A file where the data directory would be (a milvus-lite 2 database).
+    let db = dir.path().join("old.db");
+    std::fs::write(&db, b"SQLite format 3\0").unwrap();
+    let err = connect(connector(&bin), args(&db));
+    eprintln!("not a directory: {err}");
+    assert_eq!(problem(&err), LiteProblem::NotADirectory);
+
+    // Not installed: an executable that does not exist.
+    let db = dir.path().join("x.db");
+    let err = connect(
+        Connector::new().lite_executable(dir.path().join("no/milvus-lite")),
+        args(&db),
+    );
+    eprintln!("not installed: {err}");
+    assert_eq!(problem(&err), LiteProblem::NotInstalled);
+    assert!(err.to_string().contains("pip install milvus-lite"), "{err}");
+
+    // An executable that is not Milvus Lite: it exits while starting, its output in the error.
+    let err = connect(Connector::new().lite_executable("/bin/false"), args(&db));
+    eprintln!("exited: {err}");
+    assert_eq!(problem(&err), LiteProblem::Exited);
+
+    // TLS settings for a .db target are refused before anything starts.
+    let err = connect(connector(&bin), args(&db).secure(true));
+    eprintln!("tls: {err}");
+    assert_eq!(problem(&err), LiteProblem::TlsNotSupported);
+    assert!(!db.exists(), "nothing was started");
+
+    // connect_lazy does not start a server.
+    let spec = args(&db).resolve_isolated().unwrap();
+    let err = rt.block_on(async { connector(&bin).connect_lazy(&spec).unwrap_err() });
+    assert_eq!(problem(&err), LiteProblem::Lazy);
+
+    // Not healthy within the timeout: the half-started server is stopped.
+    let err = connect(
+        connector(&bin),
+        args(&db).timeout(Duration::from_millis(200)),
+    );
+    eprintln!("not healthy: {err}");
+    assert_eq!(problem(&err), LiteProblem::NotHealthy);
+    assert!(err.to_string().contains("200ms"), "{err}");
+    assert!(
+        server_pids(&db).is_empty(),
+        "the server that was too slow was stopped"
+    );
+}
+
+/// Credentials given for a `.db` target are sent as for any target; Milvus Lite ignores
+/// them (as pymilvus: accepted and ignored), and they never show in `Debug`.
+#[test]
+fn credentials_for_lite_are_accepted_and_ignored() {
+    let Some(bin) = executable_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("creds.db");
+    runtime().block_on(async {
+        let spec = args(&db)
+            .user("root")
+            .password("s3cr3t-lite")
+            .resolve_isolated()
+            .unwrap();
+        let connection = connector(&bin).connect(&spec).await.unwrap();
+        assert!(connection.check_health().await.unwrap().is_healthy());
+        let shown = format!("{connection:?} {:?}", connection.lite_server().unwrap());
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        let shared: Arc<_> = Arc::new(connection);
+        drop(shared);
+    });
+    assert!(server_pids(&db).is_empty());
+}
