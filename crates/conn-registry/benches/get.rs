@@ -131,7 +131,7 @@ fn run_parallel<F: FnMut() + Send>(threads: usize, iters: u64, make: impl Fn() -
         start.wait();
         let began = Instant::now();
         for h in handles {
-            h.join().expect("reader");
+            h.join().expect("worker");
         }
         began.elapsed()
     })
@@ -139,30 +139,16 @@ fn run_parallel<F: FnMut() + Send>(threads: usize, iters: u64, make: impl Fn() -
 
 /// Work that shares nothing between threads, about as long as a look-up.
 fn control(threads: usize, iters: u64) -> Duration {
-    let start = Barrier::new(threads + 1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    start.wait();
-                    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
-                    for _ in 0..iters {
-                        for _ in 0..8 {
-                            x ^= x << 13;
-                            x ^= x >> 7;
-                            x ^= x << 17;
-                        }
-                        x = black_box(x);
-                    }
-                })
-            })
-            .collect();
-        start.wait();
-        let began = Instant::now();
-        for h in handles {
-            h.join().expect("control");
+    run_parallel(threads, iters, || {
+        let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+        move || {
+            for _ in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+            }
+            x = black_box(x);
         }
-        began.elapsed()
     })
 }
 
