@@ -83,24 +83,10 @@ fn parallel_gets<T: Transport>(
     threads: usize,
     iters: u64,
 ) -> Duration {
-    let start = Barrier::new(threads + 1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    start.wait();
-                    for _ in 0..iters {
-                        black_box(reg.get(black_box(alias)));
-                    }
-                })
-            })
-            .collect();
-        start.wait();
-        let began = Instant::now();
-        for h in handles {
-            h.join().expect("reader");
+    run_parallel(threads, iters, || {
+        || {
+            black_box(reg.get(black_box(alias)));
         }
-        began.elapsed()
     })
 }
 
@@ -113,20 +99,31 @@ fn parallel_reader_gets<T: Transport>(
     iters: u64,
     by_ref: bool,
 ) -> Duration {
+    run_parallel(threads, iters, || {
+        let mut reader = reg.reader();
+        move || {
+            if by_ref {
+                black_box(reader.get_ref(black_box(alias)));
+            } else {
+                black_box(reader.get(black_box(alias)));
+            }
+        }
+    })
+}
+
+/// `threads` threads, each running its own `op` (from `make`) `iters` times after a common
+/// start; the wall time from that start until the last one ends.
+fn run_parallel<F: FnMut() + Send>(threads: usize, iters: u64, make: impl Fn() -> F) -> Duration {
     let start = Barrier::new(threads + 1);
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let mut reader = reg.reader();
+                let mut op = make();
                 let start = &start;
                 s.spawn(move || {
                     start.wait();
                     for _ in 0..iters {
-                        if by_ref {
-                            black_box(reader.get_ref(black_box(alias)));
-                        } else {
-                            black_box(reader.get(black_box(alias)));
-                        }
+                        op();
                     }
                 })
             })
@@ -134,7 +131,7 @@ fn parallel_reader_gets<T: Transport>(
         start.wait();
         let began = Instant::now();
         for h in handles {
-            h.join().expect("reader");
+            h.join().expect("worker");
         }
         began.elapsed()
     })
@@ -142,30 +139,16 @@ fn parallel_reader_gets<T: Transport>(
 
 /// Work that shares nothing between threads, about as long as a look-up.
 fn control(threads: usize, iters: u64) -> Duration {
-    let start = Barrier::new(threads + 1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    start.wait();
-                    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
-                    for _ in 0..iters {
-                        for _ in 0..8 {
-                            x ^= x << 13;
-                            x ^= x >> 7;
-                            x ^= x << 17;
-                        }
-                        x = black_box(x);
-                    }
-                })
-            })
-            .collect();
-        start.wait();
-        let began = Instant::now();
-        for h in handles {
-            h.join().expect("control");
+    run_parallel(threads, iters, || {
+        let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+        move || {
+            for _ in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+            }
+            x = black_box(x);
         }
-        began.elapsed()
     })
 }
 
