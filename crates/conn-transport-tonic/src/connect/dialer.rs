@@ -223,9 +223,11 @@ impl Place {
                 let authority = format!("127.0.0.1:{port}");
                 tcp(authority.clone(), "127.0.0.1".to_owned(), authority)
             }
-            Target::Tcp { host, port } => {
-                tcp(format!("{}:{port}", host.to_uri_host()), host.to_string(), address)
-            }
+            Target::Tcp { host, port } => tcp(
+                format!("{}:{port}", host.to_uri_host()),
+                host.to_string(),
+                address,
+            ),
             #[cfg(unix)]
             Target::Unix(path) => {
                 let place = Place {
