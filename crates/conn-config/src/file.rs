@@ -20,7 +20,7 @@ use std::io::Read as _;
 use std::path::Path;
 
 /// What a path that should name a regular file names instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FileKind {
     /// A directory.
@@ -115,7 +115,8 @@ pub enum FileError {
 /// waits for a writer, and opening some devices acts (a tape rewinds, a serial line waits
 /// for a carrier). Then on the opened handle (`fstat`), because the path may name something
 /// else by then; on Unix the open is non-blocking (`O_NONBLOCK`), so a FIFO swapped in
-/// between the two checks cannot block it either. `O_NONBLOCK` changes nothing for the
+/// between the two checks cannot block it either, and `O_NOCTTY` keeps a terminal swapped
+/// in from becoming the process's controlling terminal. `O_NONBLOCK` changes nothing for the
 /// regular file read afterwards (Linux and the BSDs ignore it for regular files), and
 /// clearing it would take `fcntl`, an unsafe call this crate forbids. The read goes through
 /// `take(limit + 1)`: a file that grew past its `stat` size is still cut off one byte
@@ -157,7 +158,7 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt as _;
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
 }
 

@@ -78,6 +78,10 @@ fn display_honours_width_and_fill() {
         FileKind::Other,
     ] {
         pads("FileKind", &kind);
+        assert_eq!(kind.to_string(), kind.as_str());
+        // The transport's `FileKind` is conn-config's (the one bounded file reader).
+        let same: conn_config::file::FileKind = kind;
+        assert_eq!(same, kind);
     }
     for problem in [
         TlsProblem::UntrustedCertificate,

@@ -578,7 +578,7 @@ async fn a_fifo_as_a_tls_file_is_refused_at_once_not_read() {
     assert_eq!(
         eager.to_string(),
         format!(
-            "ca_pem_path file {} is a fifo (named pipe), not a regular file",
+            "ca_pem_path file {} is a fifo, not a regular file",
             fifo.display()
         )
     );

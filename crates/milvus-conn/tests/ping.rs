@@ -697,7 +697,7 @@ fn tls_files_that_are_not_regular_files_exit_2_at_once() {
     let fifo = dir.path.join("ca.fifo");
     mkfifo(&fifo);
     let mut cases = vec![
-        (fifo.clone(), "a fifo (named pipe)"),
+        (fifo.clone(), "a fifo"),
         (dir.path.clone(), "a directory"),
     ];
     if cfg!(target_os = "linux") {
@@ -743,7 +743,7 @@ fn tls_files_that_are_not_regular_files_exit_2_at_once() {
     big.truncate(limit + 1);
     let big_key = dir.write("big.key", &big);
     let cases = [
-        (key_fifo, "is a fifo (named pipe), not a regular file"),
+        (key_fifo, "is a fifo, not a regular file"),
         (big_key, "is larger than 4 MiB (the limit for a tls file)"),
     ];
     for (key, what) in cases {

@@ -33,7 +33,7 @@ pub use lite::{LITE_OUTPUT_TAIL, LiteProblem};
 pub(crate) use source::cause;
 use source::render_chain;
 
-pub use crate::tls::FileKind;
+pub use conn_config::file::FileKind;
 
 /// Why connecting to Milvus, or a call on a connection, failed.
 ///
@@ -100,7 +100,7 @@ pub enum Error {
     /// A TLS file named in the spec is not a regular file (a directory, a FIFO, a device, a
     /// socket). Found before the file is read (a FIFO is never opened for a blocking read) and
     /// before any network I/O.
-    #[error("{field} file {} is {kind}, not a regular file", path.display())]
+    #[error("{field} file {} is a {kind}, not a regular file", path.display())]
     #[non_exhaustive]
     FileNotRegular {
         /// The setting that names the file.

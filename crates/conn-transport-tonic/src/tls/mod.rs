@@ -10,7 +10,7 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `files.rs` | reading one TLS file safely (regular, size-capped, no FIFO wait); `FileKind` |
+//! | `files.rs` | the files a spec names, read with conn-config's bounded reader (regular, size-capped, no FIFO wait) |
 //! | `load.rs` | reading all of a spec's files on a thread of their own, within the deadline, and checking their PEM |
 //! | `roots.rs` | the crypto provider and the platform's root certificates |
 //! | `config.rs` | the rustls client configuration of a spec; the CA-file verifier (gRPC's partial chain) |
@@ -29,7 +29,6 @@ mod tests;
 
 #[cfg(feature = "_tls")]
 pub(crate) use config::TlsConnector;
-pub use files::FileKind;
 #[cfg(feature = "_tls")]
 pub(crate) use io::speaks_tls;
 pub(crate) use load::{TlsMaterial, load_by, load_within};
