@@ -5,6 +5,13 @@
 //! [`Connector`](crate::Connector)), [`start_for`] (before `prepare`), [`Held`] (the server a
 //! connection keeps alive) and [`not_started`] (the error of a `.db` target that was not
 //! started: `connect_lazy`, or a build without the `lite` feature).
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | what `connect` needs (above), the data directory of a `.db` path, the `Error::Lite` constructors |
+//! | `start.rs` | one server per data directory, shared; start-up until `CheckHealth` answers, and why it failed |
+//! | `launcher.rs` | which executable runs Milvus Lite (`Connector::lite_executable`, `MILVUS_LITE_BIN`, `PATH`, `python3`) |
+//! | `process.rs` | the server process: spawned behind a watcher (no orphans), its output's tail, stopped; `LiteServer` |
 
 use std::path::PathBuf;
 #[cfg(all(feature = "lite", unix))]
@@ -16,10 +23,19 @@ use tokio::time::Instant;
 use crate::error::Error;
 
 #[cfg(all(feature = "lite", unix))]
+mod launcher;
+#[cfg(all(feature = "lite", unix))]
 mod process;
+#[cfg(all(feature = "lite", unix))]
+mod start;
 
 #[cfg(all(feature = "lite", unix))]
 pub use process::LiteServer;
+
+/// The `tracing` target of the Milvus Lite events, the same for the files of this module
+/// (it was the target of `lite/process.rs` when they were one file).
+#[cfg(all(feature = "lite", unix))]
+const LOG_TARGET: &str = "conn_transport_tonic::lite::process";
 
 /// The Milvus Lite settings of a [`Connector`](crate::Connector).
 #[derive(Clone, Debug, Default)]
@@ -66,7 +82,7 @@ pub(crate) async fn start_for(
     };
     #[cfg(all(feature = "lite", unix))]
     {
-        let server = process::shared(path, spec, options, deadline).await?;
+        let server = start::shared(path, spec, options, deadline).await?;
         Ok(Held {
             server: Some(server),
         })
@@ -85,12 +101,7 @@ pub(crate) fn not_started(spec: &ConnectionSpec) -> Error {
     #[cfg(all(feature = "lite", unix))]
     {
         if let Target::Lite(path) = spec.target() {
-            return Error::Lite {
-                data_dir: data_dir_or_given(path),
-                problem: crate::LiteProblem::Lazy,
-                detail: String::new(),
-                output: String::new(),
-            };
+            return lite_error(&data_dir_or_given(path), crate::LiteProblem::Lazy, "");
         }
     }
     Error::UnsupportedTarget {
@@ -126,6 +137,32 @@ pub fn data_dir_for(path: &std::path::Path) -> std::io::Result<PathBuf> {
 #[cfg_attr(not(all(feature = "lite", unix)), allow(dead_code))]
 pub(crate) fn data_dir_or_given(path: &std::path::Path) -> PathBuf {
     data_dir_for(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// An [`Error::Lite`] for `data_dir`, with no output from a server.
+#[cfg(all(feature = "lite", unix))]
+fn lite_error(
+    data_dir: &std::path::Path,
+    problem: crate::LiteProblem,
+    detail: impl Into<String>,
+) -> Error {
+    lite_error_with_output(data_dir, problem, detail.into(), String::new())
+}
+
+/// An [`Error::Lite`] for `data_dir` with the tail of the server's `output`.
+#[cfg(all(feature = "lite", unix))]
+fn lite_error_with_output(
+    data_dir: &std::path::Path,
+    problem: crate::LiteProblem,
+    detail: String,
+    output: String,
+) -> Error {
+    Error::Lite {
+        data_dir: data_dir.to_path_buf(),
+        problem,
+        detail,
+        output,
+    }
 }
 
 #[cfg(test)]
