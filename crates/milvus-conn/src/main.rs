@@ -55,12 +55,14 @@ enum Command {
         conn: ConnFlags,
 
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
+        // `help_heading = None` (here and below): under "Options", not the connection
+        // flags' last heading, which clap carries over to the flags declared after them.
+        #[arg(long, value_enum, default_value_t = Format::Table, help_heading = None)]
         format: Format,
 
         /// Show the `authorization` header value (base64 of the token or user:password)
         /// instead of `<redacted>`.
-        #[arg(long)]
+        #[arg(long, help_heading = None)]
         show_secrets: bool,
     },
 
@@ -72,11 +74,12 @@ enum Command {
         conn: ConnFlags,
 
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
+        // `help_heading = None`: as for `resolve`.
+        #[arg(long, value_enum, default_value_t = Format::Table, help_heading = None)]
         format: Format,
 
         /// Call GetVersion N times and print the min/median/max round trip.
-        #[arg(long, value_name = "N", default_value_t = 1,
+        #[arg(long, value_name = "N", default_value_t = 1, help_heading = None,
               value_parser = clap::value_parser!(u32).range(1..=100_000))]
         count: u32,
     },
@@ -157,17 +160,13 @@ fn main() -> ExitCode {
     init_tracing(cli.verbose, stderr_colour);
     let out = Painter::new(stdout_colour);
     let err = Painter::new(stderr_colour);
-    let exit = match cli.command {
-        Command::Resolve {
-            conn,
-            format,
-            show_secrets,
-        } => resolve_cmd::run(&conn, format, show_secrets, out, err),
-        Command::Ping {
-            conn,
-            format,
-            count,
-        } => ping::run(&conn, format, count, out, err),
+    let (Command::Resolve { conn, format, .. } | Command::Ping { conn, format, .. }) = &cli.command;
+    let exit = match (conn.resolve(), &cli.command) {
+        (Err(problems), _) => problem::report(&problems, *format, err),
+        (Ok(spec), Command::Resolve { show_secrets, .. }) => {
+            resolve_cmd::run(&spec, *format, *show_secrets, out)
+        }
+        (Ok(spec), Command::Ping { count, .. }) => ping::run(&spec, *format, *count, out, err),
     };
     match exit {
         Ok(exit) => exit.into(),

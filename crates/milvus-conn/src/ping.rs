@@ -8,10 +8,8 @@ use conn_config::ConnectionSpec;
 use conn_transport_tonic::{Connector, ErrorKind, Health, LiteProblem, MilvusConnection};
 use serde::Serialize;
 
-use crate::flags::ConnFlags;
 use crate::out::{Cell, Painter, write_table};
 use crate::problem::with_causes;
-use crate::resolve_cmd::report_problems;
 use crate::{Exit, Format};
 
 /// What a successful ping learnt.
@@ -42,22 +40,18 @@ struct Failure {
     error: conn_transport_tonic::Error,
 }
 
-/// Resolves the flags, pings, and prints the result.
+/// Pings the resolved spec and prints the result.
 ///
 /// # Errors
 ///
 /// Writing to stdout or stderr failed.
 pub(crate) fn run(
-    flags: &ConnFlags,
+    spec: &ConnectionSpec,
     format: Format,
     count: u32,
     out: Painter,
     err: Painter,
 ) -> io::Result<Exit> {
-    let spec = match flags.resolve() {
-        Ok(spec) => spec,
-        Err(problems) => return report_problems(&problems, format, err),
-    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -72,20 +66,20 @@ pub(crate) fn run(
             return Ok(Exit::Internal);
         }
     };
-    let result = runtime.block_on(ping(&spec, count));
+    let result = runtime.block_on(ping(spec, count));
     let mut stdout = io::stdout().lock();
     let exit = match result {
         Ok(report) => {
             match format {
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut stdout, &ReportJson::new(&spec, &report))?;
+                    serde_json::to_writer_pretty(&mut stdout, &ReportJson::new(spec, &report))?;
                     writeln!(stdout)?;
                 }
                 Format::Table => write_table(
                     &mut stdout,
                     out,
                     &["STEP", "RESULT", "TIME"],
-                    &report_rows(&spec, &report),
+                    &report_rows(spec, &report),
                 )?,
             }
             if report.health.is_healthy() {

@@ -6,6 +6,28 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::out::Painter;
+use crate::{Exit, Format};
+
+/// Problems with the input: a message on stderr, and with `--format json` the errors object on
+/// stdout. Exit 2.
+///
+/// # Errors
+///
+/// Writing failed.
+pub(crate) fn report(problems: &[Problem], format: Format, err: Painter) -> io::Result<Exit> {
+    if format == Format::Json {
+        let mut stdout = io::stdout().lock();
+        write_json(&mut stdout, problems)?;
+        stdout.flush()?;
+    }
+    write_text(
+        &mut io::stderr().lock(),
+        err,
+        "cannot resolve the connection",
+        problems,
+    )?;
+    Ok(Exit::BadInput)
+}
 
 /// One problem: the argument or variable at fault, where its value came from, and what is
 /// wrong. Never holds a secret value (conn-config's errors never do, and the CLI's own

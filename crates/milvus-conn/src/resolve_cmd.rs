@@ -8,34 +8,27 @@ use conn_config::{ConnectionSpec, Field, Origin};
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
 
-use crate::flags::ConnFlags;
 use crate::out::{Cell, Painter, origin_style, write_table};
-use crate::problem::{self, Problem};
 use crate::{Exit, Format};
 
 /// What `<redacted>` secrets show as.
 pub(crate) const REDACTED: &str = "<redacted>";
 
-/// Resolves the flags and prints the spec (exit 0), or every problem (exit 2).
+/// Prints the resolved spec (exit 0).
 ///
 /// # Errors
 ///
-/// Writing to stdout or stderr failed.
+/// Writing to stdout failed.
 pub(crate) fn run(
-    flags: &ConnFlags,
+    spec: &ConnectionSpec,
     format: Format,
     show_secrets: bool,
     out: Painter,
-    err: Painter,
 ) -> io::Result<Exit> {
-    let spec = match flags.resolve() {
-        Ok(spec) => spec,
-        Err(problems) => return report_problems(&problems, format, err),
-    };
     let mut stdout = io::stdout().lock();
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &SpecJson::new(&spec, show_secrets))?;
+            serde_json::to_writer_pretty(&mut stdout, &SpecJson::new(spec, show_secrets))?;
             writeln!(stdout)?;
         }
         Format::Table => {
@@ -43,7 +36,7 @@ pub(crate) fn run(
                 &mut stdout,
                 out,
                 &["FIELD", "VALUE", "ORIGIN"],
-                &table_rows(&spec, show_secrets),
+                &table_rows(spec, show_secrets),
             )?;
             // Nothing given is dropped silently: list what lost, and to what.
             if !spec.overridden().is_empty() {
@@ -64,31 +57,6 @@ pub(crate) fn run(
     }
     stdout.flush()?;
     Ok(Exit::Ok)
-}
-
-/// Problems with the input: a message on stderr, and with `--format json` the errors object on
-/// stdout. Exit 2.
-///
-/// # Errors
-///
-/// Writing failed.
-pub(crate) fn report_problems(
-    problems: &[Problem],
-    format: Format,
-    err: Painter,
-) -> io::Result<Exit> {
-    if format == Format::Json {
-        let mut stdout = io::stdout().lock();
-        problem::write_json(&mut stdout, problems)?;
-        stdout.flush()?;
-    }
-    problem::write_text(
-        &mut io::stderr().lock(),
-        err,
-        "cannot resolve the connection",
-        problems,
-    )?;
-    Ok(Exit::BadInput)
 }
 
 /// The `--format json` object. Field names are a contract (docs/cli.md).

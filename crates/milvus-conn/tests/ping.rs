@@ -696,10 +696,7 @@ fn tls_files_that_are_not_regular_files_exit_2_at_once() {
     let dir = Dir::new();
     let fifo = dir.path.join("ca.fifo");
     mkfifo(&fifo);
-    let mut cases = vec![
-        (fifo.clone(), "a fifo"),
-        (dir.path.clone(), "a directory"),
-    ];
+    let mut cases = vec![(fifo.clone(), "a fifo"), (dir.path.clone(), "a directory")];
     if cfg!(target_os = "linux") {
         cases.push(("/dev/zero".into(), "a character device"));
     }
