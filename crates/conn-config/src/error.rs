@@ -448,6 +448,7 @@ impl Error {
             HttpsWithSecureFalse { secure, .. } | TlsSettingWithSecureFalse { secure, .. } => {
                 Some(secure)
             }
+            // No single origin: `field` counts on these being the only ones.
             NoTarget { .. }
             | DotEnvRead { .. }
             | DotEnvParse { .. }
@@ -463,14 +464,12 @@ impl Error {
     pub fn field(&self) -> Key {
         match self {
             Error::NoTarget { .. } => Key::Target,
-            Error::DotEnvRead { .. }
-            | Error::DotEnvParse { .. }
-            | Error::DotEnvNotAFile { .. }
-            | Error::DotEnvTooLarge { .. }
-            | Error::DotEnvValueTooLarge { .. }
-            | Error::DotEnvInterpolationBudget { .. } => Key::DotEnvFile,
             Error::IncompleteClientIdentity { missing, .. } => *missing,
-            other => other.origin().and_then(Origin::key).unwrap_or(Key::Target),
+            // Besides `NoTarget`, only the `.env` file's own errors have no origin (the
+            // exhaustive match of `origin` names them).
+            other => other
+                .origin()
+                .map_or(Key::DotEnvFile, |o| o.key().unwrap_or(Key::Target)),
         }
     }
 }
