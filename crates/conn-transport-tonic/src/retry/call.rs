@@ -26,7 +26,7 @@ impl RetryPolicy {
     /// [`MilvusReply::reply_status`], through [`MilvusConnection::check_status`], so a Milvus
     /// error inside an OK reply (a rate limit) is an [`Error`] of the same classes.
     /// [`RetryPolicy::should_retry`] decides; the delays are [`RetryPolicy::delays`] (with
-    /// jitter, if on). With a [`budget`](RetryPolicyBuilder::budget) or a
+    /// jitter, if on). With a [`budget`](super::RetryPolicyBuilder::budget) or a
     /// [`deadline`](RetryPolicy::with_deadline): no attempt starts at or after it, the
     /// attempt running then is stopped (a `timed_out` error), and a delay that would end at
     /// or after it is not slept: the last error is returned at once.

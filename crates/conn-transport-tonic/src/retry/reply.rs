@@ -28,7 +28,7 @@ impl<'a> ReplyStatus<'a> {
 }
 
 /// A reply that carries a Milvus `common.Status`: the SDK implements it for its generated
-/// reply types, so that [`RetryPolicy::call`] classifies a Milvus error inside a gRPC `OK`.
+/// reply types, so that [`RetryPolicy::call`](super::RetryPolicy::call) classifies a Milvus error inside a gRPC `OK`.
 ///
 /// ```
 /// use conn_transport_tonic::retry::{MilvusReply, ReplyStatus};
