@@ -286,8 +286,8 @@ async fn plaintext_to_a_tls_server_fails_without_reaching_milvus() {
             .timeout(std::time::Duration::from_secs(3)),
     );
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
-    // CONTRACT section 7: a TLS-class failure, not transient, with a hint (it was
-    // `unreachable` and transient before).
+    // docs/resolution.md, "Error catalogue": a TLS-class failure, not transient, with a
+    // hint (it was `unreachable` and transient before).
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     assert_eq!(tls_problem(&err), TlsProblem::ServerRequiresTls, "{err:?}");
     assert!(!err.is_transient());
