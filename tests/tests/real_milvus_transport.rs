@@ -25,17 +25,11 @@ fn spec(args: ConnectArgs) -> ConnectionSpec {
 }
 
 fn root(milvus: &RealMilvus) -> ConnectArgs {
-    ConnectArgs::new()
-        .uri(milvus.uri())
-        .user(milvus.user())
-        .password(milvus.password())
+    milvus.root_args()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    milvus_conn_tests::fixtures::current_thread_runtime()
 }
 
 fn tls_problem(err: &Error) -> TlsProblem {
@@ -45,15 +39,9 @@ fn tls_problem(err: &Error) -> TlsProblem {
     }
 }
 
-/// `error (kind): message: source: source…`, for the observations printed by each test.
+/// `[kind] message: source: source…`, for the observations printed by each test.
 fn describe(err: &Error) -> String {
-    let mut out = format!("[{}] {err}", err.kind());
-    let mut next = std::error::Error::source(err);
-    while let Some(e) = next {
-        out.push_str(&format!(": {e}"));
-        next = e.source();
-    }
-    out
+    milvus_conn_tests::fixtures::describe(err.kind(), err)
 }
 
 /// The internal ports `start.sh` chose (`$MILVUS_IT_RUN_DIR/ports.txt`).

@@ -18,16 +18,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conn_config::{ConnectArgs, Environment as _, ProcessEnv};
-use conn_transport_tonic::prost::Message as _;
 use conn_transport_tonic::{ChannelPool, Connector, Error, ErrorKind, LiteProblem, MilvusService};
 use milvus_conn_sdk_client::build::{
-    flat_vec_index, float_vector_field, id_and_vector_schema, int64_field,
+    create_collection, flat_vec_index, id_and_vector_schema, insert, ok,
 };
-use milvus_conn_sdk_client::common::Status;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
-use milvus_conn_sdk_client::milvus::{
-    CreateCollectionRequest, FlushRequest, InsertRequest, LoadCollectionRequest, QueryRequest,
-};
+use milvus_conn_sdk_client::milvus::{FlushRequest, LoadCollectionRequest, QueryRequest};
 use milvus_conn_sdk_client::schema::{LongArray, ScalarField, field_data, scalar_field};
 use milvus_conn_tests::lite::{
     alive, executable_or_skip, relative_to_cwd, server_pids, watcher_pids,
@@ -77,11 +73,7 @@ fn child(test: &str, role: &str, db: &Path) -> Command {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    milvus_conn_tests::fixtures::runtime(2)
 }
 
 fn connector(bin: &Path) -> Connector {
@@ -94,29 +86,13 @@ fn args(db: &Path) -> ConnectArgs {
         .timeout(TIMEOUT)
 }
 
-#[allow(deprecated)] // error_code: pymilvus still reads it
-fn ok(what: &str, status: Option<&Status>) {
-    let s = status.unwrap_or_else(|| panic!("{what}: the reply has no status"));
-    assert!(
-        s.code == 0 && s.error_code == 0,
-        "{what} failed: code {}, reason {:?}",
-        s.code,
-        s.reason
-    );
-}
-
 type Client = MilvusServiceClient<MilvusService>;
 
 /// Creates the collection, inserts [`ROWS`] rows, flushes.
 async fn write_rows(client: &mut Client) {
     let schema = id_and_vector_schema(COLLECTION, "", DIM);
     let reply = client
-        .create_collection(CreateCollectionRequest {
-            collection_name: COLLECTION.into(),
-            schema: schema.encode_to_vec(),
-            shards_num: 1,
-            ..Default::default()
-        })
+        .create_collection(create_collection(&schema))
         .await
         .unwrap()
         .into_inner();
@@ -124,15 +100,7 @@ async fn write_rows(client: &mut Client) {
     let ids: Vec<i64> = (0..ROWS).collect();
     let vectors: Vec<f32> = (0..ROWS * DIM as i64).map(|x| x as f32 / 7.0).collect();
     let reply = client
-        .insert(InsertRequest {
-            collection_name: COLLECTION.into(),
-            num_rows: ROWS as u32,
-            fields_data: vec![
-                int64_field("id", ids),
-                float_vector_field("vec", DIM, vectors),
-            ],
-            ..Default::default()
-        })
+        .insert(insert(COLLECTION, ids, DIM, vectors))
         .await
         .unwrap()
         .into_inner();

@@ -14,6 +14,8 @@ use conn_test_server::{TestServer, TestServerBuilder};
 use conn_transport_tonic::{Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
+#[cfg(unix)]
+use milvus_conn_tests::fixtures::mkfifo;
 use tempfile::TempDir;
 
 struct Pki {
@@ -514,16 +516,6 @@ async fn platform_roots_do_not_trust_a_private_ca() {
         "{err:?}"
     );
     assert!(server.calls().is_empty());
-}
-
-/// Makes a FIFO (named pipe) at `path` with mkfifo(1).
-#[cfg(unix)]
-fn mkfifo(path: &std::path::Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("run mkfifo");
-    assert!(status.success(), "mkfifo {}", path.display());
 }
 
 /// Connects (eagerly, then lazily) under a guard: a connect that hangs fails the test after
