@@ -375,17 +375,13 @@ fn translate(kwargs: &Map<String, Value>) -> Result<(ConnectArgs, bool), String>
             "uri" => a.uri(text("a non-string uri")?),
             "address" => a.address(text("a non-string address")?),
             "host" => a.host(text("a non-string host")?),
-            "port" => match v {
-                Value::String(s) => a.port(s.as_str()),
-                Value::Number(n) if n.is_i64() => {
-                    a.port(n.as_i64().ok_or_else(|| untranslatable(k, v, "?"))?)
-                }
+            // A JSON number is an i64 port when `as_i64` gives one.
+            "port" => match (v, v.as_i64()) {
+                (Value::String(s), _) => a.port(s.as_str()),
+                (Value::Number(_), Some(n)) => a.port(n),
                 _ => {
-                    return Err(untranslatable(
-                        k,
-                        v,
-                        "a port is a string or an integer in Rust",
-                    ));
+                    let why = "a port is a string or an integer in Rust";
+                    return Err(untranslatable(k, v, why));
                 }
             },
             "user" => a.user(credential()?),

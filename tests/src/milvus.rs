@@ -504,6 +504,15 @@ impl RealMilvus {
         self.var("MILVUS_IT_PASSWORD")
     }
 
+    /// Arguments for [`RealMilvus::uri`] with [`RealMilvus::user`] and
+    /// [`RealMilvus::password`] (no TLS files).
+    pub fn root_args(&self) -> conn_config::ConnectArgs {
+        conn_config::ConnectArgs::new()
+            .uri(self.uri())
+            .user(self.user())
+            .password(self.password())
+    }
+
     /// The name the server certificate is issued to (`localhost`; the certificate also
     /// holds `IP:127.0.0.1`); `None` in [`Mode::Plain`].
     pub fn server_name(&self) -> Option<&str> {

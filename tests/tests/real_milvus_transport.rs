@@ -25,17 +25,22 @@ fn spec(args: ConnectArgs) -> ConnectionSpec {
 }
 
 fn root(milvus: &RealMilvus) -> ConnectArgs {
-    ConnectArgs::new()
-        .uri(milvus.uri())
-        .user(milvus.user())
-        .password(milvus.password())
+    milvus.root_args()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    milvus_conn_tests::fixtures::current_thread_runtime()
+}
+
+/// Asserts that `err` is the TLS class with `problem`.
+#[track_caller]
+fn assert_problem(err: &Error, problem: TlsProblem) {
+    assert_eq!(tls_problem(err), problem, "{err:?}");
+}
+
+/// Prints what `err` was, for the observations `what`.
+fn observe(what: &str, err: &Error) {
+    eprintln!("observed {what}: {}", describe(err));
 }
 
 fn tls_problem(err: &Error) -> TlsProblem {
@@ -45,15 +50,9 @@ fn tls_problem(err: &Error) -> TlsProblem {
     }
 }
 
-/// `error (kind): message: source: source…`, for the observations printed by each test.
+/// `[kind] message: source: source…`, for the observations printed by each test.
 fn describe(err: &Error) -> String {
-    let mut out = format!("[{}] {err}", err.kind());
-    let mut next = std::error::Error::source(err);
-    while let Some(e) = next {
-        out.push_str(&format!(": {e}"));
-        next = e.source();
-    }
-    out
+    milvus_conn_tests::fixtures::describe(err.kind(), err)
 }
 
 /// The internal ports `start.sh` chose (`$MILVUS_IT_RUN_DIR/ports.txt`).
@@ -122,14 +121,9 @@ fn plaintext_milvus_handshake_version_health_and_error_classes() {
         assert!(lazy.identifier().is_some());
 
         // A wrong password: the authentication class, Milvus's own words.
-        let wrong = spec(
-            ConnectArgs::new()
-                .uri(milvus.uri())
-                .user(milvus.user())
-                .password("not-the-password"),
-        );
+        let wrong = spec(root(&milvus).password("not-the-password"));
         let err = conn_transport_tonic::connect(&wrong).await.unwrap_err();
-        eprintln!("observed plain, wrong password: {}", describe(&err));
+        observe("plain, wrong password", &err);
         assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
         assert!(matches!(&err, Error::Authentication { rpc: "Connect", .. }));
         assert!(
@@ -142,7 +136,7 @@ fn plaintext_milvus_handshake_version_health_and_error_classes() {
         // No credentials at all.
         let none = spec(ConnectArgs::new().uri(milvus.uri()));
         let err = conn_transport_tonic::connect(&none).await.unwrap_err();
-        eprintln!("observed plain, no credentials: {}", describe(&err));
+        observe("plain, no credentials", &err);
         assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
         assert!(
             err.to_string().contains("missing authorization in header"),
@@ -152,7 +146,7 @@ fn plaintext_milvus_handshake_version_health_and_error_classes() {
         // A database that does not exist: Connect answers status code 800.
         let no_db = spec(root(&milvus).db_name("no_such_db"));
         let err = conn_transport_tonic::connect(&no_db).await.unwrap_err();
-        eprintln!("observed plain, unknown database: {}", describe(&err));
+        observe("plain, unknown database", &err);
         match &err {
             Error::ServerStatus {
                 rpc,
@@ -184,8 +178,8 @@ fn plaintext_milvus_handshake_version_health_and_error_classes() {
         let err = conn_transport_tonic::connect(&tls_to_plain)
             .await
             .unwrap_err();
-        eprintln!("observed plain, tls client: {}", describe(&err));
-        assert_eq!(tls_problem(&err), TlsProblem::NotTls, "{err:?}");
+        observe("plain, tls client", &err);
+        assert_problem(&err, TlsProblem::NotTls);
 
         // Milvus's embedded etcd: a gRPC port that is not Milvus.
         let etcd = internal_port(&milvus, "internal_etcd_port");
@@ -193,14 +187,14 @@ fn plaintext_milvus_handshake_version_health_and_error_classes() {
         let err = conn_transport_tonic::connect(&wrong_port)
             .await
             .unwrap_err();
-        eprintln!("observed plain, etcd port {etcd}: {}", describe(&err));
+        observe(&format!("plain, etcd port {etcd}"), &err);
         assert_eq!(err.kind(), ErrorKind::Unimplemented, "{err:?}");
 
         // The metrics/healthz port: HTTP/1.1, not gRPC.
         let metrics = internal_port(&milvus, "MILVUS_IT_METRICS_PORT");
         let http1 = spec(root(&milvus).uri(format!("http://127.0.0.1:{metrics}")));
         let err = conn_transport_tonic::connect(&http1).await.unwrap_err();
-        eprintln!("observed plain, metrics port {metrics}: {}", describe(&err));
+        observe(&format!("plain, metrics port {metrics}"), &err);
         assert_eq!(err.kind(), ErrorKind::Unreachable, "{err:?}");
     });
     milvus.stop().unwrap();
@@ -275,31 +269,24 @@ fn one_way_tls_milvus() {
         // The wrong CA.
         let other = spec(root(&milvus).ca_pem_path(milvus.other_ca().unwrap()));
         let err = conn_transport_tonic::connect(&other).await.unwrap_err();
-        eprintln!("observed tls1, other CA: {}", describe(&err));
-        assert_eq!(
-            tls_problem(&err),
-            TlsProblem::UntrustedCertificate,
-            "{err:?}"
-        );
+        observe("tls1, other CA", &err);
+        assert_problem(&err, TlsProblem::UntrustedCertificate);
 
         // The wrong name.
         let wrong_name = spec(root(&milvus).ca_pem_path(&ca).server_name("wrong.example"));
         let err = conn_transport_tonic::connect(&wrong_name)
             .await
             .unwrap_err();
-        eprintln!(
-            "observed tls1, server_name wrong.example: {}",
-            describe(&err)
-        );
-        assert_eq!(tls_problem(&err), TlsProblem::NameMismatch, "{err:?}");
+        observe("tls1, server_name wrong.example", &err);
+        assert_problem(&err, TlsProblem::NameMismatch);
 
         // Plaintext to the TLS port: Milvus closes the connection, and answers a TLS
         // ClientHello, so it is the TLS class with a hint, not transient (docs/transport.md;
         // it was `unreachable` before).
         let plain = spec(root(&milvus).uri(format!("http://{}", milvus.addr())));
         let err = conn_transport_tonic::connect(&plain).await.unwrap_err();
-        eprintln!("observed tls1, plaintext client: {}", describe(&err));
-        assert_eq!(tls_problem(&err), TlsProblem::ServerRequiresTls, "{err:?}");
+        observe("tls1, plaintext client", &err);
+        assert_problem(&err, TlsProblem::ServerRequiresTls);
         assert!(!err.is_transient());
         assert!(
             err.to_string().contains("use https:// or secure=true"),
@@ -307,13 +294,7 @@ fn one_way_tls_milvus() {
         );
 
         // Wrong password over TLS.
-        let wrong = spec(
-            ConnectArgs::new()
-                .uri(milvus.uri())
-                .user("root")
-                .password("nope")
-                .ca_pem_path(&ca),
-        );
+        let wrong = spec(root(&milvus).user("root").password("nope").ca_pem_path(&ca));
         let err = conn_transport_tonic::connect(&wrong).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
     });
@@ -329,14 +310,15 @@ fn mutual_tls_milvus() {
     let cert = milvus.client_cert().unwrap().to_owned();
     let key = milvus.client_key().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
+    // `args` trusting the CA, with the client certificate `cert` and its `key`.
+    let with_client = |args: ConnectArgs, cert: &Path, key: &Path| {
+        args.ca_pem_path(&ca)
+            .client_pem_path(cert)
+            .client_key_path(key)
+    };
     let rt = runtime();
     rt.block_on(async {
-        let mutual = spec(
-            root(&milvus)
-                .ca_pem_path(&ca)
-                .client_pem_path(&cert)
-                .client_key_path(&key),
-        );
+        let mutual = spec(with_client(root(&milvus), &cert, &key));
         let conn = conn_transport_tonic::connect(&mutual).await.unwrap();
         let version = conn.get_version().await.unwrap();
         assert_eq!(version, "v2.3.5-lite");
@@ -349,45 +331,22 @@ fn mutual_tls_milvus() {
         let one_way = spec(root(&milvus).ca_pem_path(&ca));
         for _ in 0..5 {
             let err = conn_transport_tonic::connect(&one_way).await.unwrap_err();
-            eprintln!("observed tls2, no client certificate: {}", describe(&err));
-            assert_eq!(
-                tls_problem(&err),
-                TlsProblem::ClientCertificateRequired,
-                "{err:?}"
-            );
+            observe("tls2, no client certificate", &err);
+            assert_problem(&err, TlsProblem::ClientCertificateRequired);
         }
 
         // A client certificate from a CA the server does not trust.
         let (rogue_cert, rogue_key) = rogue_client(dir.path());
-        let rogue = spec(
-            root(&milvus)
-                .ca_pem_path(&ca)
-                .client_pem_path(&rogue_cert)
-                .client_key_path(&rogue_key),
-        );
+        let rogue = spec(with_client(root(&milvus), &rogue_cert, &rogue_key));
         let err = conn_transport_tonic::connect(&rogue).await.unwrap_err();
-        eprintln!(
-            "observed tls2, untrusted client certificate: {}",
-            describe(&err)
-        );
-        assert_eq!(
-            tls_problem(&err),
-            TlsProblem::ClientCertificateRejected,
-            "{err:?}"
-        );
+        observe("tls2, untrusted client certificate", &err);
+        assert_problem(&err, TlsProblem::ClientCertificateRejected);
 
         // The right certificate, the wrong password.
-        let wrong = spec(
-            ConnectArgs::new()
-                .uri(milvus.uri())
-                .user("root")
-                .password("nope")
-                .ca_pem_path(&ca)
-                .client_pem_path(&cert)
-                .client_key_path(&key),
-        );
+        let wrong_password = root(&milvus).user("root").password("nope");
+        let wrong = spec(with_client(wrong_password, &cert, &key));
         let err = conn_transport_tonic::connect(&wrong).await.unwrap_err();
-        eprintln!("observed tls2, wrong password: {}", describe(&err));
+        observe("tls2, wrong password", &err);
         assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
     });
     milvus.stop().unwrap();

@@ -97,11 +97,11 @@ impl TestServer {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use conn_transport_tonic::test_server::{Failure, TestServer};
+    /// use conn_test_server::{Failure, TestServer};
     /// let server = TestServer::builder().serve_tcp().await?;
     /// let spec = conn_config::ConnectArgs::new().uri(server.uri()).resolve_isolated()?;
     /// let connection = conn_transport_tonic::connect(&spec).await?;
-    /// server.fail("GetVersion", 1, Failure::grpc(conn_transport_tonic::tonic::Code::Unavailable, "restarting"));
+    /// server.fail("GetVersion", 1, Failure::grpc(tonic::Code::Unavailable, "restarting"));
     /// assert!(connection.get_version().await.is_err());
     /// assert!(connection.get_version().await.is_ok());
     /// # Ok(()) }

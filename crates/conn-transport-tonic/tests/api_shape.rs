@@ -38,92 +38,53 @@ fn pads(what: &str, value: &dyn Display) {
     );
 }
 
+/// The listed variants of an enum, as an array: `variants![ErrorKind: Tls, Rpc]`.
+macro_rules! variants {
+    ($ty:ty: $($variant:ident),+ $(,)?) => {
+        [$(<$ty>::$variant),+]
+    };
+}
+
 #[test]
 fn display_honours_width_and_fill() {
-    for kind in [
-        ErrorKind::UnsupportedTarget,
-        ErrorKind::Lite,
-        ErrorKind::LocalFile,
-        ErrorKind::Setup,
-        ErrorKind::Unreachable,
-        ErrorKind::TimedOut,
-        ErrorKind::Tls,
-        ErrorKind::Authentication,
-        ErrorKind::ServerStatus,
-        ErrorKind::Unimplemented,
-        ErrorKind::Rpc,
-        ErrorKind::Unavailable,
-        ErrorKind::RateLimited,
-        ErrorKind::PermissionDenied,
-        ErrorKind::InvalidArgument,
+    for kind in variants![ErrorKind:
+        UnsupportedTarget, Lite, LocalFile, Setup, Unreachable, TimedOut, Tls, Authentication,
+        ServerStatus, Unimplemented, Rpc, Unavailable, RateLimited, PermissionDenied,
+        InvalidArgument,
     ] {
         pads("ErrorKind", &kind);
         assert_eq!(kind.to_string(), kind.as_str());
     }
-    for field in [
-        TlsFileField::ServerPemPath,
-        TlsFileField::CaPemPath,
-        TlsFileField::ClientPemPath,
-        TlsFileField::ClientKeyPath,
-    ] {
+    for field in variants![TlsFileField: ServerPemPath, CaPemPath, ClientPemPath, ClientKeyPath] {
         pads("TlsFileField", &field);
         assert_eq!(field.to_string(), field.as_str());
     }
-    for kind in [
-        FileKind::Directory,
-        FileKind::Fifo,
-        FileKind::CharDevice,
-        FileKind::BlockDevice,
-        FileKind::Socket,
-        FileKind::Other,
-    ] {
+    for kind in variants![FileKind: Directory, Fifo, CharDevice, BlockDevice, Socket, Other] {
         pads("FileKind", &kind);
         assert_eq!(kind.to_string(), kind.as_str());
         // The transport's `FileKind` is conn-config's (the one bounded file reader).
         let same: conn_config::file::FileKind = kind;
         assert_eq!(same, kind);
     }
-    for problem in [
-        TlsProblem::UntrustedCertificate,
-        TlsProblem::NameMismatch,
-        TlsProblem::CertificateExpired,
-        TlsProblem::ClientCertificateRequired,
-        TlsProblem::ClientCertificateRejected,
-        TlsProblem::NotTls,
-        TlsProblem::ServerRequiresTls,
-        TlsProblem::NoHttp2,
-        TlsProblem::Other,
+    for problem in variants![TlsProblem:
+        UntrustedCertificate, NameMismatch, CertificateExpired, ClientCertificateRequired,
+        ClientCertificateRejected, NotTls, ServerRequiresTls, NoHttp2, Other,
     ] {
         pads("TlsProblem", &problem);
     }
-    for problem in [
-        LiteProblem::NotInstalled,
-        LiteProblem::ParentMissing,
-        LiteProblem::NotADirectory,
-        LiteProblem::Locked,
-        LiteProblem::NotHealthy,
-        LiteProblem::Exited,
-        LiteProblem::Spawn,
-        LiteProblem::TlsNotSupported,
-        LiteProblem::Lazy,
+    for problem in variants![LiteProblem:
+        NotInstalled, ParentMissing, NotADirectory, Locked, NotHealthy, Exited, Spawn,
+        TlsNotSupported, Lazy,
     ] {
         pads("LiteProblem", &problem);
         assert!(!problem.as_str().is_empty());
     }
-    for kind in [
-        conn_transport_tonic::PemKind::Certificate,
-        conn_transport_tonic::PemKind::PrivateKey,
-    ] {
+    for kind in variants![conn_transport_tonic::PemKind: Certificate, PrivateKey] {
         pads("PemKind", &kind);
         assert_eq!(kind.to_string(), kind.as_str());
     }
-    for state in [
-        QuotaState::Unknown,
-        QuotaState::ReadLimited,
-        QuotaState::WriteLimited,
-        QuotaState::DenyToRead,
-        QuotaState::DenyToWrite,
-        QuotaState::DenyToDdl,
+    for state in variants![QuotaState:
+        Unknown, ReadLimited, WriteLimited, DenyToRead, DenyToWrite, DenyToDdl,
     ] {
         pads("QuotaState", &state);
         assert_eq!(state.to_string(), state.as_str());

@@ -15,13 +15,9 @@ use conn_transport_tonic::{Error, ErrorKind};
 
 /// The texts of the chain: the error's, then each source's.
 fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
-    let mut texts = vec![err.to_string()];
-    let mut next = err.source();
-    while let Some(e) = next {
-        texts.push(e.to_string());
-        next = e.source();
-    }
-    texts
+    milvus_conn_tests::fixtures::chain(err)
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// No text in the chain contains the text of its source, and no text appears twice.
@@ -79,109 +75,35 @@ async fn no_error_class_repeats_its_source() {
     let tls_port = tls.local_addr().unwrap().port();
     let plain_port = plain.local_addr().unwrap().port();
 
-    let cases: Vec<(&str, ErrorKind, Error)> = vec![
-        (
-            "closed port",
-            ErrorKind::Unreachable,
-            connect_err(ConnectArgs::new().uri(format!("http://127.0.0.1:{}", closed_port())))
-                .await,
-        ),
-        (
-            "untrusted certificate",
-            ErrorKind::Tls,
-            connect_err(ConnectArgs::new().uri(tls.uri()).ca_pem_path(&other_path)).await,
-        ),
-        (
-            "name mismatch",
-            ErrorKind::Tls,
-            connect_err(
-                ConnectArgs::new()
-                    .uri(tls.uri())
-                    .ca_pem_path(&ca_path)
-                    .server_name("wrong.example"),
-            )
-            .await,
-        ),
-        (
-            "no client certificate",
-            ErrorKind::Tls,
-            connect_err(ConnectArgs::new().uri(mutual.uri()).ca_pem_path(&ca_path)).await,
-        ),
-        (
-            "tls to a plaintext port",
-            ErrorKind::Tls,
-            connect_err(
-                ConnectArgs::new()
-                    .uri(format!("https://127.0.0.1:{plain_port}"))
-                    .ca_pem_path(&ca_path),
-            )
-            .await,
-        ),
-        (
-            "plaintext to a tls port",
-            ErrorKind::Tls,
-            connect_err(ConnectArgs::new().uri(format!("http://127.0.0.1:{tls_port}"))).await,
-        ),
-        (
-            "wrong password",
-            ErrorKind::Authentication,
-            connect_err(
-                ConnectArgs::new()
-                    .uri(auth.uri())
-                    .user("root")
-                    .password("wrong"),
-            )
-            .await,
-        ),
-        (
-            "unknown database",
-            ErrorKind::ServerStatus,
-            connect_err(ConnectArgs::new().uri(status.uri())).await,
-        ),
-        (
-            "not milvus",
-            ErrorKind::Unimplemented,
-            connect_err(ConnectArgs::new().uri(unimplemented.uri())).await,
-        ),
-        (
-            "timed out",
-            ErrorKind::TimedOut,
-            conn_transport_tonic::connect(&spec(
-                ConnectArgs::new()
-                    .uri(slow.uri())
-                    .timeout(Duration::from_millis(300)),
-            ))
-            .await
-            .unwrap_err(),
-        ),
-        (
-            "missing ca file",
-            ErrorKind::LocalFile,
-            connect_err(
-                ConnectArgs::new()
-                    .uri(tls.uri())
-                    .ca_pem_path(dir.path().join("missing.pem")),
-            )
-            .await,
-        ),
-        (
-            "ca file not pem",
-            ErrorKind::LocalFile,
-            connect_err(ConnectArgs::new().uri(tls.uri()).ca_pem_path(&not_pem)).await,
-        ),
-        (
-            "mismatched client key",
-            ErrorKind::LocalFile,
-            connect_err(
-                ConnectArgs::new()
-                    .uri(mutual.uri())
-                    .ca_pem_path(&ca_path)
-                    .client_pem_path(&client_cert)
-                    .client_key_path(&other_key),
-            )
-            .await,
-        ),
+    let at = |uri: String| ConnectArgs::new().uri(uri);
+    let closed = format!("http://127.0.0.1:{}", closed_port());
+    // (what, its class, the arguments that fail so): one row a line.
+    #[rustfmt::skip]
+    let rows: Vec<(&str, ErrorKind, ConnectArgs)> = vec![
+        ("closed port", ErrorKind::Unreachable, at(closed)),
+        ("untrusted certificate", ErrorKind::Tls, at(tls.uri()).ca_pem_path(&other_path)),
+        ("name mismatch", ErrorKind::Tls, at(tls.uri()).ca_pem_path(&ca_path).server_name("wrong.example")),
+        ("no client certificate", ErrorKind::Tls, at(mutual.uri()).ca_pem_path(&ca_path)),
+        ("tls to a plaintext port", ErrorKind::Tls, at(format!("https://127.0.0.1:{plain_port}")).ca_pem_path(&ca_path)),
+        ("plaintext to a tls port", ErrorKind::Tls, at(format!("http://127.0.0.1:{tls_port}"))),
+        ("wrong password", ErrorKind::Authentication, at(auth.uri()).user("root").password("wrong")),
+        ("unknown database", ErrorKind::ServerStatus, at(status.uri())),
+        ("not milvus", ErrorKind::Unimplemented, at(unimplemented.uri())),
+        ("missing ca file", ErrorKind::LocalFile, at(tls.uri()).ca_pem_path(dir.path().join("missing.pem"))),
+        ("ca file not pem", ErrorKind::LocalFile, at(tls.uri()).ca_pem_path(&not_pem)),
+        ("mismatched client key", ErrorKind::LocalFile,
+            at(mutual.uri()).ca_pem_path(&ca_path).client_pem_path(&client_cert).client_key_path(&other_key)),
     ];
+    let mut cases = Vec::new();
+    for (what, kind, args) in rows {
+        cases.push((what, kind, connect_err(args).await));
+    }
+    // With its own timeout (connect_err's is 3 s).
+    let slow = at(slow.uri()).timeout(Duration::from_millis(300));
+    let err = conn_transport_tonic::connect(&spec(slow))
+        .await
+        .unwrap_err();
+    cases.push(("timed out", ErrorKind::TimedOut, err));
     for (what, kind, err) in &cases {
         assert_eq!(err.kind(), *kind, "{what}: {err:?}");
         assert_no_repetition(what, err);

@@ -18,16 +18,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conn_config::{ConnectArgs, Environment as _, ProcessEnv};
-use conn_transport_tonic::prost::Message as _;
 use conn_transport_tonic::{ChannelPool, Connector, Error, ErrorKind, LiteProblem, MilvusService};
 use milvus_conn_sdk_client::build::{
-    flat_vec_index, float_vector_field, id_and_vector_schema, int64_field,
+    create_collection, flat_vec_index, id_and_vector_schema, insert, ok,
 };
-use milvus_conn_sdk_client::common::Status;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
-use milvus_conn_sdk_client::milvus::{
-    CreateCollectionRequest, FlushRequest, InsertRequest, LoadCollectionRequest, QueryRequest,
-};
+use milvus_conn_sdk_client::milvus::{FlushRequest, LoadCollectionRequest, QueryRequest};
 use milvus_conn_sdk_client::schema::{LongArray, ScalarField, field_data, scalar_field};
 use milvus_conn_tests::lite::{
     alive, executable_or_skip, relative_to_cwd, server_pids, watcher_pids,
@@ -77,11 +73,22 @@ fn child(test: &str, role: &str, db: &Path) -> Command {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    milvus_conn_tests::fixtures::runtime(2)
+}
+
+/// The milvus-lite executable (`None`: skip the test), and a fresh temporary directory with
+/// the path of a `.db` named `name` in it.
+fn bin_and_db(name: &str) -> Option<(PathBuf, tempfile::TempDir, PathBuf)> {
+    let bin = executable_or_skip()?;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(name);
+    Some((bin, dir, db))
+}
+
+/// Asserts that no milvus-lite server runs for `db`.
+#[track_caller]
+fn assert_no_server(db: &Path, why: &str) {
+    assert_eq!(server_pids(db), Vec::<u32>::new(), "{why}");
 }
 
 fn connector(bin: &Path) -> Connector {
@@ -94,29 +101,13 @@ fn args(db: &Path) -> ConnectArgs {
         .timeout(TIMEOUT)
 }
 
-#[allow(deprecated)] // error_code: pymilvus still reads it
-fn ok(what: &str, status: Option<&Status>) {
-    let s = status.unwrap_or_else(|| panic!("{what}: the reply has no status"));
-    assert!(
-        s.code == 0 && s.error_code == 0,
-        "{what} failed: code {}, reason {:?}",
-        s.code,
-        s.reason
-    );
-}
-
 type Client = MilvusServiceClient<MilvusService>;
 
 /// Creates the collection, inserts [`ROWS`] rows, flushes.
 async fn write_rows(client: &mut Client) {
     let schema = id_and_vector_schema(COLLECTION, "", DIM);
     let reply = client
-        .create_collection(CreateCollectionRequest {
-            collection_name: COLLECTION.into(),
-            schema: schema.encode_to_vec(),
-            shards_num: 1,
-            ..Default::default()
-        })
+        .create_collection(create_collection(&schema))
         .await
         .unwrap()
         .into_inner();
@@ -124,15 +115,7 @@ async fn write_rows(client: &mut Client) {
     let ids: Vec<i64> = (0..ROWS).collect();
     let vectors: Vec<f32> = (0..ROWS * DIM as i64).map(|x| x as f32 / 7.0).collect();
     let reply = client
-        .insert(InsertRequest {
-            collection_name: COLLECTION.into(),
-            num_rows: ROWS as u32,
-            fields_data: vec![
-                int64_field("id", ids),
-                float_vector_field("vec", DIM, vectors),
-            ],
-            ..Default::default()
-        })
+        .insert(insert(COLLECTION, ids, DIM, vectors))
         .await
         .unwrap()
         .into_inner();
@@ -216,11 +199,9 @@ fn rows_written_through_lite_persist_across_processes() {
         println!("ROWS={rows}");
         return;
     }
-    let Some(bin) = executable_or_skip() else {
+    let Some((bin, _dir, db)) = bin_and_db("fresh.db") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("fresh.db");
     let pid = runtime().block_on(async {
         let spec = args(&db).resolve_isolated().unwrap();
         let started = Instant::now();
@@ -266,11 +247,7 @@ fn rows_written_through_lite_persist_across_processes() {
             .any(|w| w == format!("ROWS={ROWS}")),
         "{stdout}"
     );
-    assert_eq!(
-        server_pids(&db),
-        Vec::<u32>::new(),
-        "the reader's server stopped"
-    );
+    assert_no_server(&db, "the reader's server stopped");
 }
 
 /// Two connections (as two aliases would make) to one path, through a pool and without,
@@ -278,11 +255,9 @@ fn rows_written_through_lite_persist_across_processes() {
 /// last.
 #[test]
 fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
-    let Some(bin) = executable_or_skip() else {
+    let Some((bin, _dir, db)) = bin_and_db("shared.db") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
     runtime().block_on(async {
         let pool = ChannelPool::new();
         let pooled = connector(&bin).channel_pool(pool.clone());
@@ -313,7 +288,7 @@ fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
         assert!(b.check_health().await.unwrap().is_healthy());
         drop(b);
         assert!(!alive(pid), "the last connection stopped it");
-        assert!(server_pids(&db).is_empty());
+        assert_no_server(&db, "no server left");
 
         // The next connect starts a new one.
         let again = pooled.connect(&spec).await.unwrap();
@@ -321,7 +296,7 @@ fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
         assert_ne!(new_pid, pid);
         assert!(again.check_health().await.unwrap().is_healthy());
     });
-    assert!(server_pids(&db).is_empty());
+    assert_no_server(&db, "no server left");
 }
 
 /// The process holding a server is killed with SIGKILL (no destructor runs): its watcher
@@ -340,11 +315,9 @@ fn killing_the_parent_leaves_no_server_and_a_held_directory_is_locked() {
         });
         return;
     }
-    let Some(bin) = executable_or_skip() else {
+    let Some((bin, _dir, db)) = bin_and_db("held.db") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("held.db");
     let mut holder = child(
         "killing_the_parent_leaves_no_server_and_a_held_directory_is_locked",
         "holder",
@@ -390,7 +363,7 @@ fn killing_the_parent_leaves_no_server_and_a_held_directory_is_locked() {
         gone_within(pid),
         "milvus lite {pid} outlived its killed parent"
     );
-    assert!(server_pids(&db).is_empty());
+    assert_no_server(&db, "no server left");
     assert!(gone_within(watchers[0]), "the watcher is gone too");
 }
 
@@ -459,21 +432,16 @@ fn start_up_failures_are_classified() {
     eprintln!("not healthy: {err}");
     assert_eq!(problem(&err), LiteProblem::NotHealthy);
     assert!(err.to_string().contains("200ms"), "{err}");
-    assert!(
-        server_pids(&db).is_empty(),
-        "the server that was too slow was stopped"
-    );
+    assert_no_server(&db, "the server that was too slow was stopped");
 }
 
 /// Credentials given for a `.db` target are sent as for any target; Milvus Lite ignores
 /// them (as pymilvus: accepted and ignored), and they never show in `Debug`.
 #[test]
 fn credentials_for_lite_are_accepted_and_ignored() {
-    let Some(bin) = executable_or_skip() else {
+    let Some((bin, _dir, db)) = bin_and_db("creds.db") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("creds.db");
     runtime().block_on(async {
         let spec = args(&db)
             .user("root")
@@ -487,5 +455,5 @@ fn credentials_for_lite_are_accepted_and_ignored() {
         let shared: Arc<_> = Arc::new(connection);
         drop(shared);
     });
-    assert!(server_pids(&db).is_empty());
+    assert_no_server(&db, "no server left");
 }

@@ -68,6 +68,12 @@ async fn get_version(policy: &RetryPolicy, conn: &MilvusConnection) -> Result<St
     Ok(reply.into_inner().version)
 }
 
+/// The next `times` `GetVersion` calls fail with `Unavailable` ("restarting").
+fn restarting(server: &TestServer, times: usize) {
+    let failure = Failure::grpc(Code::Unavailable, "restarting");
+    server.fail("GetVersion", times, failure);
+}
+
 fn get_version_calls(server: &TestServer) -> usize {
     server
         .calls()
@@ -113,11 +119,7 @@ fn close(a: Duration, b: Duration) -> bool {
 async fn unavailable_three_times_then_success() {
     log();
     let (server, conn) = setup().await;
-    server.fail(
-        "GetVersion",
-        3,
-        Failure::grpc(Code::Unavailable, "restarting"),
-    );
+    restarting(&server, 3);
     let policy = RetryPolicy::default();
     assert_eq!(get_version(&policy, &conn).await.unwrap(), "v0.0.0-test");
     assert_eq!(get_version_calls(&server), 4);
@@ -142,11 +144,7 @@ async fn unavailable_three_times_then_success() {
 async fn jittered_delays_stay_within_one_delay_of_the_backoff() {
     log();
     let (server, conn) = setup().await;
-    server.fail(
-        "GetVersion",
-        5,
-        Failure::grpc(Code::Unavailable, "restarting"),
-    );
+    restarting(&server, 5);
     let policy = RetryPolicy::builder()
         .initial_backoff(Duration::from_millis(5))
         .multiplier(2.0)
@@ -233,25 +231,14 @@ async fn milvus_statuses_in_an_ok_reply() {
         .initial_backoff(Duration::from_millis(1))
         .build()
         .unwrap();
-    // (code, error_code, reason, retried, class)
+    // (code, error_code, reason, retried, class): one row a line.
+    #[rustfmt::skip]
     let cases = [
         (8, 49, "rate limit exceeded[rate=0.1]", true, "rate_limited"),
-        (
-            0,
-            49,
-            "rate limit exceeded (legacy code only)",
-            true,
-            "rate_limited",
-        ),
+        (0, 49, "rate limit exceeded (legacy code only)", true, "rate_limited"),
         (1, 56, "service not ready", true, "unavailable"),
         (1100, 5, "invalid parameter", false, "invalid_argument"),
-        (
-            100,
-            1,
-            "collection not found[collection=x]",
-            false,
-            "server_status",
-        ),
+        (100, 1, "collection not found[collection=x]", false, "server_status"),
         (1401, 3, "permission denied", false, "permission_denied"),
     ];
     for (code, error_code, reason, retried, class) in cases {

@@ -33,13 +33,10 @@ fn assert_clean(what: &str, text: &str) {
 
 /// Every error of a chain, Display and Debug.
 fn everything(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = format!("{err} {err:?}");
-    let mut next = err.source();
-    while let Some(e) = next {
-        out.push_str(&format!(" | {e} {e:?}"));
-        next = e.source();
-    }
-    out
+    let each: Vec<String> = milvus_conn_tests::fixtures::chain(err)
+        .map(|e| format!("{e} {e:?}"))
+        .collect();
+    each.join(" | ")
 }
 
 #[tokio::test]

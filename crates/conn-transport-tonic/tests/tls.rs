@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::{Ca, Leaf, args, serve, spec, write};
 use conn_config::ConnectArgs;
@@ -14,6 +14,8 @@ use conn_test_server::{TestServer, TestServerBuilder};
 use conn_transport_tonic::{Error, ErrorKind, FileKind, TlsFileField, TlsProblem};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
+#[cfg(unix)]
+use milvus_conn_tests::fixtures::mkfifo;
 use tempfile::TempDir;
 
 struct Pki {
@@ -42,12 +44,27 @@ impl Pki {
         }
     }
 
+    /// A new [`Pki`], and its server from `builder` (`Pki::server` or `Pki::mutual_server`)
+    /// on 127.0.0.1:0.
+    async fn serving(builder: fn(&Pki) -> TestServerBuilder) -> (Pki, TestServer) {
+        let pki = Pki::new();
+        let server = builder(&pki).serve_tcp().await.unwrap();
+        (pki, server)
+    }
+
     fn server(&self) -> TestServerBuilder {
         TestServer::builder().tls(&self.server.cert_pem, &self.server.key_pem)
     }
 
     fn mutual_server(&self) -> TestServerBuilder {
         self.server().client_ca(&self.ca.pem)
+    }
+
+    /// `args` trusting the CA, with the client certificate `cert` and its `key`.
+    fn with_client(&self, args: ConnectArgs, cert: &Path, key: &Path) -> ConnectArgs {
+        args.ca_pem_path(&self.ca_path)
+            .client_pem_path(cert)
+            .client_key_path(key)
     }
 
     /// Writes a client certificate signed by `ca` and returns (cert, key) paths.
@@ -68,6 +85,18 @@ impl Pki {
     }
 }
 
+/// Arguments for the URI `scheme://host` with `server`'s port.
+fn at(server: &TestServer, scheme_and_host: &str) -> ConnectArgs {
+    let port = server.local_addr().unwrap().port();
+    ConnectArgs::new().uri(format!("{scheme_and_host}:{port}"))
+}
+
+/// Asserts that `err` is the TLS class with `problem`.
+#[track_caller]
+fn assert_problem(err: &Error, problem: TlsProblem) {
+    assert_eq!(tls_problem(err), problem, "{err:?}");
+}
+
 fn tls_problem(err: &Error) -> TlsProblem {
     match err {
         Error::Tls { problem, .. } => *problem,
@@ -77,8 +106,7 @@ fn tls_problem(err: &Error) -> TlsProblem {
 
 #[tokio::test]
 async fn one_way_tls_with_the_ca_works_and_carries_the_headers() {
-    let pki = Pki::new();
-    let server = pki.server().serve_tcp().await.unwrap();
+    let (pki, server) = Pki::serving(Pki::server).await;
     assert!(server.uri().starts_with("https://"));
     let spec = spec(args(&server).token("tok123").ca_pem_path(&pki.ca_path));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
@@ -90,14 +118,8 @@ async fn one_way_tls_with_the_ca_works_and_carries_the_headers() {
 
 #[tokio::test]
 async fn one_way_tls_by_host_name_localhost_works() {
-    let pki = Pki::new();
-    let server = pki.server().serve_tcp().await.unwrap();
-    let port = server.local_addr().unwrap().port();
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(format!("https://localhost:{port}"))
-            .server_pem_path(&pki.ca_path),
-    );
+    let (pki, server) = Pki::serving(Pki::server).await;
+    let spec = spec(at(&server, "https://localhost").server_pem_path(&pki.ca_path));
     conn_transport_tonic::connect(&spec).await.unwrap();
 }
 
@@ -105,8 +127,7 @@ async fn one_way_tls_by_host_name_localhost_works() {
 async fn the_servers_own_certificate_as_server_pem_path_is_trusted_like_grpc_does() {
     // pymilvus (gRPC core) accepts the server's certificate itself as server_pem_path, the
     // form Milvus's documentation shows for tlsMode 1.
-    let pki = Pki::new();
-    let server = pki.server().serve_tcp().await.unwrap();
+    let (pki, server) = Pki::serving(Pki::server).await;
     let leaf = write(pki.dir.path(), "server.pem", &pki.server.cert_pem);
     let pinned = spec(args(&server).server_pem_path(&leaf));
     let conn = conn_transport_tonic::connect(&pinned).await.unwrap();
@@ -117,11 +138,7 @@ async fn the_servers_own_certificate_as_server_pem_path_is_trusted_like_grpc_doe
     let sibling = write(pki.dir.path(), "sibling.pem", &sibling.cert_pem);
     let spec = spec(args(&server).server_pem_path(&sibling));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
-    assert_eq!(
-        tls_problem(&err),
-        TlsProblem::UntrustedCertificate,
-        "{err:?}"
-    );
+    assert_problem(&err, TlsProblem::UntrustedCertificate);
 }
 
 #[tokio::test]
@@ -131,7 +148,7 @@ async fn a_pinned_server_certificate_still_has_its_name_and_dates_checked() {
     let leaf = write(pki.dir.path(), "server.pem", &pki.server.cert_pem);
     let by_ip = spec(args(&server).server_pem_path(&leaf));
     let err = conn_transport_tonic::connect(&by_ip).await.unwrap_err();
-    assert_eq!(tls_problem(&err), TlsProblem::NameMismatch, "{err:?}");
+    assert_problem(&err, TlsProblem::NameMismatch);
     let named = spec(
         args(&server)
             .server_pem_path(&leaf)
@@ -149,24 +166,19 @@ async fn a_pinned_server_certificate_still_has_its_name_and_dates_checked() {
         let err = conn_transport_tonic::connect(&spec(args))
             .await
             .unwrap_err();
-        assert_eq!(tls_problem(&err), TlsProblem::CertificateExpired, "{err:?}");
+        assert_problem(&err, TlsProblem::CertificateExpired);
     }
 }
 
 #[tokio::test]
 async fn a_server_signed_by_another_ca_is_untrusted() {
-    let pki = Pki::new();
-    let server = pki.server().serve_tcp().await.unwrap();
+    let (pki, server) = Pki::serving(Pki::server).await;
     let other = Ca::new("another ca");
     let other_path = write(pki.dir.path(), "other-ca.pem", &other.pem);
     let spec = spec(args(&server).ca_pem_path(&other_path));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
-    assert_eq!(
-        tls_problem(&err),
-        TlsProblem::UntrustedCertificate,
-        "{err:?}"
-    );
+    assert_problem(&err, TlsProblem::UntrustedCertificate);
     assert!(err.to_string().contains("not trusted"), "{err}");
 }
 
@@ -179,7 +191,7 @@ async fn a_wrong_host_name_is_rejected_unless_server_name_fixes_it() {
     let err = conn_transport_tonic::connect(&spec_by_ip)
         .await
         .unwrap_err();
-    assert_eq!(tls_problem(&err), TlsProblem::NameMismatch, "{err:?}");
+    assert_problem(&err, TlsProblem::NameMismatch);
     assert!(err.to_string().contains("server_name"), "{err}");
 
     let fixed = spec(
@@ -193,17 +205,9 @@ async fn a_wrong_host_name_is_rejected_unless_server_name_fixes_it() {
 
 #[tokio::test]
 async fn mutual_tls_with_a_client_certificate_works() {
-    let pki = Pki::new();
-    let server = pki.mutual_server().serve_tcp().await.unwrap();
+    let (pki, server) = Pki::serving(Pki::mutual_server).await;
     let (cert, key) = pki.client_files(&pki.ca, "good");
-    let spec = spec(
-        args(&server)
-            .user("root")
-            .password("Milvus")
-            .ca_pem_path(&pki.ca_path)
-            .client_pem_path(&cert)
-            .client_key_path(&key),
-    );
+    let spec = spec(pki.with_client(args(&server).user("root").password("Milvus"), &cert, &key));
     let conn = conn_transport_tonic::connect(&spec).await.unwrap();
     assert!(conn.check_health().await.unwrap().is_healthy());
     assert_eq!(
@@ -214,50 +218,31 @@ async fn mutual_tls_with_a_client_certificate_works() {
 
 #[tokio::test]
 async fn a_client_without_a_certificate_is_rejected_when_the_server_requires_one() {
-    let pki = Pki::new();
-    let server = pki.mutual_server().serve_tcp().await.unwrap();
+    let (pki, server) = Pki::serving(Pki::mutual_server).await;
     let spec = spec(args(&server).ca_pem_path(&pki.ca_path));
     // The server's refusal arrives after the client's side of the TLS 1.3 handshake; the
     // class must not depend on who wins the race to read it, so try it many times.
     for _ in 0..20 {
         let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
-        assert_eq!(
-            tls_problem(&err),
-            TlsProblem::ClientCertificateRequired,
-            "{err:?}"
-        );
+        assert_problem(&err, TlsProblem::ClientCertificateRequired);
         assert!(err.to_string().contains("client_pem_path"), "{err}");
     }
     // A lazy connection finds it on first use too.
     let lazy = conn_transport_tonic::connect_lazy(&spec).unwrap();
     let err = lazy.get_version().await.unwrap_err();
-    assert_eq!(
-        tls_problem(&err),
-        TlsProblem::ClientCertificateRequired,
-        "{err:?}"
-    );
+    assert_problem(&err, TlsProblem::ClientCertificateRequired);
     assert!(server.calls().is_empty(), "no call got through");
 }
 
 #[tokio::test]
 async fn a_client_certificate_from_an_untrusted_ca_is_rejected() {
-    let pki = Pki::new();
-    let server = pki.mutual_server().serve_tcp().await.unwrap();
+    let (pki, server) = Pki::serving(Pki::mutual_server).await;
     let rogue = Ca::new("rogue ca");
     let (cert, key) = pki.client_files(&rogue, "rogue");
-    let spec = spec(
-        args(&server)
-            .ca_pem_path(&pki.ca_path)
-            .client_pem_path(&cert)
-            .client_key_path(&key),
-    );
+    let spec = spec(pki.with_client(args(&server), &cert, &key));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
-    assert_eq!(
-        tls_problem(&err),
-        TlsProblem::ClientCertificateRejected,
-        "{err:?}"
-    );
+    assert_problem(&err, TlsProblem::ClientCertificateRejected);
     assert!(server.calls().is_empty());
 }
 
@@ -265,31 +250,20 @@ async fn a_client_certificate_from_an_untrusted_ca_is_rejected() {
 async fn tls_to_a_plaintext_server_says_the_server_does_not_speak_tls() {
     let pki = Pki::new();
     let server = serve(TestServer::builder()).await;
-    let port = server.local_addr().unwrap().port();
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(format!("https://127.0.0.1:{port}"))
-            .ca_pem_path(&pki.ca_path),
-    );
+    let spec = spec(at(&server, "https://127.0.0.1").ca_pem_path(&pki.ca_path));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
-    assert_eq!(tls_problem(&err), TlsProblem::NotTls, "{err:?}");
+    assert_problem(&err, TlsProblem::NotTls);
 }
 
 #[tokio::test]
 async fn plaintext_to_a_tls_server_fails_without_reaching_milvus() {
-    let pki = Pki::new();
-    let server = pki.server().serve_tcp().await.unwrap();
-    let port = server.local_addr().unwrap().port();
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(format!("http://127.0.0.1:{port}"))
-            .timeout(std::time::Duration::from_secs(3)),
-    );
+    let (_pki, server) = Pki::serving(Pki::server).await;
+    let spec = spec(at(&server, "http://127.0.0.1").timeout(std::time::Duration::from_secs(3)));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     // docs/transport.md (errors): a TLS-class failure, not transient, with a hint (it was
     // `unreachable` and transient before).
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
-    assert_eq!(tls_problem(&err), TlsProblem::ServerRequiresTls, "{err:?}");
+    assert_problem(&err, TlsProblem::ServerRequiresTls);
     assert!(!err.is_transient());
     let text = err.to_string();
     assert!(text.contains("use https:// or secure=true"), "{text}");
@@ -303,7 +277,7 @@ async fn plaintext_to_a_tls_server_fails_without_reaching_milvus() {
         .unwrap_err();
     assert_eq!(conn_transport_tonic::classify(&status), ErrorKind::Tls);
     let err = lazy.error_from_status(status, "GetVersion");
-    assert_eq!(tls_problem(&err), TlsProblem::ServerRequiresTls, "{err:?}");
+    assert_problem(&err, TlsProblem::ServerRequiresTls);
     assert!(!err.is_transient());
     assert!(server.calls().is_empty());
 }
@@ -341,6 +315,11 @@ impl Untouched {
         listener.set_nonblocking(true).unwrap();
         Untouched(listener)
     }
+    /// Arguments for [`Untouched::uri`].
+    fn args(&self) -> ConnectArgs {
+        ConnectArgs::new().uri(self.uri())
+    }
+
     fn uri(&self) -> String {
         format!("https://{}", self.0.local_addr().unwrap())
     }
@@ -354,10 +333,10 @@ impl Untouched {
 
 #[tokio::test]
 async fn a_missing_ca_file_fails_before_any_network_io_naming_path_and_field() {
-    let pki = Pki::new();
-    let listener = Untouched::new();
+    // Nothing may connect to the listener: every check here is local.
+    let (pki, listener) = (Pki::new(), Untouched::new());
     let missing = pki.dir.path().join("no-such-ca.pem");
-    let spec = spec(ConnectArgs::new().uri(listener.uri()).ca_pem_path(&missing));
+    let spec = spec(listener.args().ca_pem_path(&missing));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LocalFile, "{err:?}");
     match &err {
@@ -375,8 +354,8 @@ async fn a_missing_ca_file_fails_before_any_network_io_naming_path_and_field() {
 
 #[tokio::test]
 async fn with_both_ca_settings_each_file_is_named_by_its_own_field() {
-    let pki = Pki::new();
-    let listener = Untouched::new();
+    // Nothing may connect to the listener: every check here is local.
+    let (pki, listener) = (Pki::new(), Untouched::new());
     let not_pem = write(pki.dir.path(), "not-pem.pem", "this is not a certificate\n");
     let spec1 = spec(
         ConnectArgs::new()
@@ -429,8 +408,8 @@ async fn with_both_ca_settings_each_file_is_named_by_its_own_field() {
 
 #[tokio::test]
 async fn bad_client_files_fail_before_any_network_io() {
-    let pki = Pki::new();
-    let listener = Untouched::new();
+    // Nothing may connect to the listener: every check here is local.
+    let (pki, listener) = (Pki::new(), Untouched::new());
     let (cert, key) = pki.client_files(&pki.ca, "c");
     let secret_marker = "KEYMATERIAL-0123456789-do-not-print";
     let bad_key = write(
@@ -450,13 +429,7 @@ async fn bad_client_files_fail_before_any_network_io() {
         (key.clone(), key.clone(), TlsFileField::ClientPemPath),
     ];
     for (client_pem, client_key, expected_field) in cases {
-        let spec = spec(
-            ConnectArgs::new()
-                .uri(listener.uri())
-                .ca_pem_path(&pki.ca_path)
-                .client_pem_path(&client_pem)
-                .client_key_path(&client_key),
-        );
+        let spec = spec(pki.with_client(listener.args(), &client_pem, &client_key));
         let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::LocalFile, "{err:?}");
         let field = match &err {
@@ -483,17 +456,11 @@ async fn bad_client_files_fail_before_any_network_io() {
 
 #[tokio::test]
 async fn a_key_that_does_not_belong_to_the_certificate_fails_before_network_io() {
-    let pki = Pki::new();
-    let listener = Untouched::new();
+    // Nothing may connect to the listener: every check here is local.
+    let (pki, listener) = (Pki::new(), Untouched::new());
     let (cert, _) = pki.client_files(&pki.ca, "a");
     let (_, other_key) = pki.client_files(&pki.ca, "b");
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(listener.uri())
-            .ca_pem_path(&pki.ca_path)
-            .client_pem_path(&cert)
-            .client_key_path(&other_key),
-    );
+    let spec = spec(pki.with_client(listener.args(), &cert, &other_key));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert!(matches!(err, Error::ClientIdentity { .. }), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::LocalFile);
@@ -504,31 +471,18 @@ async fn a_key_that_does_not_belong_to_the_certificate_fails_before_network_io()
 #[tokio::test]
 async fn platform_roots_do_not_trust_a_private_ca() {
     // https:// without CA files trusts the OS store, which does not hold the test CA.
-    let pki = Pki::new();
-    let server = pki.server().serve_tcp().await.unwrap();
+    let (_pki, server) = Pki::serving(Pki::server).await;
     let spec = spec(args(&server));
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
-    assert_eq!(
-        tls_problem(&err),
-        TlsProblem::UntrustedCertificate,
-        "{err:?}"
-    );
+    assert_problem(&err, TlsProblem::UntrustedCertificate);
     assert!(server.calls().is_empty());
 }
 
-/// Makes a FIFO (named pipe) at `path` with mkfifo(1).
-#[cfg(unix)]
-fn mkfifo(path: &std::path::Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("run mkfifo");
-    assert!(status.success(), "mkfifo {}", path.display());
-}
-
-/// Connects (eagerly, then lazily) under a guard: a connect that hangs fails the test after
-/// 5 s instead of hanging it, and one that takes over 3 s (the timeout is 1 s) fails too.
-async fn connect_bounded(spec: &conn_config::ConnectionSpec) -> (Error, Error) {
+/// Connects `args` with a timeout of 1 s (eagerly, then lazily) under a guard: a connect
+/// that hangs fails the test after 5 s instead of hanging it, and one that takes over 3 s
+/// fails too.
+async fn connect_bounded(args: ConnectArgs) -> (Error, Error) {
+    let spec = &spec(args.timeout(std::time::Duration::from_secs(1)));
     let start = std::time::Instant::now();
     let eager = tokio::time::timeout(
         std::time::Duration::from_secs(5),
@@ -546,6 +500,16 @@ async fn connect_bounded(spec: &conn_config::ConnectionSpec) -> (Error, Error) {
     (eager, lazy)
 }
 
+/// [`connect_bounded`]: both errors say that the `field` file is a `kind`, not a regular
+/// file ([`assert_not_regular`]). Returns the eager one.
+async fn not_regular(args: ConnectArgs, field: TlsFileField, kind: FileKind) -> Error {
+    let (eager, lazy) = connect_bounded(args).await;
+    for err in [&eager, &lazy] {
+        assert_not_regular(err, field, kind);
+    }
+    eager
+}
+
 fn assert_not_regular(err: &Error, expected_field: TlsFileField, expected: FileKind) {
     match err {
         Error::FileNotRegular { field, kind, .. } => {
@@ -561,20 +525,12 @@ fn assert_not_regular(err: &Error, expected_field: TlsFileField, expected: FileK
 #[cfg(unix)]
 #[tokio::test]
 async fn a_fifo_as_a_tls_file_is_refused_at_once_not_read() {
-    let pki = Pki::new();
-    let listener = Untouched::new();
+    // Nothing may connect to the listener: every check here is local.
+    let (pki, listener) = (Pki::new(), Untouched::new());
     let fifo = pki.dir.path().join("ca.fifo");
     mkfifo(&fifo);
-    let ca_fifo = spec(
-        ConnectArgs::new()
-            .uri(listener.uri())
-            .ca_pem_path(&fifo)
-            .timeout(std::time::Duration::from_secs(1)),
-    );
-    let (eager, lazy) = connect_bounded(&ca_fifo).await;
-    for err in [&eager, &lazy] {
-        assert_not_regular(err, TlsFileField::CaPemPath, FileKind::Fifo);
-    }
+    let ca_fifo = listener.args().ca_pem_path(&fifo);
+    let eager = not_regular(ca_fifo, TlsFileField::CaPemPath, FileKind::Fifo).await;
     assert_eq!(
         eager.to_string(),
         format!(
@@ -587,26 +543,16 @@ async fn a_fifo_as_a_tls_file_is_refused_at_once_not_read() {
     let (cert, _) = pki.client_files(&pki.ca, "f");
     let key_fifo = pki.dir.path().join("key.fifo");
     mkfifo(&key_fifo);
-    let key_fifo_spec = spec(
-        ConnectArgs::new()
-            .uri(listener.uri())
-            .ca_pem_path(&pki.ca_path)
-            .client_pem_path(&cert)
-            .client_key_path(&key_fifo)
-            .timeout(std::time::Duration::from_secs(1)),
-    );
-    let (eager, lazy) = connect_bounded(&key_fifo_spec).await;
-    for err in [&eager, &lazy] {
-        assert_not_regular(err, TlsFileField::ClientKeyPath, FileKind::Fifo);
-    }
+    let key_fifo_args = pki.with_client(listener.args(), &cert, &key_fifo);
+    not_regular(key_fifo_args, TlsFileField::ClientKeyPath, FileKind::Fifo).await;
     listener.assert_untouched();
 }
 
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_device_or_a_directory_as_a_tls_file_is_not_a_regular_file() {
-    let pki = Pki::new();
-    let listener = Untouched::new();
+    // Nothing may connect to the listener: every check here is local.
+    let (pki, listener) = (Pki::new(), Untouched::new());
     let cases = [
         (
             PathBuf::from("/dev/zero"),
@@ -620,16 +566,8 @@ async fn a_device_or_a_directory_as_a_tls_file_is_not_a_regular_file() {
         ),
     ];
     for (path, kind, text) in cases {
-        let spec = spec(
-            ConnectArgs::new()
-                .uri(listener.uri())
-                .server_pem_path(&path)
-                .timeout(std::time::Duration::from_secs(1)),
-        );
-        let (eager, lazy) = connect_bounded(&spec).await;
-        for err in [&eager, &lazy] {
-            assert_not_regular(err, TlsFileField::ServerPemPath, kind);
-        }
+        let args = listener.args().server_pem_path(&path);
+        let eager = not_regular(args, TlsFileField::ServerPemPath, kind).await;
         assert_eq!(
             eager.to_string(),
             format!(
@@ -643,8 +581,8 @@ async fn a_device_or_a_directory_as_a_tls_file_is_not_a_regular_file() {
 
 #[tokio::test]
 async fn a_tls_file_over_4_mib_is_too_large_and_not_shown() {
-    let pki = Pki::new();
-    let listener = Untouched::new();
+    // Nothing may connect to the listener: every check here is local.
+    let (pki, listener) = (Pki::new(), Untouched::new());
     assert_eq!(conn_transport_tonic::MAX_TLS_FILE_SIZE, 4 * 1024 * 1024);
     // A key file one byte over the limit, its contents a marker that must not be shown.
     let (cert, _) = pki.client_files(&pki.ca, "big");
@@ -670,11 +608,7 @@ async fn a_tls_file_over_4_mib_is_too_large_and_not_shown() {
         ),
     ];
     for (args, expected_field, expected_path) in cases {
-        let spec = spec(
-            args.uri(listener.uri())
-                .timeout(std::time::Duration::from_secs(1)),
-        );
-        let (eager, lazy) = connect_bounded(&spec).await;
+        let (eager, lazy) = connect_bounded(args.uri(listener.uri())).await;
         for err in [&eager, &lazy] {
             match err {
                 Error::FileTooLarge {
@@ -706,8 +640,7 @@ async fn a_tls_file_over_4_mib_is_too_large_and_not_shown() {
 async fn a_ca_file_of_exactly_4_mib_is_read_and_works() {
     // The CA certificate, then comment lines (outside any PEM section, which PEM readers
     // skip) up to the limit exactly.
-    let pki = Pki::new();
-    let server = pki.server().serve_tcp().await.unwrap();
+    let (pki, server) = Pki::serving(Pki::server).await;
     let limit = usize::try_from(conn_transport_tonic::MAX_TLS_FILE_SIZE).unwrap();
     let mut pem = pki.ca.pem.clone();
     let line = "# padding padding padding padding padding padding padding padding\n";

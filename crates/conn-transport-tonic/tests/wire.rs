@@ -8,9 +8,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{args, closed_port, serve, spec};
-use conn_config::ConnectArgs;
+use conn_config::{ConnectArgs, ConnectionSpec};
 use conn_test_server::{Call, TestServer};
-use conn_transport_tonic::{Connector, Error, ErrorKind};
+use conn_transport_tonic::{Connector, Error, ErrorKind, LiteProblem};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 
@@ -276,23 +276,30 @@ async fn a_server_that_never_answers_times_out_naming_the_step_and_timeout() {
     assert!(err.to_string().contains("500ms"), "{err}");
 }
 
-#[tokio::test]
-async fn a_tcp_peer_that_accepts_and_stays_silent_times_out() {
+/// A TCP listener on 127.0.0.1:0 (for the test to answer by hand), and a plaintext spec
+/// for it with `timeout`.
+async fn listener_and_spec(timeout: Duration) -> (tokio::net::TcpListener, ConnectionSpec) {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
         .unwrap();
     let addr = listener.local_addr().unwrap();
+    let spec = spec(
+        ConnectArgs::new()
+            .uri(format!("http://{addr}"))
+            .timeout(timeout),
+    );
+    (listener, spec)
+}
+
+#[tokio::test]
+async fn a_tcp_peer_that_accepts_and_stays_silent_times_out() {
+    let (listener, spec) = listener_and_spec(Duration::from_millis(500)).await;
     let holder = tokio::spawn(async move {
         let mut held = Vec::new();
         while let Ok((socket, _)) = listener.accept().await {
             held.push(socket);
         }
     });
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(format!("http://{addr}"))
-            .timeout(Duration::from_millis(500)),
-    );
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TimedOut, "{err:?}");
     holder.abort();
@@ -314,10 +321,7 @@ async fn a_grpc_server_that_is_not_milvus_is_unimplemented() {
 #[tokio::test]
 async fn an_http1_server_is_not_a_grpc_port() {
     // A plain HTTP/1.1 server, like Milvus's metrics port 9091 or a REST port.
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
+    let (listener, spec) = listener_and_spec(Duration::from_secs(3)).await;
     let http1 = tokio::spawn(async move {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         while let Ok((mut socket, _)) = listener.accept().await {
@@ -330,11 +334,6 @@ async fn an_http1_server_is_not_a_grpc_port() {
                 .await;
         }
     });
-    let spec = spec(
-        ConnectArgs::new()
-            .uri(format!("http://{addr}"))
-            .timeout(Duration::from_secs(3)),
-    );
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     // The HTTP/2 connection breaks before any gRPC answer: no Milvus here.
     assert_eq!(err.kind(), ErrorKind::Unreachable, "{err:?}");
@@ -396,30 +395,16 @@ async fn a_non_zero_connect_status_is_the_server_status_class() {
 #[tokio::test]
 async fn a_milvus_lite_file_is_not_started_lazily_or_without_its_directory() {
     let spec = spec(ConnectArgs::new().uri("./no-such-dir/milvus_demo.db"));
+    let lite_problem = |err: &Error| match err {
+        Error::Lite { problem, .. } => *problem,
+        other => panic!("not a lite error: {other:?}"),
+    };
     let err = conn_transport_tonic::connect(&spec).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Lite, "{err:?}");
-    assert!(
-        matches!(
-            err,
-            Error::Lite {
-                problem: conn_transport_tonic::LiteProblem::ParentMissing,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(lite_problem(&err), LiteProblem::ParentMissing);
     assert!(err.to_string().contains("milvus_demo.db"), "{err}");
     let err = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Lite {
-                problem: conn_transport_tonic::LiteProblem::Lazy,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(lite_problem(&err), LiteProblem::Lazy);
 }
 
 #[test]

@@ -32,6 +32,16 @@ fn resolve_dotenv(dir: &Path, path: &str, max_bytes: usize) -> (Run, Run) {
     (text, json)
 }
 
+/// [`resolve_dotenv`] of `file`, whose text output says `.env file FILE WHAT`.
+fn refused_as(dir: &Dir, file: &Path, what: &str) {
+    let path = file.display().to_string();
+    let (text, _) = resolve_dotenv(&dir.path, &path, 4096);
+    assert!(
+        text.stderr.contains(&format!(".env file {path} {what}")),
+        "{text:#?}"
+    );
+}
+
 #[test]
 fn dotenv_dev_urandom_is_not_a_regular_file() {
     if !Path::new("/dev/urandom").exists() {
@@ -53,19 +63,8 @@ fn dotenv_dev_urandom_is_not_a_regular_file() {
 #[test]
 fn dotenv_fifo_is_an_error_at_once() {
     let dir = Dir::new();
-    let fifo = dir.path.join("pipe.env");
-    let status = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("run mkfifo");
-    assert!(status.success());
-    let path = fifo.display().to_string();
-    let (text, _) = resolve_dotenv(&dir.path, &path, 4096);
-    assert!(
-        text.stderr
-            .contains(&format!(".env file {path} is a fifo, not a regular file")),
-        "{text:#?}"
-    );
+    let fifo = dir.fifo("pipe.env");
+    refused_as(&dir, &fifo, "is a fifo, not a regular file");
 }
 
 #[test]
@@ -117,11 +116,5 @@ fn fifty_thousand_bad_lines_are_a_hundred_problems_and_a_count() {
 fn dotenv_over_a_mebibyte_is_an_error() {
     let dir = Dir::new();
     let p = dir.write("big.env", &"#".repeat((1 << 20) + 1));
-    let path = p.display().to_string();
-    let (text, _) = resolve_dotenv(&dir.path, &path, 4096);
-    assert!(
-        text.stderr
-            .contains(&format!(".env file {path} is larger than 1048576 bytes")),
-        "{text:#?}"
-    );
+    refused_as(&dir, &p, "is larger than 1048576 bytes");
 }

@@ -15,6 +15,18 @@ fn args<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
     base.iter().chain(more).copied().collect()
 }
 
+/// `RESOLVE FLAGS…` in `dir` with exactly the variables `env`.
+fn resolve(dir: &Dir, env: &[(&str, &str)], flags: &[&str]) -> Run {
+    run(&dir.path, env, &args(RESOLVE, flags))
+}
+
+/// [`RESOLVE`], and `ping` of `uri` with JSON output: the commands that resolve (ping
+/// stops at the resolve errors, before any connection).
+fn resolve_and_ping(uri: &str) -> [Vec<&str>; 2] {
+    let ping = ["ping", "--no-dotenv", "--format", "json", "--uri", uri];
+    [RESOLVE.to_vec(), ping.to_vec()]
+}
+
 /// The `(field, origin, message)` of each problem of a failed run (exit 2, JSON on stdout).
 fn problems(run: &Run) -> Vec<(String, String, String)> {
     run.expect_code(2);
@@ -45,21 +57,11 @@ fn one_problem(run: &Run, field: &str, origin: &str, needle: &str) {
 fn item_1_huge_timeouts_are_resolve_errors_naming_the_source() {
     let dir = Dir::new();
     // The command (it exited 101, "overflow when adding duration to instant").
-    for cmd in [
-        RESOLVE,
-        &[
-            "ping",
-            "--no-dotenv",
-            "--format",
-            "json",
-            "--uri",
-            "http://127.0.0.1:1",
-        ],
-    ] {
+    for cmd in resolve_and_ping("http://127.0.0.1:1") {
         let out = run(
             &dir.path,
             &[],
-            &args(cmd, &["--timeout", "18446744073709551615"]),
+            &args(&cmd, &["--timeout", "18446744073709551615"]),
         );
         one_problem(
             &out,
@@ -69,10 +71,10 @@ fn item_1_huge_timeouts_are_resolve_errors_naming_the_source() {
         );
     }
     for t in ["1e12", "86400.000000001", "1e400"] {
-        let out = run(&dir.path, &[], &args(RESOLVE, &["--timeout", t]));
+        let out = resolve(&dir, &[], &["--timeout", t]);
         one_problem(&out, "timeout", "timeout (argument)", "is too large");
     }
-    let out = run(&dir.path, &[("MILVUS_CONN_TIMEOUT", "1e12")], RESOLVE);
+    let out = resolve(&dir, &[("MILVUS_CONN_TIMEOUT", "1e12")], &[]);
     one_problem(
         &out,
         "MILVUS_CONN_TIMEOUT",
@@ -80,7 +82,7 @@ fn item_1_huge_timeouts_are_resolve_errors_naming_the_source() {
         "timeout \"1e12\" in MILVUS_CONN_TIMEOUT (environment) is too large",
     );
     // A day is the limit, and it is fine.
-    let v = run(&dir.path, &[], &args(RESOLVE, &["--timeout", "86400"]))
+    let v = resolve(&dir, &[], &["--timeout", "86400"])
         .expect_code(0)
         .json();
     assert_eq!(v["timeout_s"], 86400.0);
@@ -90,13 +92,10 @@ fn item_1_huge_timeouts_are_resolve_errors_naming_the_source() {
 fn item_5_credentials_are_never_mixed_and_the_password_never_shown() {
     let dir = Dir::new();
     // The command (it sent other:Secret).
-    let out = run(
-        &dir.path,
+    let out = resolve(
+        &dir,
         &[],
-        &args(
-            RESOLVE,
-            &["--uri", "http://uu:Secret@h:1", "--user", "other"],
-        ),
+        &["--uri", "http://uu:Secret@h:1", "--user", "other"],
     );
     one_problem(
         &out,
@@ -109,13 +108,10 @@ fn item_5_credentials_are_never_mixed_and_the_password_never_shown() {
         "{out:#?}"
     );
     // The other way: the URI's user under an explicit password.
-    let out = run(
-        &dir.path,
+    let out = resolve(
+        &dir,
         &[],
-        &args(
-            RESOLVE,
-            &["--uri", "http://uu:Secret@h:1", "--password", "pw"],
-        ),
+        &["--uri", "http://uu:Secret@h:1", "--password", "pw"],
     );
     one_problem(&out, "password", "password (argument)", "has no user");
     assert!(!out.stdout.contains("Secret") && !out.stderr.contains("Secret"));
@@ -124,11 +120,7 @@ fn item_5_credentials_are_never_mixed_and_the_password_never_shown() {
         &["--user", "a", "--password", "b"][..],
         &["--token", "t"][..],
     ] {
-        let out = run(
-            &dir.path,
-            &[("MILVUS_URI", "http://uu@h:1")],
-            &args(RESOLVE, more),
-        );
+        let out = resolve(&dir, &[("MILVUS_URI", "http://uu@h:1")], more);
         one_problem(
             &out,
             "MILVUS_URI",
@@ -188,10 +180,10 @@ fn item_7_host_names_and_server_names_are_checked_by_resolve() {
         (&["--address", "a..b:1"], "address", "an empty label"),
     ];
     for (flags, field, needle) in rows {
-        let out = run(&dir.path, &[], &args(RESOLVE, flags));
+        let out = resolve(&dir, &[], flags);
         one_problem(&out, field, &format!("{field} (argument)"), needle);
     }
-    let out = run(&dir.path, &[("MILVUS_URI", "http://a..b:19530")], RESOLVE);
+    let out = resolve(&dir, &[("MILVUS_URI", "http://a..b:19530")], &[]);
     one_problem(
         &out,
         "MILVUS_URI",
@@ -204,25 +196,15 @@ fn item_7_host_names_and_server_names_are_checked_by_resolve() {
         ("h:19530", "a server name has no port"),
     ] {
         // ping used to exit 4 ("tls is not available") on these.
-        for cmd in [
-            RESOLVE,
-            &[
-                "ping",
-                "--no-dotenv",
-                "--format",
-                "json",
-                "--uri",
-                "https://127.0.0.1:1",
-            ],
-        ] {
-            let out = run(&dir.path, &[], &args(cmd, &["--server-name", name]));
+        for cmd in resolve_and_ping("https://127.0.0.1:1") {
+            let out = run(&dir.path, &[], &args(&cmd, &["--server-name", name]));
             one_problem(&out, "server_name", "server_name (argument)", needle);
         }
     }
     // A 100 kB host (one argument is at most 128 KiB on Linux): named by its length, not
     // echoed.
     let huge = "h".repeat(100_000);
-    let out = run(&dir.path, &[], &args(RESOLVE, &["--host", &huge]));
+    let out = resolve(&dir, &[], &["--host", &huge]);
     one_problem(
         &out,
         "host",

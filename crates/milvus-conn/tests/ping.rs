@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Dir, Run, run};
+use common::{Dir, Run, assert_contains, run};
 use conn_test_server::{TestServer, TestServerBuilder};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -13,15 +13,19 @@ use rcgen::{
 
 /// A multi-threaded runtime that keeps serving while the test thread waits for the binary.
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime")
+    milvus_conn_tests::fixtures::runtime(1)
 }
 
 fn serve(rt: &tokio::runtime::Runtime, builder: TestServerBuilder) -> TestServer {
     rt.block_on(builder.serve_tcp()).expect("test server")
+}
+
+/// `builder`'s server on a runtime of its own (keep the runtime: the server lives on it),
+/// and a working directory.
+fn serving(builder: TestServerBuilder) -> (tokio::runtime::Runtime, TestServer, Dir) {
+    let rt = runtime();
+    let server = serve(&rt, builder);
+    (rt, server, Dir::new())
 }
 
 /// Pings with `--no-dotenv` (and an empty environment) unless `env` says otherwise.
@@ -31,19 +35,33 @@ fn ping(dir: &Dir, env: &[(&str, &str)], flags: &[&str]) -> Run {
     run(&dir.path, env, &args)
 }
 
+/// [`ping`] of `uri` with `flags`, in an empty environment.
+fn ping_uri(dir: &Dir, uri: &str, flags: &[&str]) -> Run {
+    let mut args = vec!["--uri", uri];
+    args.extend(flags);
+    ping(dir, &[], &args)
+}
+
+/// The flags of a mutual TLS ping: the CA, the client certificate and its key.
+fn mutual<'a>(ca: &'a str, cert: &'a str, key: &'a str) -> [&'a str; 6] {
+    [
+        "--ca-pem-path",
+        ca,
+        "--client-pem-path",
+        cert,
+        "--client-key-path",
+        key,
+    ]
+}
+
 fn rpcs(server: &TestServer) -> Vec<&'static str> {
     server.calls().iter().map(|c| c.rpc).collect()
 }
 
 #[test]
 fn ping_prints_version_deploy_mode_health_and_times() {
-    let rt = runtime();
-    let server = serve(
-        &rt,
-        TestServer::builder().version("v2.9.9-test").identifier(77),
-    );
-    let dir = Dir::new();
-    let run = ping(&dir, &[], &["--uri", &server.uri()]);
+    let (_rt, server, dir) = serving(TestServer::builder().version("v2.9.9-test").identifier(77));
+    let run = ping_uri(&dir, &server.uri(), &[]);
     run.expect_code(0);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", run.stdout);
@@ -85,14 +103,8 @@ fn ping_prints_version_deploy_mode_health_and_times() {
 
 #[test]
 fn json_and_count_give_min_median_max() {
-    let rt = runtime();
-    let server = serve(&rt, TestServer::builder());
-    let dir = Dir::new();
-    let run = ping(
-        &dir,
-        &[],
-        &["--uri", &server.uri(), "--format", "json", "--count", "7"],
-    );
+    let (_rt, server, dir) = serving(TestServer::builder());
+    let run = ping_uri(&dir, &server.uri(), &["--format", "json", "--count", "7"]);
     run.expect_code(0);
     let v = run.json();
     assert_eq!(v["alias"], "default");
@@ -125,7 +137,7 @@ fn json_and_count_give_min_median_max() {
     assert_eq!(rpcs(&server), expected);
 
     // The table shows the spread too.
-    let run = ping(&dir, &[], &["--uri", &server.uri(), "--count", "3"]);
+    let run = ping_uri(&dir, &server.uri(), &["--count", "3"]);
     run.expect_code(0);
     let row = run
         .stdout
@@ -137,18 +149,14 @@ fn json_and_count_give_min_median_max() {
         row.contains("min ") && row.contains(" / median ") && row.contains(" / max "),
         "{row}"
     );
-    ping(&dir, &[], &["--uri", &server.uri(), "--count", "0"]).expect_code(2);
+    ping_uri(&dir, &server.uri(), &["--count", "0"]).expect_code(2);
 }
 
 #[test]
 fn credentials_and_database_travel_in_headers() {
-    let rt = runtime();
     // base64("root:S3cr3t-pw-xyz")
-    let server = serve(
-        &rt,
-        TestServer::builder().require_authorization("cm9vdDpTM2NyM3QtcHcteHl6"),
-    );
-    let dir = Dir::new();
+    let (_rt, server, dir) =
+        serving(TestServer::builder().require_authorization("cm9vdDpTM2NyM3QtcHcteHl6"));
     dir.write(".env", "MILVUS_DB_NAME=analytics\n");
     let run = run(
         &dir.path,
@@ -170,12 +178,8 @@ fn credentials_and_database_travel_in_headers() {
 
 #[test]
 fn wrong_credentials_exit_5_without_showing_them() {
-    let rt = runtime();
-    let server = serve(
-        &rt,
-        TestServer::builder().require_authorization("cm9vdDpNaWx2dXM="),
-    );
-    let dir = Dir::new();
+    let (_rt, server, dir) =
+        serving(TestServer::builder().require_authorization("cm9vdDpNaWx2dXM="));
     dir.write(".env", "MILVUS_TOKEN=123456\n");
     for (env, flags) in [
         (vec![], vec!["--token", "123456"]),
@@ -222,34 +226,22 @@ fn wrong_credentials_exit_5_without_showing_them() {
 
 #[test]
 fn not_a_milvus_port_exits_7() {
-    let rt = runtime();
-    let server = serve(&rt, TestServer::builder().unimplemented());
-    let dir = Dir::new();
-    let run = ping(&dir, &[], &["--uri", &server.uri(), "--format", "json"]);
+    let (_rt, server, dir) = serving(TestServer::builder().unimplemented());
+    let run = ping_uri(&dir, &server.uri(), &["--format", "json"]);
     run.expect_code(7);
     assert_eq!(run.json()["error"]["kind"], "unimplemented");
-    assert!(
-        run.stderr.contains("not a milvus grpc port"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "not a milvus grpc port");
 }
 
 #[test]
 fn server_status_exits_6_with_the_reason() {
-    let rt = runtime();
-    let server = serve(
-        &rt,
-        TestServer::builder().connect_status(800, "database not found[database=nope]"),
-    );
-    let dir = Dir::new();
-    let run = ping(&dir, &[], &["--uri", &server.uri(), "--db-name", "nope"]);
+    let (_rt, server, dir) =
+        serving(TestServer::builder().connect_status(800, "database not found[database=nope]"));
+    let run = ping_uri(&dir, &server.uri(), &["--db-name", "nope"]);
     run.expect_code(6);
-    assert!(
-        run.stderr
-            .contains("status code 800: database not found[database=nope]"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "status code 800: database not found[database=nope]",
     );
     assert_eq!(run.stdout, "");
 }
@@ -270,28 +262,17 @@ fn unreachable_and_timed_out_exit_3() {
     );
     run.expect_code(3);
     assert_eq!(run.json()["error"]["kind"], "unreachable");
-    assert!(
-        run.stderr.contains("cannot reach milvus at 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "cannot reach milvus at 127.0.0.1:");
 
     // A server slower than the timeout.
     let server = serve(
         &rt,
         TestServer::builder().delay(std::time::Duration::from_secs(5)),
     );
-    let run = ping(
+    let run = ping_uri(
         &dir,
-        &[],
-        &[
-            "--uri",
-            &server.uri(),
-            "--timeout",
-            "0.3",
-            "--format",
-            "json",
-        ],
+        &server.uri(),
+        &["--timeout", "0.3", "--format", "json"],
     );
     run.expect_code(3);
     let v = run.json();
@@ -314,16 +295,8 @@ fn unix_socket() {
     let server = rt
         .block_on(TestServer::builder().serve_unix(&socket))
         .expect("unix server");
-    let run = ping(
-        &dir,
-        &[],
-        &[
-            "--uri",
-            &format!("unix:{}", socket.display()),
-            "--format",
-            "json",
-        ],
-    );
+    let uri = format!("unix:{}", socket.display());
+    let run = ping_uri(&dir, &uri, &["--format", "json"]);
     run.expect_code(0);
     assert_eq!(run.json()["target"]["kind"], "unix");
     assert_eq!(rpcs(&server), ["Connect", "GetVersion", "CheckHealth"]);
@@ -331,43 +304,28 @@ fn unix_socket() {
 
 #[test]
 fn bad_input_exits_2_before_any_call() {
-    let rt = runtime();
-    let server = serve(&rt, TestServer::builder());
-    let dir = Dir::new();
+    let (_rt, server, dir) = serving(TestServer::builder());
     let uri = server.uri();
     // Resolution errors: the same errors object as `resolve`.
-    let run = ping(
-        &dir,
-        &[],
-        &["--uri", &uri, "--timeout", "-1", "--format", "json"],
-    );
+    let run = ping_uri(&dir, &uri, &["--timeout", "-1", "--format", "json"]);
     run.expect_code(2);
     assert_eq!(run.json()["errors"][0]["field"], "timeout");
     // Files the transport cannot read, and milvus-lite targets.
-    let run = ping(
-        &dir,
-        &[],
-        &["--uri", &uri, "--ca-pem-path", "/nonexistent/ca.pem"],
-    );
+    let run = ping_uri(&dir, &uri, &["--ca-pem-path", "/nonexistent/ca.pem"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("/nonexistent/ca.pem"), "{}", run.stderr);
+    assert_contains(&run.stderr, "/nonexistent/ca.pem");
     let not_pem = dir.write("not.pem", "hello\n");
-    let run = ping(
+    let run = ping_uri(
         &dir,
-        &[],
-        &[
-            "--uri",
-            &uri,
-            "--ca-pem-path",
-            &not_pem.display().to_string(),
-        ],
+        &uri,
+        &["--ca-pem-path", &not_pem.display().to_string()],
     );
     run.expect_code(2);
     // A .db target whose directory does not exist (Milvus Lite is not started).
-    ping(&dir, &[], &["--uri", "./missing/milvus.db"]).expect_code(2);
+    ping_uri(&dir, "./missing/milvus.db", &[]).expect_code(2);
     assert_eq!(rpcs(&server), Vec::<&str>::new(), "nothing was sent");
     // --uri beats --port, so a bad port under it is not even validated.
-    ping(&dir, &[], &["--uri", &uri, "--port", "0"]).expect_code(0);
+    ping_uri(&dir, &uri, &["--port", "0"]).expect_code(0);
     assert_eq!(rpcs(&server), ["Connect", "GetVersion", "CheckHealth"]);
 }
 
@@ -415,60 +373,48 @@ impl Ca {
             key: key.serialize_pem(),
         }
     }
+
+    /// A server certificate for `localhost` and `127.0.0.1`.
+    fn localhost(&self) -> Leaf {
+        self.leaf(
+            &["localhost", "127.0.0.1"],
+            ExtendedKeyUsagePurpose::ServerAuth,
+        )
+    }
 }
 
 #[test]
 fn tls_one_way_and_its_failures_exit_4() {
-    let rt = runtime();
     let ca = Ca::new();
-    let leaf = ca.leaf(
-        &["localhost", "127.0.0.1"],
-        ExtendedKeyUsagePurpose::ServerAuth,
-    );
-    let server = serve(&rt, TestServer::builder().tls(&leaf.cert, &leaf.key));
-    let dir = Dir::new();
+    let leaf = ca.localhost();
+    let (_rt, server, dir) = serving(TestServer::builder().tls(&leaf.cert, &leaf.key));
     let ca_path = dir.write("ca.pem", &ca.pem).display().to_string();
     let uri = server.uri();
     assert!(uri.starts_with("https://"), "{uri}");
 
-    let run = ping(&dir, &[], &["--uri", &uri, "--ca-pem-path", &ca_path]);
+    let run = ping_uri(&dir, &uri, &["--ca-pem-path", &ca_path]);
     run.expect_code(0);
-    assert!(
-        run.stdout.contains("(tcp, one_way), Connect handshake ok"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "(tcp, one_way), Connect handshake ok");
 
     // The platform roots do not trust the test CA.
-    let run = ping(&dir, &[], &["--uri", &uri, "--format", "json"]);
+    let run = ping_uri(&dir, &uri, &["--format", "json"]);
     run.expect_code(4);
     assert_eq!(run.json()["error"]["kind"], "tls");
 
     // A name the certificate does not carry.
-    let run = ping(
+    let run = ping_uri(
         &dir,
-        &[],
-        &[
-            "--uri",
-            &uri,
-            "--ca-pem-path",
-            &ca_path,
-            "--server-name",
-            "other.example",
-        ],
+        &uri,
+        &["--ca-pem-path", &ca_path, "--server-name", "other.example"],
     );
     run.expect_code(4);
-    assert!(run.stderr.contains("tls with 127.0.0.1:"), "{}", run.stderr);
+    assert_contains(&run.stderr, "tls with 127.0.0.1:");
 
     // Plaintext to the TLS port: the TLS class too, with the hint.
     let plaintext = uri.replacen("https://", "http://", 1);
-    let run = ping(&dir, &[], &["--uri", &plaintext, "--timeout", "3"]);
+    let run = ping_uri(&dir, &plaintext, &["--timeout", "3"]);
     run.expect_code(4);
-    assert!(
-        run.stderr.contains("use https:// or secure=true"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "use https:// or secure=true");
 
     // Connect, GetVersion, CheckHealth only for the ping that worked.
     assert_eq!(rpcs(&server), ["Connect", "GetVersion", "CheckHealth"]);
@@ -476,20 +422,14 @@ fn tls_one_way_and_its_failures_exit_4() {
 
 #[test]
 fn mutual_tls_needs_the_client_certificate() {
-    let rt = runtime();
     let ca = Ca::new();
-    let leaf = ca.leaf(
-        &["localhost", "127.0.0.1"],
-        ExtendedKeyUsagePurpose::ServerAuth,
-    );
+    let leaf = ca.localhost();
     let client = ca.leaf(&["client"], ExtendedKeyUsagePurpose::ClientAuth);
-    let server = serve(
-        &rt,
+    let (_rt, server, dir) = serving(
         TestServer::builder()
             .tls(&leaf.cert, &leaf.key)
             .client_ca(&ca.pem),
     );
-    let dir = Dir::new();
     let ca_path = dir.write("ca.pem", &ca.pem).display().to_string();
     let cert = dir.write("client.pem", &client.cert).display().to_string();
     let key = dir.write("client.key", &client.key).display().to_string();
@@ -499,7 +439,7 @@ fn mutual_tls_needs_the_client_certificate() {
     // comes after the client has finished its handshake, and with the server in another
     // process it is often lost to the connection reset; the transport classifies a hang-up
     // right after a server asked for a certificate as a TLS failure all the same.
-    let run = ping(&dir, &[], &["--uri", &uri, "--ca-pem-path", &ca_path]);
+    let run = ping_uri(&dir, &uri, &["--ca-pem-path", &ca_path]);
     run.expect_code(4);
     assert!(
         run.stderr.starts_with("error: ping failed at connect: "),
@@ -507,22 +447,8 @@ fn mutual_tls_needs_the_client_certificate() {
     );
     assert_eq!(rpcs(&server), Vec::<&str>::new());
 
-    let run = ping(
-        &dir,
-        &[],
-        &[
-            "--uri",
-            &uri,
-            "--ca-pem-path",
-            &ca_path,
-            "--client-pem-path",
-            &cert,
-            "--client-key-path",
-            &key,
-            "--format",
-            "json",
-        ],
-    );
+    let flags = [&mutual(&ca_path, &cert, &key)[..], &["--format", "json"]].concat();
+    let run = ping_uri(&dir, &uri, &flags);
     run.expect_code(0);
     assert_eq!(run.json()["tls"], "mutual");
     // The private key never shows.
@@ -539,26 +465,21 @@ fn ping_help_lists_the_exit_statuses() {
     let dir = Dir::new();
     let run = run(&dir.path, &[], &["ping", "--help"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("--count <N>"), "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains("A local path ending in .db starts Milvus Lite for it: MILVUS_LITE_BIN"),
-        "{}",
-        run.stdout
+    assert_contains(&run.stdout, "--count <N>");
+    assert_contains(
+        &run.stdout,
+        "A local path ending in .db starts Milvus Lite for it: MILVUS_LITE_BIN",
     );
-    assert!(
-        run.stdout.contains(
-            "Exit status: 0 ok, 1 internal error, 2 bad input, 3 unreachable or timed out, 4 TLS,\n5 authentication, 6 server error, 7 not a Milvus gRPC port, 8 server not healthy."
-        ),
-        "{}",
-        run.stdout
+    assert_contains(
+        &run.stdout,
+        "Exit status: 0 ok, 1 internal error, 2 bad input, 3 unreachable or timed out, 4 TLS,\n5 authentication, 6 server error, 7 not a Milvus gRPC port, 8 server not healthy.",
     );
 }
 
 /// The shared test server set up as a Milvus that is unhealthy or fails a call after the
 /// handshake.
 mod custom {
-    use conn_test_server::TestServer;
+    use conn_test_server::{TestServer, TestServerBuilder};
 
     pub(crate) struct Fake {
         pub(crate) healthy: bool,
@@ -581,8 +502,8 @@ mod custom {
         get_version_fails: true,
     };
 
-    /// Serves `fake` on 127.0.0.1:0 until the returned server is dropped.
-    pub(crate) fn serve(rt: &tokio::runtime::Runtime, fake: Fake) -> TestServer {
+    /// The server for `fake`.
+    pub(crate) fn builder(fake: Fake) -> TestServerBuilder {
         let mut builder = TestServer::builder()
             .version("v9.9.9")
             .build_tags("v9.9.9-custom")
@@ -595,17 +516,15 @@ mod custom {
             builder =
                 builder.get_version_error(tonic::Code::PermissionDenied, "no GetVersion for you");
         }
-        rt.block_on(builder.serve_tcp()).expect("serve")
+        builder
     }
 }
 
 #[test]
 fn an_unhealthy_server_exits_8_with_its_reasons() {
-    let rt = runtime();
-    let server = custom::serve(&rt, custom::UNHEALTHY);
+    let (rt, server, dir) = serving(custom::builder(custom::UNHEALTHY));
     let uri = server.uri();
-    let dir = Dir::new();
-    let run = ping(&dir, &[], &["--uri", &uri]);
+    let run = ping_uri(&dir, &uri, &[]);
     run.expect_code(8);
     assert!(
         run.stdout
@@ -614,11 +533,9 @@ fn an_unhealthy_server_exits_8_with_its_reasons() {
         "{}",
         run.stdout
     );
-    assert!(
-        run.stdout
-            .contains("v9.9.9-custom, deploy mode CLUSTER, identifier 5"),
-        "{}",
-        run.stdout
+    assert_contains(
+        &run.stdout,
+        "v9.9.9-custom, deploy mode CLUSTER, identifier 5",
     );
     assert!(
         run.stderr
@@ -626,7 +543,7 @@ fn an_unhealthy_server_exits_8_with_its_reasons() {
         "{}",
         run.stderr
     );
-    let v = ping(&dir, &[], &["--uri", &uri, "--format", "json"])
+    let v = ping_uri(&dir, &uri, &["--format", "json"])
         .expect_code(8)
         .json();
     assert_eq!(v["healthy"], false);
@@ -638,18 +555,16 @@ fn an_unhealthy_server_exits_8_with_its_reasons() {
     assert_eq!(v["server"]["deploy_mode"], "CLUSTER");
 
     // The same server, healthy: 0.
-    let server = custom::serve(&rt, custom::HEALTHY);
+    let server = serve(&rt, custom::builder(custom::HEALTHY));
     let uri = server.uri();
-    ping(&dir, &[], &["--uri", &uri]).expect_code(0);
+    ping_uri(&dir, &uri, &[]).expect_code(0);
 }
 
 #[test]
 fn a_failure_after_the_handshake_names_its_step() {
-    let rt = runtime();
-    let server = custom::serve(&rt, custom::GET_VERSION_FAILS);
+    let (_rt, server, dir) = serving(custom::builder(custom::GET_VERSION_FAILS));
     let uri = server.uri();
-    let dir = Dir::new();
-    let run = ping(&dir, &[], &["--uri", &uri, "--format", "json"]);
+    let run = ping_uri(&dir, &uri, &["--format", "json"]);
     run.expect_code(6);
     let v = run.json();
     assert_eq!(v["error"]["step"], "GetVersion");
@@ -660,28 +575,17 @@ fn a_failure_after_the_handshake_names_its_step() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("no GetVersion for you"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "no GetVersion for you");
 }
 
-/// Makes a FIFO (named pipe) at `path` with mkfifo(1).
-#[cfg(unix)]
-fn mkfifo(path: &std::path::Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("run mkfifo");
-    assert!(status.success(), "mkfifo {}", path.display());
-}
-
-/// Pings and asserts it ended well within `--timeout 3` plus a small constant (the limit
-/// proves it did not wait for the file; the binary's own start-up is included).
+/// Pings `https://127.0.0.1:1` with `--timeout 3` and `flags`, and asserts it ended well
+/// within the timeout plus a small constant (the limit proves it did not wait for the file;
+/// the binary's own start-up is included).
 fn ping_quickly(dir: &Dir, flags: &[&str]) -> Run {
     let start = std::time::Instant::now();
-    let run = ping(dir, &[], flags);
+    let mut args = vec!["--timeout", "3"];
+    args.extend(flags);
+    let run = ping_uri(dir, "https://127.0.0.1:1", &args);
     let elapsed = start.elapsed();
     assert!(
         elapsed < std::time::Duration::from_millis(3500),
@@ -694,27 +598,14 @@ fn ping_quickly(dir: &Dir, flags: &[&str]) -> Run {
 #[test]
 fn tls_files_that_are_not_regular_files_exit_2_at_once() {
     let dir = Dir::new();
-    let fifo = dir.path.join("ca.fifo");
-    mkfifo(&fifo);
+    let fifo = dir.fifo("ca.fifo");
     let mut cases = vec![(fifo.clone(), "a fifo"), (dir.path.clone(), "a directory")];
     if cfg!(target_os = "linux") {
         cases.push(("/dev/zero".into(), "a character device"));
     }
     for (path, what) in cases {
         let path = path.display().to_string();
-        let run = ping_quickly(
-            &dir,
-            &[
-                "--uri",
-                "https://127.0.0.1:1",
-                "--ca-pem-path",
-                &path,
-                "--timeout",
-                "3",
-                "--format",
-                "json",
-            ],
-        );
+        let run = ping_quickly(&dir, &["--ca-pem-path", &path, "--format", "json"]);
         run.expect_code(2);
         let v = run.json();
         assert_eq!(v["error"]["kind"], "local_file", "{v}");
@@ -732,8 +623,7 @@ fn tls_files_that_are_not_regular_files_exit_2_at_once() {
     let client = ca.leaf(&["client"], ExtendedKeyUsagePurpose::ClientAuth);
     let ca_path = dir.write("ca.pem", &ca.pem).display().to_string();
     let cert = dir.write("client.pem", &client.cert).display().to_string();
-    let key_fifo = dir.path.join("key.fifo");
-    mkfifo(&key_fifo);
+    let key_fifo = dir.fifo("key.fifo");
     let marker = "KEYMATERIAL-do-not-print-";
     let limit = 4 * 1024 * 1024;
     let mut big = marker.repeat(limit / marker.len() + 1);
@@ -745,21 +635,7 @@ fn tls_files_that_are_not_regular_files_exit_2_at_once() {
     ];
     for (key, what) in cases {
         let key = key.display().to_string();
-        let run = ping_quickly(
-            &dir,
-            &[
-                "--uri",
-                "https://127.0.0.1:1",
-                "--ca-pem-path",
-                &ca_path,
-                "--client-pem-path",
-                &cert,
-                "--client-key-path",
-                &key,
-                "--timeout",
-                "3",
-            ],
-        );
+        let run = ping_quickly(&dir, &mutual(&ca_path, &cert, &key));
         run.expect_code(2);
         assert!(
             run.stderr
@@ -778,17 +654,11 @@ fn enormous_timeouts_never_panic() {
     // Issue 11: these exited 101 (an Instant overflow, then tonic's "duration is
     // unrealistically large"). The transport saturates its deadline and clamps grpc-timeout;
     // the resolver may refuse such a timeout first (exit 2, naming it). Never a panic.
-    let rt = runtime();
-    let server = serve(&rt, TestServer::builder());
-    let dir = Dir::new();
+    let (_rt, server, dir) = serving(TestServer::builder());
     let uri = server.uri();
     let runs = [
-        ping(
-            &dir,
-            &[],
-            &["--uri", &uri, "--timeout", "18446744073709551615"],
-        ),
-        ping(&dir, &[], &["--uri", &uri, "--timeout", "1e12"]),
+        ping_uri(&dir, &uri, &["--timeout", "18446744073709551615"]),
+        ping_uri(&dir, &uri, &["--timeout", "1e12"]),
         ping(&dir, &[("MILVUS_CONN_TIMEOUT", "1e12")], &["--uri", &uri]),
     ];
     for run in &runs {
@@ -802,11 +672,7 @@ fn enormous_timeouts_never_panic() {
         let l = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
         format!("http://{}", l.local_addr().expect("addr"))
     };
-    let run = ping(
-        &dir,
-        &[],
-        &["--uri", &closed, "--timeout", "18446744073709551615"],
-    );
+    let run = ping_uri(&dir, &closed, &["--timeout", "18446744073709551615"]);
     assert!(matches!(run.code, 2 | 3), "{run:#?}");
 }
 
@@ -817,8 +683,7 @@ fn platform_roots_that_block_end_at_the_timeout() {
     // there blocked forever. The roots are loaded within the connect deadline (the thread
     // left reading does not keep the process).
     let dir = Dir::new();
-    let fifo = dir.path.join("roots.fifo");
-    mkfifo(&fifo);
+    let fifo = dir.fifo("roots.fifo");
     let fifo = fifo.display().to_string();
     let start = std::time::Instant::now();
     let run = ping(

@@ -8,8 +8,25 @@
 
 mod common;
 
-use common::{Dir, run};
+use common::{Dir, Run, assert_contains, run};
 use milvus_conn_tests::milvus::{Mode, RealMilvus};
+
+/// `milvus-conn ping --no-dotenv --uri URI --user root --password PASSWORD FLAGS…` in `dir`,
+/// with an empty environment.
+fn ping(dir: &Dir, uri: &str, password: &str, flags: &[&str]) -> Run {
+    let mut args = vec![
+        "ping",
+        "--no-dotenv",
+        "--uri",
+        uri,
+        "--user",
+        "root",
+        "--password",
+        password,
+    ];
+    args.extend(flags);
+    run(&dir.path, &[], &args)
+}
 
 #[test]
 fn ping_a_real_milvus_in_plain_and_mutual_tls_modes() {
@@ -18,90 +35,36 @@ fn ping_a_real_milvus_in_plain_and_mutual_tls_modes() {
     };
     let dir = Dir::new();
     let uri = milvus.uri().to_owned();
-    let ok = run(
-        &dir.path,
-        &[],
-        &[
-            "ping",
-            "--no-dotenv",
-            "--uri",
-            &uri,
-            "--user",
-            "root",
-            "--password",
-            "Milvus",
-            "--count",
-            "5",
-        ],
-    )
-    .expect_code(0)
-    .stdout
-    .clone();
+    let ok = ping(&dir, &uri, "Milvus", &["--count", "5"])
+        .expect_code(0)
+        .stdout
+        .clone();
     eprintln!("plain:\n{ok}");
     assert!(ok.contains(milvus.server_version()), "{ok}");
     assert!(ok.contains("STANDALONE"), "{ok}");
     assert!(ok.contains("healthy"), "{ok}");
 
     // Wrong password: authentication, exit 5, and the password never shows.
-    let bad = run(
-        &dir.path,
-        &[],
-        &[
-            "ping",
-            "--no-dotenv",
-            "--uri",
-            &uri,
-            "--user",
-            "root",
-            "--password",
-            "Wr0ng-pw-xyz",
-        ],
-    );
+    let bad = ping(&dir, &uri, "Wr0ng-pw-xyz", &[]);
     bad.expect_code(5);
     assert!(!bad.stdout.contains("Wr0ng-pw-xyz") && !bad.stderr.contains("Wr0ng-pw-xyz"));
     eprintln!("wrong password: {}", bad.stderr.trim());
 
     // A database that does not exist: Milvus refuses Connect with status 800, exit 6.
-    let nodb = run(
-        &dir.path,
-        &[],
-        &[
-            "ping",
-            "--no-dotenv",
-            "--uri",
-            &uri,
-            "--user",
-            "root",
-            "--password",
-            "Milvus",
-            "--db-name",
-            "no_such_db",
-        ],
-    );
+    let nodb = ping(&dir, &uri, "Milvus", &["--db-name", "no_such_db"]);
     nodb.expect_code(6);
-    assert!(
-        nodb.stderr.contains("database not found"),
-        "{}",
-        nodb.stderr
-    );
+    assert_contains(&nodb.stderr, "database not found");
 
     let milvus = milvus.restart(Mode::Tls2).unwrap();
     let uri = milvus.uri().to_owned();
     let ca = milvus.ca().unwrap().display().to_string();
     let cert = milvus.client_cert().unwrap().display().to_string();
     let key = milvus.client_key().unwrap().display().to_string();
-    let mutual = run(
-        &dir.path,
-        &[],
+    let mutual = ping(
+        &dir,
+        &uri,
+        "Milvus",
         &[
-            "ping",
-            "--no-dotenv",
-            "--uri",
-            &uri,
-            "--user",
-            "root",
-            "--password",
-            "Milvus",
             "--ca-pem-path",
             &ca,
             "--client-pem-path",
@@ -117,22 +80,7 @@ fn ping_a_real_milvus_in_plain_and_mutual_tls_modes() {
     assert!(mutual.contains("mutual"), "{mutual}");
 
     // Without the client certificate: a TLS failure, exit 4.
-    let refused = run(
-        &dir.path,
-        &[],
-        &[
-            "ping",
-            "--no-dotenv",
-            "--uri",
-            &uri,
-            "--user",
-            "root",
-            "--password",
-            "Milvus",
-            "--ca-pem-path",
-            &ca,
-        ],
-    );
+    let refused = ping(&dir, &uri, "Milvus", &["--ca-pem-path", &ca]);
     refused.expect_code(4);
     eprintln!("no client certificate: {}", refused.stderr.trim());
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Dir, run};
+use common::{Dir, assert_contains, run};
 use serde_json::{Value, json};
 
 /// `--no-dotenv` keeps a stray `.env` above the temporary directory out of the defaults.
@@ -22,6 +22,33 @@ fn keys(v: &Value) -> Vec<&str> {
         .collect();
     k.sort_unstable();
     k
+}
+
+/// `resolve --format json --no-dotenv FLAGS…` in `dir`, which succeeds: its JSON.
+fn resolved(dir: &Dir, flags: &[&str]) -> Value {
+    run(&dir.path, &[], &args(ISOLATED, flags))
+        .expect_code(0)
+        .json()
+}
+
+/// `resolve --format json FLAGS…` in `dir` (the `.env` search on), which exits with
+/// `code`: its JSON.
+fn resolve_json(dir: &Dir, flags: &[&str], code: i32) -> Value {
+    let all = args(&["resolve", "--format", "json"], flags);
+    run(&dir.path, &[], &all).expect_code(code).json()
+}
+
+/// The cells of a table, row by row: each line split at runs of two or more spaces.
+fn cells(table: &str) -> Vec<Vec<&str>> {
+    table
+        .lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect()
 }
 
 #[test]
@@ -157,16 +184,7 @@ fn table_shows_every_field_with_its_origin() {
     );
     run.expect_code(0);
     let dotenv = dotenv.display();
-    let lines: Vec<Vec<&str>> = run
-        .stdout
-        .lines()
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect()
-        })
-        .collect();
+    let lines = cells(&run.stdout);
     let expected: Vec<Vec<String>> = [
         vec!["FIELD", "VALUE", "ORIGIN"],
         vec!["alias", "default", "default"],
@@ -320,9 +338,7 @@ fn target_kinds() {
         ),
     ];
     for (flags, target) in cases {
-        let v = run(&dir.path, &[], &args(ISOLATED, flags))
-            .expect_code(0)
-            .json();
+        let v = resolved(&dir, flags);
         assert_eq!(&v["target"], target, "{flags:?}");
     }
 }
@@ -357,9 +373,7 @@ fn target_origin_names_the_flag_or_variable() {
 fn tls_modes_and_ca_files() {
     let dir = Dir::new();
     let tls = |flags: &[&str]| {
-        let v = run(&dir.path, &[], &args(ISOLATED, flags))
-            .expect_code(0)
-            .json();
+        let v = resolved(&dir, flags);
         (
             v["secure"].clone(),
             v["tls"].clone(),
@@ -394,43 +408,50 @@ fn tls_modes_and_ca_files() {
     assert_eq!(t["ca_files"], json!(["/c/ca.pem"]));
     assert_eq!(origin, "ca_pem_path (argument)");
 
-    let (_, t, _) = tls(&["--server-pem-path", "/c/server.pem"]);
-    assert_eq!(t["mode"], "one_way");
-    assert_eq!(t["ca"], "/c/server.pem");
-
+    // (flags, fields of `tls` and their values)
+    let server = ["--server-pem-path", "/c/server.pem"];
     // Both trusted: `ca` is the --ca-pem-path file, `ca_files` lists both.
-    let (_, t, _) = tls(&[
-        "--server-pem-path",
-        "/c/server.pem",
-        "--ca-pem-path",
-        "/c/ca.pem",
-        "--server-name",
-        "milvus.local",
-    ]);
-    assert_eq!(t["mode"], "one_way");
-    assert_eq!(t["ca"], "/c/ca.pem");
-    assert_eq!(t["ca_files"], json!(["/c/server.pem", "/c/ca.pem"]));
-    assert_eq!(t["server_name"], "milvus.local");
-
-    let (_, t, _) = tls(&[
-        "--client-pem-path",
-        "/c/client.pem",
-        "--client-key-path",
-        "/c/client.key",
-    ]);
-    assert_eq!(t["mode"], "mutual");
-    assert_eq!(t["ca"], Value::Null);
-    assert_eq!(t["client_cert"], "/c/client.pem");
-    assert_eq!(t["client_key"], "/c/client.key");
+    let both = [&server[..], &["--ca-pem-path", "/c/ca.pem"]].concat();
+    let named = [&both[..], &["--server-name", "milvus.local"]].concat();
+    let client = ["--client-pem-path", "/c/client.pem"];
+    let mutual = [&client[..], &["--client-key-path", "/c/client.key"]].concat();
+    let rows = [
+        (
+            &server[..],
+            json!({"mode": "one_way", "ca": "/c/server.pem"}),
+        ),
+        (
+            &named[..],
+            json!({
+                "mode": "one_way",
+                "ca": "/c/ca.pem",
+                "ca_files": ["/c/server.pem", "/c/ca.pem"],
+                "server_name": "milvus.local",
+            }),
+        ),
+        (
+            &mutual[..],
+            json!({
+                "mode": "mutual",
+                "ca": null,
+                "client_cert": "/c/client.pem",
+                "client_key": "/c/client.key",
+            }),
+        ),
+    ];
+    for (flags, fields) in rows {
+        let (_, t, _) = tls(flags);
+        for (field, value) in fields.as_object().expect("an object") {
+            assert_eq!(&t[field], value, "{field} for {flags:?}");
+        }
+    }
 }
 
 #[test]
 fn auth_kinds_and_show_secrets() {
     let dir = Dir::new();
     let auth = |flags: &[&str]| {
-        let v = run(&dir.path, &[], &args(ISOLATED, flags))
-            .expect_code(0)
-            .json();
+        let v = resolved(&dir, flags);
         (v["auth"].clone(), v["origins"]["auth"].clone())
     };
     let pw = ["--user", "root", "--password", "S3cr3t-pw-xyz"];
@@ -497,13 +518,7 @@ fn explicit_dotenv_path() {
     let dir = Dir::new();
     dir.write(".env", "MILVUS_URI=http://searched:1\n");
     let other = dir.write("conf/prod.env", "\n\nMILVUS_URI=http://explicit:2\n");
-    let v = run(
-        &dir.path,
-        &[],
-        &["resolve", "--format", "json", "--dotenv", "conf/prod.env"],
-    )
-    .expect_code(0)
-    .json();
+    let v = resolve_json(&dir, &["--dotenv", "conf/prod.env"], 0);
     assert_eq!(v["target"]["address"], "explicit:2");
     let origin = v["origins"]["target"].as_str().expect("string").to_owned();
     assert!(
@@ -713,38 +728,25 @@ fn bad_input_in_table_mode_prints_nothing_on_stdout() {
 #[test]
 fn errors_name_dotenv_files_and_lines() {
     let dir = Dir::new();
+    // The first error of `resolve --format json FLAGS` in `dir`, which fails.
+    let first_error = |dir: &Dir, flags: &[&str]| resolve_json(dir, flags, 2)["errors"][0].clone();
     let dotenv = dir.write(".env", "MILVUS_CONN_TIMEOUT=5\nMILVUS_URI=ftp://nope\n");
-    let v = run(&dir.path, &[], &["resolve", "--format", "json"])
-        .expect_code(2)
-        .json();
-    assert_eq!(v["errors"][0]["field"], "MILVUS_URI");
-    assert_eq!(
-        v["errors"][0]["origin"],
-        format!("MILVUS_URI (.env {}:2)", dotenv.display())
-    );
+    let e = first_error(&dir, &[]);
+    assert_eq!(e["field"], "MILVUS_URI");
+    let origin = format!("MILVUS_URI (.env {}:2)", dotenv.display());
+    assert_eq!(e["origin"], origin);
 
     // A line dotenvy cannot parse.
     let dir = Dir::new();
     let dotenv = dir.write(".env", "MILVUS_URI=http://h:1\nnot a valid line\n");
-    let v = run(&dir.path, &[], &["resolve", "--format", "json"])
-        .expect_code(2)
-        .json();
-    assert_eq!(v["errors"][0]["field"], ".env");
-    assert_eq!(
-        v["errors"][0]["origin"],
-        format!(".env {}:2", dotenv.display())
-    );
+    let e = first_error(&dir, &[]);
+    assert_eq!(e["field"], ".env");
+    assert_eq!(e["origin"], format!(".env {}:2", dotenv.display()));
 
     // An explicit .env path that does not exist.
-    let v = run(
-        &dir.path,
-        &[],
-        &["resolve", "--format", "json", "--dotenv", "missing.env"],
-    )
-    .expect_code(2)
-    .json();
-    assert_eq!(v["errors"][0]["field"], ".env");
-    let message = v["errors"][0]["message"].as_str().expect("message");
+    let e = first_error(&dir, &["--dotenv", "missing.env"]);
+    assert_eq!(e["field"], ".env");
+    let message = e["message"].as_str().expect("message");
     assert!(
         message.starts_with("cannot read .env file ") && message.contains("missing.env: "),
         "the OS reason follows: {message}"
@@ -783,11 +785,9 @@ fn usage_errors_exit_2_with_json_when_asked() {
     let plain = run(&dir.path, &[], &["resolve", "--bogus"]);
     plain.expect_code(2);
     assert_eq!(plain.stdout, "");
-    assert!(plain.stderr.contains("--bogus"), "{}", plain.stderr);
+    assert_contains(&plain.stderr, "--bogus");
 
-    let v = run(&dir.path, &[], &["resolve", "--format", "json", "--bogus"])
-        .expect_code(2)
-        .json();
+    let v = resolve_json(&dir, &["--bogus"], 2);
     assert_eq!(v["errors"][0]["field"], "arguments");
     assert_eq!(v["errors"][0]["origin"], "command line");
     assert!(
@@ -866,8 +866,8 @@ fn verbose_traces_to_stderr_only() {
     assert_eq!(quiet.stderr, "");
     let loud = run(&dir.path, &[], &args(&["-vv"], ISOLATED));
     loud.expect_code(0);
-    assert!(loud.stderr.contains("DEBUG"), "{}", loud.stderr);
-    assert!(loud.stderr.contains("resolving"), "{}", loud.stderr);
+    assert_contains(&loud.stderr, "DEBUG");
+    assert_contains(&loud.stderr, "resolving");
     assert_eq!(loud.json(), quiet.json(), "stdout unchanged by -v");
     // Warnings show without -v: a token beating user/password.
     let warned = run(
@@ -935,26 +935,7 @@ fn the_table_lists_values_that_are_not_used_and_what_beat_them() {
         .map(|(_, rest)| rest)
         .unwrap_or_else(|| panic!("no second section:\n{out}"));
     // Column widths depend on the temporary path: compare cell by cell.
-    let rows: Vec<Vec<&str>> = section
-        .lines()
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect()
-        })
-        .collect();
-    let want: Vec<Vec<String>> = expected
-        .lines()
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect();
-    assert_eq!(rows, want, "{out}");
+    assert_eq!(cells(section), cells(&expected), "{out}");
 
     // With nothing overridden there is no second section.
     let out = run(&dir.path, &[], &["resolve", "--no-dotenv"])

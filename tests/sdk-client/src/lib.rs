@@ -42,10 +42,14 @@ packages! {
     milvus: "milvus.proto.milvus.rs";
 }
 
-/// Builders for the messages the tests send often: a key and vector schema, an `Int64`
-/// column, a float-vector column, a key-value pair.
+/// Builders for the messages the tests send often: a key and vector schema, the
+/// `CreateCollection` and `Insert` requests for it, an `Int64` column, a float-vector
+/// column, a key-value pair; and [`build::ok`], the check of a reply's status.
 pub mod build {
-    use crate::common::KeyValuePair;
+    use conn_transport_tonic::prost::Message as _;
+
+    use crate::common::{KeyValuePair, Status};
+    use crate::milvus::{CreateCollectionRequest, InsertRequest};
     use crate::schema::{
         CollectionSchema, DataType, FieldData, FieldSchema, FloatArray, LongArray, ScalarField,
         VectorField, field_data, scalar_field, vector_field,
@@ -73,6 +77,48 @@ pub mod build {
             ],
             ..Default::default()
         }
+    }
+
+    /// A `CreateCollection` of `schema` (named as the schema), in one shard.
+    pub fn create_collection(schema: &CollectionSchema) -> CreateCollectionRequest {
+        CreateCollectionRequest {
+            collection_name: schema.name.clone(),
+            schema: schema.encode_to_vec(),
+            shards_num: 1,
+            ..Default::default()
+        }
+    }
+
+    /// An `Insert` into a collection of [`id_and_vector_schema`]: the keys `ids` and their
+    /// vectors of dimension `dim` (`vectors` holds the rows one after the other).
+    pub fn insert(collection: &str, ids: Vec<i64>, dim: usize, vectors: Vec<f32>) -> InsertRequest {
+        InsertRequest {
+            collection_name: collection.into(),
+            num_rows: ids.len() as u32,
+            fields_data: vec![
+                int64_field("id", ids),
+                float_vector_field("vec", dim, vectors),
+            ],
+            ..Default::default()
+        }
+    }
+
+    /// Fails with the call's name and the server's reason unless `status` says success
+    /// (`code == 0` and the legacy `error_code == 0`).
+    ///
+    /// # Panics
+    ///
+    /// That is its job: when the reply has no status, or a status that is not success.
+    #[allow(deprecated)] // error_code: Milvus 2.3 still fills it, and pymilvus still reads it
+    pub fn ok(what: &str, status: Option<&Status>) {
+        let s = status.unwrap_or_else(|| panic!("{what}: the reply has no status"));
+        assert!(
+            s.code == 0 && s.error_code == 0,
+            "{what} failed: code {}, error_code {}, reason {:?}",
+            s.code,
+            s.error_code,
+            s.reason
+        );
     }
 
     /// `key=value`.

@@ -29,14 +29,10 @@ use conn_transport_tonic::retry::{MilvusReply, RetryPolicy};
 use conn_transport_tonic::tonic;
 use conn_transport_tonic::{Error, ErrorKind, MilvusConnection, MilvusService};
 use conn_transport_tonic::{classify, classify_milvus};
+use milvus_conn_sdk_client::build::{create_collection, id_and_vector_schema};
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use milvus_conn_sdk_client::milvus::{
-    CreateCollectionRequest, InsertRequest, MutationResult, ShowCollectionsRequest,
-    ShowCollectionsResponse,
-};
-use milvus_conn_sdk_client::schema::{
-    CollectionSchema, DataType, FieldData, FieldSchema, FloatArray, LongArray, ScalarField,
-    VectorField, field_data, scalar_field, vector_field,
+    InsertRequest, MutationResult, ShowCollectionsRequest, ShowCollectionsResponse,
 };
 use milvus_conn_tests::milvus::{Mode, RealMilvus};
 
@@ -159,18 +155,11 @@ async fn show_collections(
 }
 
 fn args(milvus: &RealMilvus) -> ConnectArgs {
-    ConnectArgs::new()
-        .uri(milvus.uri())
-        .user(milvus.user())
-        .password(milvus.password())
-        .timeout(Duration::from_secs(10))
+    milvus.root_args().timeout(Duration::from_secs(10))
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    milvus_conn_tests::fixtures::current_thread_runtime()
 }
 
 /// Calls made every 100 ms while the server is restarted (stopped, then a fresh one
@@ -251,32 +240,7 @@ const DIM: usize = 8;
 fn insert_request(first_id: i64) -> InsertRequest {
     let ids: Vec<i64> = (first_id..first_id + ROWS as i64).collect();
     let vectors: Vec<f32> = (0..ROWS * DIM).map(|i| (i % 97) as f32 / 97.0).collect();
-    InsertRequest {
-        collection_name: "rate_limited".into(),
-        num_rows: ROWS as u32,
-        fields_data: vec![
-            FieldData {
-                r#type: DataType::Int64.into(),
-                field_name: "id".into(),
-                field: Some(field_data::Field::Scalars(ScalarField {
-                    data: Some(scalar_field::Data::LongData(LongArray { data: ids })),
-                })),
-                ..Default::default()
-            },
-            FieldData {
-                r#type: DataType::FloatVector.into(),
-                field_name: "vec".into(),
-                field: Some(field_data::Field::Vectors(VectorField {
-                    dim: DIM as i64,
-                    data: Some(vector_field::Data::FloatVector(FloatArray {
-                        data: vectors,
-                    })),
-                })),
-                ..Default::default()
-            },
-        ],
-        ..Default::default()
-    }
+    milvus_conn_sdk_client::build::insert("rate_limited", ids, DIM, vectors)
 }
 
 async fn insert(
@@ -299,34 +263,9 @@ async fn rate_limited_inserts(milvus: &RealMilvus) {
         .await
         .unwrap();
     let mut client = MilvusServiceClient::new(conn.service());
-    let schema = CollectionSchema {
-        name: "rate_limited".into(),
-        fields: vec![
-            FieldSchema {
-                name: "id".into(),
-                is_primary_key: true,
-                data_type: DataType::Int64.into(),
-                ..Default::default()
-            },
-            FieldSchema {
-                name: "vec".into(),
-                data_type: DataType::FloatVector.into(),
-                type_params: vec![milvus_conn_sdk_client::common::KeyValuePair {
-                    key: "dim".into(),
-                    value: DIM.to_string(),
-                }],
-                ..Default::default()
-            },
-        ],
-        ..Default::default()
-    };
+    let schema = id_and_vector_schema("rate_limited", "", DIM);
     let created = client
-        .create_collection(CreateCollectionRequest {
-            collection_name: "rate_limited".into(),
-            schema: schema.encode_to_vec(),
-            shards_num: 1,
-            ..Default::default()
-        })
+        .create_collection(create_collection(&schema))
         .await
         .unwrap()
         .into_inner();

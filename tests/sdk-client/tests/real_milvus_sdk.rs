@@ -28,19 +28,17 @@ mod sdk_snippet {
 use std::time::{Duration, Instant};
 
 use conn_config::ConnectArgs;
-use conn_transport_tonic::prost::Message as _;
 use conn_transport_tonic::tonic::{self, Code};
 use conn_transport_tonic::{Error, ErrorKind};
 use milvus_conn_sdk_client::build::{
-    flat_vec_index, float_vector_field, id_and_vector_schema, int64_field,
+    create_collection, flat_vec_index, id_and_vector_schema, insert, ok,
 };
 use milvus_conn_sdk_client::common::{ConsistencyLevel, Status};
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use milvus_conn_sdk_client::milvus::{
     CreateCollectionRequest, CreateDatabaseRequest, DescribeIndexRequest, DropCollectionRequest,
     DropDatabaseRequest, FlushRequest, GetFlushStateRequest, GetLoadingProgressRequest,
-    InsertRequest, ListDatabasesRequest, LoadCollectionRequest, QueryRequest,
-    ShowCollectionsRequest,
+    ListDatabasesRequest, LoadCollectionRequest, QueryRequest, ShowCollectionsRequest,
 };
 use milvus_conn_sdk_client::schema::{
     FieldData, IDs, LongArray, ScalarField, field_data, i_ds, scalar_field,
@@ -61,20 +59,6 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 const DEADLINE: Duration = Duration::from_secs(240);
 /// Polls of flush state and loading progress, 100 ms apart.
 const MAX_POLLS: u32 = 600;
-
-/// Fails with the call's name and the server's reason unless `status` says success
-/// (`code == 0` and the legacy `error_code == 0`).
-#[allow(deprecated)] // error_code: Milvus 2.3 still fills it, and pymilvus still reads it
-fn ok(what: &str, status: Option<&Status>) {
-    let s = status.unwrap_or_else(|| panic!("{what}: the reply has no status"));
-    assert!(
-        s.code == 0 && s.error_code == 0,
-        "{what} failed: code {}, error_code {}, reason {:?}",
-        s.code,
-        s.error_code,
-        s.reason
-    );
-}
 
 /// A tonic call's result, or a failure naming the call and the gRPC status.
 fn rpc<T>(what: &str, reply: Result<tonic::Response<T>, tonic::Status>) -> T {
@@ -147,13 +131,7 @@ fn longs(fields: &[FieldData], name: &str) -> Vec<i64> {
 
 /// `[type] message: source: …`, for the printed observations.
 fn describe(err: &Error) -> String {
-    let mut out = format!("[{}] {err}", err.kind());
-    let mut next = std::error::Error::source(err);
-    while let Some(e) = next {
-        out.push_str(&format!(": {e}"));
-        next = e.source();
-    }
-    out
+    milvus_conn_tests::fixtures::describe(err.kind(), err)
 }
 
 /// Everything this file checks, in one mode, on one server.
@@ -187,11 +165,8 @@ async fn exercise(milvus: &RealMilvus) {
         "CreateCollection",
         in_db
             .create_collection(CreateCollectionRequest {
-                collection_name: COLLECTION.into(),
-                schema: schema.encode_to_vec(),
-                shards_num: 1,
                 consistency_level: ConsistencyLevel::Strong.into(),
-                ..Default::default()
+                ..create_collection(&schema)
             })
             .await,
     );
@@ -200,19 +175,10 @@ async fn exercise(milvus: &RealMilvus) {
     // Insert.
     let ids: Vec<i64> = (0..ROWS as i64).collect();
     let vectors: Vec<f32> = (0..ROWS).flat_map(vector).collect();
-    let fields_data = vec![
-        int64_field("id", ids.clone()),
-        float_vector_field("vec", DIM, vectors),
-    ];
     let reply = rpc(
         "Insert",
         in_db
-            .insert(InsertRequest {
-                collection_name: COLLECTION.into(),
-                fields_data,
-                num_rows: ROWS as u32,
-                ..Default::default()
-            })
+            .insert(insert(COLLECTION, ids.clone(), DIM, vectors))
             .await,
     );
     ok("Insert", reply.status.as_ref());
@@ -671,10 +637,7 @@ fn run(mode: Mode) {
     let Some(milvus) = RealMilvus::start_or_skip(mode) else {
         return;
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = milvus_conn_tests::fixtures::current_thread_runtime();
     rt.block_on(async {
         tokio::time::timeout(DEADLINE, exercise(&milvus))
             .await

@@ -73,6 +73,8 @@ async fn connect(
                 .into_inner()
         }
     };
+    // error_code: the legacy code Milvus 2.3 still fills in.
+    #[allow(deprecated)]
     if response.status.as_ref().is_some_and(|s| s.code != 0 || s.error_code != 0) {
         return Err(format!("Connect refused: {:?}", response.status).into());
     }

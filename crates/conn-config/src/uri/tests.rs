@@ -23,6 +23,18 @@ fn rejects<T: std::fmt::Debug>(bad: &[(&str, &str)], parse: impl Fn(&str) -> Res
     }
 }
 
+/// Each input is accepted, and `show` of what it parses to is the expected text.
+fn accepts<T>(
+    ok: &[(&str, &str)],
+    parse: impl Fn(&str) -> Result<T, Error>,
+    show: impl Fn(T) -> String,
+) {
+    for (input, expected) in ok {
+        let value = parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert_eq!(show(value), *expected, "{input}");
+    }
+}
+
 /// A row without user, password or database.
 fn plain(input: &'static str, address: &'static str, scheme: Scheme) -> Ok6 {
     (input, address, scheme, None, None, None)
@@ -227,11 +239,11 @@ fn hosts() {
         ("my_host-1.local", "my_host-1.local"),
         ("ＡＢＣ.example", "abc.example"),
     ];
-    for (input, expected) in ok {
-        let host = parse_host(input, &Origin::Explicit { arg: "host" })
-            .unwrap_or_else(|e| panic!("{input}: {e}"));
-        assert_eq!(host.to_uri_host(), *expected, "{input}");
-    }
+    accepts(
+        ok,
+        |input| parse_host(input, &Origin::Explicit { arg: "host" }),
+        |host| host.to_uri_host(),
+    );
     let bad: &[(&str, &str)] = &[
         ("", "empty host"),
         ("a b", "invalid host \"a b\""),
@@ -268,10 +280,7 @@ fn server_names() {
         ("a_b.example", "a_b.example"),
         ("host.", "host."),
     ];
-    for (input, expected) in ok {
-        let name = parse_server_name(input, &o).unwrap_or_else(|e| panic!("{input}: {e}"));
-        assert_eq!(name, *expected, "{input}");
-    }
+    accepts(ok, |input| parse_server_name(input, &o), |name| name);
     let bad: &[(&str, &str)] = &[
         ("a..b", "an empty label"),
         ("*.example", "a character not allowed in a host name"),
@@ -335,16 +344,16 @@ fn ports() {
 #[test]
 fn addresses() {
     let o = Origin::Explicit { arg: "address" };
-    let ok: &[(&str, &str)] = &[
-        ("localhost:19530", "localhost:19530"),
-        ("Milvus.Local:1", "milvus.local:1"),
-        ("[::1]:19530", "[::1]:19530"),
-        ("10.0.0.1:0080", "10.0.0.1:80"),
-    ];
-    for (input, expected) in ok {
-        let (h, p) = parse_address(input, &o).unwrap_or_else(|e| panic!("{input}: {e}"));
-        assert_eq!(format!("{}:{p}", h.to_uri_host()), *expected);
-    }
+    accepts(
+        &[
+            ("localhost:19530", "localhost:19530"),
+            ("Milvus.Local:1", "milvus.local:1"),
+            ("[::1]:19530", "[::1]:19530"),
+            ("10.0.0.1:0080", "10.0.0.1:80"),
+        ],
+        |input| parse_address(input, &o),
+        |(h, p)| format!("{}:{p}", h.to_uri_host()),
+    );
     let bad: &[(&str, &str)] = &[
         ("localhost", "no port"),
         ("localhost:", "no port"),

@@ -27,6 +27,12 @@ impl Run {
     }
 }
 
+/// Asserts that `text` contains `needle`, showing both otherwise.
+#[track_caller]
+pub(crate) fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} is not in:\n{text}");
+}
+
 /// A temporary working directory (canonical, so paths compare with what the binary prints).
 pub(crate) struct Dir {
     pub(crate) tmp: tempfile::TempDir,
@@ -47,6 +53,14 @@ impl Dir {
             std::fs::create_dir_all(parent).expect("create dir");
         }
         std::fs::write(&p, contents).expect("write file");
+        p
+    }
+
+    /// Makes a FIFO (named pipe) `name` in the directory and returns its path.
+    #[cfg(unix)]
+    pub(crate) fn fifo(&self, name: &str) -> PathBuf {
+        let p = self.path.join(name);
+        milvus_conn_tests::fixtures::mkfifo(&p);
         p
     }
 }
