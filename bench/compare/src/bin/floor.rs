@@ -9,6 +9,10 @@
 //! sets (a 10 s `grpc-timeout` header and `tokio::time::timeout_at`): the floor with exactly
 //! our wire headers, to tell the server's share from ours.
 //!
+//! TLS (`https://`): tonic's own rustls, configured once per process when the endpoint is
+//! made (which the first connect's time includes): `--ca` read into the configuration, or
+//! tonic's native roots (rustls-native-certs, which honours `SSL_CERT_FILE`).
+//!
 //! `--variant ours-endpoint`: the endpoint gets the settings conn-transport-tonic gives its
 //! own (connect timeout, HTTP/2 keepalive every 10 s with a 5 s timeout, also while idle).
 //! `--variant ours-connect`: the `Connect` request carries the `ClientInfo` ours sends
@@ -24,7 +28,7 @@ use base64::Engine as _;
 use milvus_conn_compare::{BoxError, Options, Report, time};
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 type Headers = Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
 type Client = MilvusServiceClient<InterceptedService<Channel, Headers>>;
@@ -95,10 +99,26 @@ async fn version(client: &mut Client, with_deadline: bool) -> Result<String, Box
     Ok(response.into_inner().version)
 }
 
+/// The endpoint, with tonic's TLS when the URI is `https://`.
+fn endpoint(options: &Options) -> Result<Endpoint, BoxError> {
+    let endpoint = Endpoint::from_shared(options.uri.clone())?.tcp_nodelay(true);
+    if !options.tls() {
+        return Ok(endpoint);
+    }
+    let tls = match &options.ca {
+        Some(ca) => ClientTlsConfig::new().ca_certificate(Certificate::from_pem(std::fs::read(ca)?)),
+        None => ClientTlsConfig::new().with_native_roots(),
+    };
+    Ok(endpoint.tls_config(tls)?)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let options = Options::parse("floor: hand-written tonic 0.14")?;
-    let endpoint = Endpoint::from_shared(options.uri.clone())?.tcp_nodelay(true);
+    // Made in the first connect's time (with TLS, that is where the roots are loaded).
+    let started = std::time::Instant::now();
+    let endpoint = endpoint(&options)?;
+    let endpoint_ms = started.elapsed().as_secs_f64() * 1e3;
     let authorization: MetadataValue<Ascii> = base64::engine::general_purpose::STANDARD
         .encode(options.token.as_bytes())
         .parse()?;
@@ -142,6 +162,7 @@ async fn main() -> Result<(), BoxError> {
         endpoint
     };
     let (first_connect_ms, first) = time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
+    let first_connect_ms = first_connect_ms + endpoint_ms;
     drop(first);
     let mut connect_ms = Vec::with_capacity(options.iterations);
     for _ in 0..options.iterations {

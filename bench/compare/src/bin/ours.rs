@@ -16,11 +16,19 @@ use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
 use milvus_conn_compare::{BoxError, Options, Report, time};
 
-async fn connect(options: &Options) -> Result<conn_transport_tonic::MilvusConnection, BoxError> {
-    let spec = ConnectArgs::new()
+/// The arguments an application gives: URI, token and, for TLS with a CA file, the file.
+fn args(options: &Options) -> ConnectArgs {
+    let args = ConnectArgs::new()
         .uri(options.uri.as_str())
-        .token(options.token.as_str())
-        .resolve()?;
+        .token(options.token.as_str());
+    match &options.ca {
+        Some(ca) => args.ca_pem_path(ca.as_str()),
+        None => args,
+    }
+}
+
+async fn connect(options: &Options) -> Result<conn_transport_tonic::MilvusConnection, BoxError> {
+    let spec = args(options).resolve()?;
     Ok(Connector::new().connect(&spec).await?)
 }
 
@@ -32,10 +40,7 @@ async fn main() -> Result<(), BoxError> {
     let mut connect_ms = Vec::with_capacity(options.iterations);
     if options.variant == "spec-once" {
         // Resolve once; time Connector::connect alone.
-        let spec = ConnectArgs::new()
-            .uri(options.uri.as_str())
-            .token(options.token.as_str())
-            .resolve()?;
+        let spec = args(&options).resolve()?;
         let connector = Connector::new();
         for _ in 0..options.iterations {
             let (ms, connection) =
@@ -45,12 +50,7 @@ async fn main() -> Result<(), BoxError> {
         }
     } else if options.variant == "pooled" {
         let connector = Connector::new().channel_pool(ChannelPool::new());
-        let resolve = || {
-            ConnectArgs::new()
-                .uri(options.uri.as_str())
-                .token(options.token.as_str())
-                .resolve()
-        };
+        let resolve = || args(&options).resolve();
         let _holder = connector.connect(&resolve()?).await?;
         for _ in 0..options.iterations {
             let (ms, connection) =
