@@ -13,6 +13,9 @@
 //! made (which the first connect's time includes): `--ca` read into the configuration, or
 //! tonic's native roots (rustls-native-certs, which honours `SSL_CERT_FILE`).
 //!
+//! `--variant fresh-tls`: every connect makes its endpoint (and so its TLS configuration)
+//! anew, as ours and milvus-sdk-rust do: no TLS session is resumed across connects.
+//!
 //! `--variant ours-endpoint`: the endpoint gets the settings conn-transport-tonic gives its
 //! own (connect timeout, HTTP/2 keepalive every 10 s with a 5 s timeout, also while idle).
 //! `--variant ours-connect`: the `Connect` request carries the `ClientInfo` ours sends
@@ -126,7 +129,7 @@ async fn main() -> Result<(), BoxError> {
         "default" => (false, false),
         "ours-headers" => (true, false),
         "ours-endpoint" => (false, true),
-        "ours-connect" => (false, false),
+        "ours-connect" | "fresh-tls" => (false, false),
         other => return Err(format!("unknown variant {other}").into()),
     };
     // `ours-connect`: the Connect request carries our ClientInfo (host, local_time, user)
@@ -165,8 +168,13 @@ async fn main() -> Result<(), BoxError> {
     let first_connect_ms = first_connect_ms + endpoint_ms;
     drop(first);
     let mut connect_ms = Vec::with_capacity(options.iterations);
+    let fresh = options.variant == "fresh-tls";
     for _ in 0..options.iterations {
-        let (ms, client) = time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
+        let (ms, client) = time(|| async {
+            let fresh_endpoint = if fresh { Some(self::endpoint(&options)?) } else { None };
+            connect(fresh_endpoint.as_ref().unwrap_or(&endpoint), &authorization, ours_headers, info.as_ref()).await
+        })
+        .await?;
         connect_ms.push(ms);
         drop(client);
     }
