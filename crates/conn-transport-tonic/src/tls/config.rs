@@ -290,3 +290,36 @@ impl rustls::client::danger::ServerCertVerifier for ServerPemVerifier {
 
 /// What a handshake signature check returns.
 type Signature = Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>;
+
+#[cfg(test)]
+mod cache_tests {
+    use super::{CACHED_CONFIGS, cached, remember};
+
+    fn config() -> std::sync::Arc<rustls::ClientConfig> {
+        let provider = super::provider().unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        std::sync::Arc::new(config)
+    }
+
+    #[test]
+    fn the_process_keeps_a_bounded_number_of_configurations_dropping_the_oldest() {
+        let key = |i: usize| format!("cache test {i}").into_bytes();
+        let configs: Vec<_> = (0..=CACHED_CONFIGS).map(|_| config()).collect();
+        for (i, c) in configs.iter().enumerate() {
+            remember(key(i), c.clone());
+            // Remembered under its key, and found again as the same configuration.
+            assert!(std::sync::Arc::ptr_eq(&cached(&key(i)).unwrap(), c));
+        }
+        // One more than the bound: the first is gone, the last is there.
+        assert!(cached(&key(0)).is_none());
+        assert!(std::sync::Arc::ptr_eq(
+            &cached(&key(CACHED_CONFIGS)).unwrap(),
+            &configs[CACHED_CONFIGS]
+        ));
+        assert_eq!(super::CONFIGS.lock().unwrap().len(), CACHED_CONFIGS);
+    }
+}
