@@ -62,7 +62,11 @@ impl Options {
             }
         }
         if options.tls() {
-            options.label += if options.ca.is_some() { " [TLS, CA file]" } else { " [TLS, platform roots]" };
+            options.label += if options.ca.is_some() {
+                " [TLS, CA file]"
+            } else {
+                " [TLS, platform roots]"
+            };
         }
         Ok(options)
     }
@@ -87,9 +91,14 @@ pub fn status_kib(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l[key.len()..].trim().trim_end_matches("kB").trim().parse().ok())
+            s.lines().find(|l| l.starts_with(key)).and_then(|l| {
+                l[key.len()..]
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse()
+                    .ok()
+            })
         })
         .unwrap_or(0)
 }

@@ -33,7 +33,8 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
-type Headers = Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
+type Headers =
+    Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
 type Client = MilvusServiceClient<InterceptedService<Channel, Headers>>;
 
 async fn connect(
@@ -49,9 +50,13 @@ async fn connect(
     let set_identifier = identifier.clone();
     let headers: Headers = Box::new(move |mut request: tonic::Request<()>| {
         if let Some(identifier) = identifier.get() {
-            request.metadata_mut().insert("identifier", identifier.clone());
+            request
+                .metadata_mut()
+                .insert("identifier", identifier.clone());
         }
-        request.metadata_mut().insert("authorization", authorization.clone());
+        request
+            .metadata_mut()
+            .insert("authorization", authorization.clone());
         request.metadata_mut().insert("dbname", dbname.clone());
         Ok(request)
     });
@@ -82,7 +87,11 @@ async fn connect(
     };
     // error_code: the legacy code Milvus 2.3 still fills in.
     #[allow(deprecated)]
-    if response.status.as_ref().is_some_and(|s| s.code != 0 || s.error_code != 0) {
+    if response
+        .status
+        .as_ref()
+        .is_some_and(|s| s.code != 0 || s.error_code != 0)
+    {
         return Err(format!("Connect refused: {:?}", response.status).into());
     }
     if send_identifier {
@@ -93,7 +102,11 @@ async fn connect(
 
 async fn version(client: &mut Client, with_deadline: bool) -> Result<String, BoxError> {
     if !with_deadline {
-        return Ok(client.get_version(GetVersionRequest {}).await?.into_inner().version);
+        return Ok(client
+            .get_version(GetVersionRequest {})
+            .await?
+            .into_inner()
+            .version);
     }
     let mut request = tonic::Request::new(GetVersionRequest {});
     request.set_timeout(Duration::from_secs(10));
@@ -109,7 +122,9 @@ fn endpoint(options: &Options) -> Result<Endpoint, BoxError> {
         return Ok(endpoint);
     }
     let tls = match &options.ca {
-        Some(ca) => ClientTlsConfig::new().ca_certificate(Certificate::from_pem(std::fs::read(ca)?)),
+        Some(ca) => {
+            ClientTlsConfig::new().ca_certificate(Certificate::from_pem(std::fs::read(ca)?))
+        }
         None => ClientTlsConfig::new().with_native_roots(),
     };
     Ok(endpoint.tls_config(tls)?)
@@ -164,15 +179,26 @@ async fn main() -> Result<(), BoxError> {
     } else {
         endpoint
     };
-    let (first_connect_ms, first) = time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
+    let (first_connect_ms, first) =
+        time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
     let first_connect_ms = first_connect_ms + endpoint_ms;
     drop(first);
     let mut connect_ms = Vec::with_capacity(options.iterations);
     let fresh = options.variant == "fresh-tls";
     for _ in 0..options.iterations {
         let (ms, client) = time(|| async {
-            let fresh_endpoint = if fresh { Some(self::endpoint(&options)?) } else { None };
-            connect(fresh_endpoint.as_ref().unwrap_or(&endpoint), &authorization, ours_headers, info.as_ref()).await
+            let fresh_endpoint = if fresh {
+                Some(self::endpoint(&options)?)
+            } else {
+                None
+            };
+            connect(
+                fresh_endpoint.as_ref().unwrap_or(&endpoint),
+                &authorization,
+                ours_headers,
+                info.as_ref(),
+            )
+            .await
         })
         .await?;
         connect_ms.push(ms);

@@ -12,9 +12,9 @@
 
 use conn_config::ConnectArgs;
 use conn_transport_tonic::{ChannelPool, Connector};
+use milvus_conn_compare::{BoxError, Options, Report, time};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
-use milvus_conn_compare::{BoxError, Options, Report, time};
 
 /// The arguments an application gives: URI, token and, for TLS with a CA file, the file.
 fn args(options: &Options) -> ConnectArgs {
@@ -43,8 +43,7 @@ async fn main() -> Result<(), BoxError> {
         let spec = args(&options).resolve()?;
         let connector = Connector::new();
         for _ in 0..options.iterations {
-            let (ms, connection) =
-                time(|| async { Ok(connector.connect(&spec).await?) }).await?;
+            let (ms, connection) = time(|| async { Ok(connector.connect(&spec).await?) }).await?;
             connect_ms.push(ms);
             drop(connection);
         }

@@ -292,6 +292,7 @@ impl rustls::client::danger::ServerCertVerifier for ServerPemVerifier {
 type Signature = Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod cache_tests {
     use super::{CACHED_CONFIGS, cached, remember};
 
