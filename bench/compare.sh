@@ -118,13 +118,20 @@ PROGRAMS=(
   "run $VENV/bin/python $ROOT/bench/compare/pymilvus_compare.py"
   "ping_cli"
 )
-for round in $(seq "$ROUNDS"); do
-  say "round $round of $ROUNDS"
-  for i in "${!PROGRAMS[@]}"; do
-    # shellcheck disable=SC2086 # the entries are commands with arguments (no spaces in paths assumed)
-    ${PROGRAMS[$(( (i + round - 1) % ${#PROGRAMS[@]} ))]}
+# rounds TITLE COMMAND...: ROUNDS rounds of the commands, each round starting one later
+rounds() {
+  local title=$1 round i
+  shift
+  local programs=("$@")
+  for round in $(seq "$ROUNDS"); do
+    say "${title}round $round of $ROUNDS"
+    for i in "${!programs[@]}"; do
+      # shellcheck disable=SC2086 # the entries are commands with arguments (no spaces in paths assumed)
+      ${programs[$(( (i + round - 1) % ${#programs[@]} ))]}
+    done
   done
-done
+}
+rounds "" "${PROGRAMS[@]}"
 if [ "$COMPARE_TLS" = 1 ]; then
   say "restarting Milvus in TLS mode 1 (tests/milvus/start.sh tls1)"
   SERVER_ENV=$(bash "$ROOT/tests/milvus/start.sh" tls1)
@@ -141,13 +148,7 @@ if [ "$COMPARE_TLS" = 1 ]; then
   for program in "$BIN/compare-ours" "$BIN/compare-floor" "$BIN/compare-sdk-rust" "$VENV/bin/python $ROOT/bench/compare/pymilvus_compare.py"; do
     TLS_PROGRAMS+=("run_ca $program" "run_store $program")
   done
-  for round in $(seq "$ROUNDS"); do
-    say "TLS round $round of $ROUNDS"
-    for i in "${!TLS_PROGRAMS[@]}"; do
-      # shellcheck disable=SC2086 # as above
-      ${TLS_PROGRAMS[$(( (i + round - 1) % ${#TLS_PROGRAMS[@]} ))]}
-    done
-  done
+  rounds "TLS " "${TLS_PROGRAMS[@]}"
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 stop_server

@@ -78,63 +78,92 @@ async fn terminator(
     (address, kinds)
 }
 
-#[tokio::test]
-async fn a_second_connect_with_the_same_ca_resumes_and_another_ca_file_does_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = Ca::new("resumption test ca");
-    let server = ca.server(&["127.0.0.1"]);
-    let ca_path = write(dir.path(), "ca.pem", &ca.pem);
-    // The same CA with an unrelated one added: other trust, though it trusts this server.
-    let other = Ca::new("another ca");
-    let both = write(dir.path(), "both.pem", &format!("{}{}", ca.pem, other.pem));
-    let backend = TestServer::builder().serve_tcp().await.unwrap();
-    let (address, kinds) = terminator(&server, None, backend.local_addr().unwrap()).await;
-    let uri = format!("https://127.0.0.1:{}", address.port());
-    let with_ca =
-        |path: &std::path::Path| spec(ConnectArgs::new().uri(uri.clone()).ca_pem_path(path));
-
-    for path in [&ca_path, &ca_path, &both, &both] {
-        let conn = conn_transport_tonic::connect(&with_ca(path)).await.unwrap();
-        assert_eq!(conn.get_version().await.unwrap(), "v0.0.0-test");
-    }
-    use HandshakeKind::{Full, Resumed};
-    assert_eq!(*kinds.lock().unwrap(), [Full, Resumed, Full, Resumed]);
+/// A CA, a TLS terminator with a server certificate of it for `127.0.0.1` (asking for a
+/// client certificate of the CA when `ask` is set), and the plaintext test server behind.
+struct Site {
+    dir: tempfile::TempDir,
+    ca: Ca,
+    ca_path: std::path::PathBuf,
+    uri: String,
+    kinds: Arc<Mutex<Vec<HandshakeKind>>>,
+    _backend: TestServer,
 }
 
-#[tokio::test]
-async fn a_session_is_resumed_only_with_the_client_certificate_that_made_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = Ca::new("resumption test ca");
-    let server = ca.server(&["127.0.0.1"]);
-    let ca_path = write(dir.path(), "ca.pem", &ca.pem);
-    let files = |tag: &str| {
-        let client = ca.client();
-        (
-            write(dir.path(), &format!("{tag}.pem"), &client.cert_pem),
-            write(dir.path(), &format!("{tag}.key"), &client.key_pem),
-        )
-    };
-    let (first_cert, first_key) = files("first");
-    let (second_cert, second_key) = files("second");
-    let backend = TestServer::builder().serve_tcp().await.unwrap();
-    let (address, kinds) = terminator(&server, Some(&ca.pem), backend.local_addr().unwrap()).await;
-    let uri = format!("https://127.0.0.1:{}", address.port());
-    let with_identity = |cert: Option<(&std::path::Path, &std::path::Path)>| {
-        let args = ConnectArgs::new().uri(uri.clone()).ca_pem_path(&ca_path);
-        spec(match cert {
-            Some((cert, key)) => args.client_pem_path(cert).client_key_path(key),
-            None => args,
-        })
-    };
-    let first = Some((first_cert.as_path(), first_key.as_path()));
-    let second = Some((second_cert.as_path(), second_key.as_path()));
-    for identity in [first, first, second, None, first] {
-        let conn = conn_transport_tonic::connect(&with_identity(identity))
+impl Site {
+    async fn new(ask: bool) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Ca::new("resumption test ca");
+        let ca_path = write(dir.path(), "ca.pem", &ca.pem);
+        let backend = TestServer::builder().serve_tcp().await.unwrap();
+        let client_ca = ask.then_some(ca.pem.as_str());
+        let server = ca.server(&["127.0.0.1"]);
+        let (address, kinds) = terminator(&server, client_ca, backend.local_addr().unwrap()).await;
+        Site {
+            uri: format!("https://127.0.0.1:{}", address.port()),
+            dir,
+            ca,
+            ca_path,
+            kinds,
+            _backend: backend,
+        }
+    }
+
+    /// Connects with these arguments (the site's URI added) and makes one call.
+    async fn connect(&self, args: ConnectArgs) {
+        let conn = conn_transport_tonic::connect(&spec(args.uri(self.uri.clone())))
             .await
             .unwrap();
         assert_eq!(conn.get_version().await.unwrap(), "v0.0.0-test");
     }
+}
+
+#[tokio::test]
+async fn a_second_connect_with_the_same_ca_resumes_and_another_ca_file_does_not() {
+    let site = Site::new(false).await;
+    // The same CA with an unrelated one added: other trust, though it trusts this server.
+    let other = Ca::new("another ca");
+    let both = write(
+        site.dir.path(),
+        "both.pem",
+        &format!("{}{}", site.ca.pem, other.pem),
+    );
+    for path in [&site.ca_path, &site.ca_path, &both, &both] {
+        site.connect(ConnectArgs::new().ca_pem_path(path)).await;
+    }
     use HandshakeKind::{Full, Resumed};
-    // The last connect takes the session the first identity's second connect left.
-    assert_eq!(*kinds.lock().unwrap(), [Full, Resumed, Full, Full, Resumed]);
+    assert_eq!(*site.kinds.lock().unwrap(), [Full, Resumed, Full, Resumed]);
+}
+
+#[tokio::test]
+async fn a_session_is_resumed_only_with_the_client_certificate_that_made_it() {
+    let site = Site::new(true).await;
+    let files = |tag: &str| {
+        let client = site.ca.client();
+        (
+            write(site.dir.path(), &format!("{tag}.pem"), &client.cert_pem),
+            write(site.dir.path(), &format!("{tag}.key"), &client.key_pem),
+        )
+    };
+    let first = files("first");
+    let second = files("second");
+    for identity in [
+        Some(&first),
+        Some(&first),
+        Some(&second),
+        None,
+        Some(&first),
+    ] {
+        let args = ConnectArgs::new().ca_pem_path(&site.ca_path);
+        site.connect(match identity {
+            Some((cert, key)) => args.client_pem_path(cert).client_key_path(key),
+            None => args,
+        })
+        .await;
+    }
+    use HandshakeKind::{Full, Resumed};
+    // The last connect takes a session the first identity's earlier connects left.
+    assert_eq!(
+        *site.kinds.lock().unwrap(),
+        [Full, Resumed, Full, Full, Resumed]
+    );
 }
