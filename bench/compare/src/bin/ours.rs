@@ -8,7 +8,8 @@
 //! time `Connector::connect` alone. `--variant pooled`: the connector has a `ChannelPool`
 //! (as the registry's transport does) and one connection stays open, so each timed connect
 //! is another alias on the shared channel: `resolve()` and its own `Connect` handshake, no
-//! TCP or HTTP/2 set-up.
+//! TCP or HTTP/2 set-up. `--variant isolated`: `resolve_isolated()` (no process environment,
+//! no `.env` search), to tell their share of a first connect.
 
 use conn_config::ConnectArgs;
 use conn_transport_tonic::{ChannelPool, Connector};
@@ -28,7 +29,11 @@ fn args(options: &Options) -> ConnectArgs {
 }
 
 async fn connect(options: &Options) -> Result<conn_transport_tonic::MilvusConnection, BoxError> {
-    let spec = args(options).resolve()?;
+    let spec = if options.variant == "isolated" {
+        args(options).resolve_isolated()?
+    } else {
+        args(options).resolve()?
+    };
     Ok(Connector::new().connect(&spec).await?)
 }
 
@@ -74,7 +79,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let mut get_version_ms = Vec::with_capacity(options.iterations);
     match options.variant.as_str() {
-        "default" | "spec-once" | "pooled" => {
+        "default" | "spec-once" | "pooled" | "isolated" => {
             for _ in 0..options.iterations {
                 let (ms, _) = time(|| async { Ok(connection.get_version().await?) }).await?;
                 get_version_ms.push(ms);
