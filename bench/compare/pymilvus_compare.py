@@ -10,6 +10,11 @@ API, in the shape the Rust programs print:
   shared connection of an identical configuration, and nothing would be measured), and the
   client is closed before the next.
 
+TLS (an ``https://`` URI): with ``--ca`` the file is given as ``server_pem_path`` (grpc's
+root certificates); without it, grpc's default roots, which ``GRPC_DEFAULT_SSL_ROOTS_FILE_PATH``
+can point at a test CA (grpc ignores ``SSL_CERT_FILE``). The label then gets
+`` [TLS, CA file]`` or `` [TLS, platform roots]`` appended, as the Rust programs do.
+
 Also: the import of pymilvus and its URI parse alone, for reference.
 
     python pymilvus_compare.py --uri http://127.0.0.1:19530 --token root:Milvus --iterations 200
@@ -52,8 +57,15 @@ def main():
     p.add_argument("--uri", default="http://127.0.0.1:19530")
     p.add_argument("--token", default="root:Milvus")
     p.add_argument("--iterations", type=int, default=200)
+    p.add_argument("--ca", default=None)
     a = p.parse_args()
     n = a.iterations
+    tls = ""
+    kw = {}
+    if a.uri.startswith("https://"):
+        tls = " [TLS, CA file]" if a.ca else " [TLS, platform roots]"
+        if a.ca:
+            kw["server_pem_path"] = a.ca
 
     # connections.connect and utility are deprecated in pymilvus 3 (removed in 3.1): quiet.
     warnings.simplefilter("ignore")
@@ -65,17 +77,17 @@ def main():
 
     # --- connections.connect / utility.get_server_version
     t0 = time.perf_counter_ns()
-    connections.connect(alias="cold", uri=a.uri, token=a.token)
+    connections.connect(alias="cold", uri=a.uri, token=a.token, **kw)
     first = ms(t0)
     connections.disconnect("cold")
     connect_ms = []
     for i in range(n):
         alias = f"a{i}"
         t0 = time.perf_counter_ns()
-        connections.connect(alias=alias, uri=a.uri, token=a.token)
+        connections.connect(alias=alias, uri=a.uri, token=a.token, **kw)
         connect_ms.append(ms(t0))
         connections.disconnect(alias)
-    connections.connect(alias="gv", uri=a.uri, token=a.token)
+    connections.connect(alias="gv", uri=a.uri, token=a.token, **kw)
     for _ in range(5):
         version = utility.get_server_version(using="gv")
     get_version_ms = []
@@ -94,7 +106,7 @@ def main():
     urlparse_us = (time.perf_counter_ns() - t0) / 1e3 / 10000
 
     report(
-        f"pymilvus {pymilvus.__version__} connections.connect",
+        f"pymilvus {pymilvus.__version__} connections.connect{tls}",
         version,
         first,
         connect_ms,
@@ -104,16 +116,16 @@ def main():
 
     # --- MilvusClient
     t0 = time.perf_counter_ns()
-    client = MilvusClient(uri=a.uri, token=a.token, dedicated=True)
+    client = MilvusClient(uri=a.uri, token=a.token, dedicated=True, **kw)
     first = ms(t0)
     client.close()
     connect_ms = []
     for _ in range(n):
         t0 = time.perf_counter_ns()
-        client = MilvusClient(uri=a.uri, token=a.token, dedicated=True)
+        client = MilvusClient(uri=a.uri, token=a.token, dedicated=True, **kw)
         connect_ms.append(ms(t0))
         client.close()
-    client = MilvusClient(uri=a.uri, token=a.token, dedicated=True)
+    client = MilvusClient(uri=a.uri, token=a.token, dedicated=True, **kw)
     for _ in range(5):
         version = client.get_server_version()
     get_version_ms = []
@@ -123,7 +135,7 @@ def main():
         get_version_ms.append(ms(t0))
     client.close()
     report(
-        f"pymilvus {pymilvus.__version__} MilvusClient",
+        f"pymilvus {pymilvus.__version__} MilvusClient{tls}",
         version,
         first,
         connect_ms,

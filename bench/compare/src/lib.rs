@@ -16,8 +16,12 @@ use std::time::Instant;
 /// The error type of the programs.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// `--uri URI --token TOKEN --iterations N` (also `--label NAME`, and `--variant NAME` for a
-/// program's diagnostic variants).
+/// `--uri URI --token TOKEN --iterations N` (also `--label NAME`, `--variant NAME` for a
+/// program's diagnostic variants, and `--ca PATH` for TLS with a CA file).
+///
+/// An `https://` URI is TLS: with `--ca` the server is verified against that file, without
+/// it against the platform's roots (which `SSL_CERT_FILE` can point at a test CA). The label
+/// then gets ` [TLS, CA file]` or ` [TLS, platform roots]` appended.
 pub struct Options {
     /// Where the server is, for example `http://127.0.0.1:19530`.
     pub uri: String,
@@ -29,6 +33,8 @@ pub struct Options {
     pub label: String,
     /// A program's variant (`default` unless given).
     pub variant: String,
+    /// `--ca`: the CA file a TLS connect trusts (the platform's roots when absent).
+    pub ca: Option<String>,
 }
 
 impl Options {
@@ -40,6 +46,7 @@ impl Options {
             iterations: 200,
             label: label.to_owned(),
             variant: "default".to_owned(),
+            ca: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -50,10 +57,23 @@ impl Options {
                 "--iterations" => options.iterations = value.parse()?,
                 "--label" => options.label = value,
                 "--variant" => options.variant = value,
+                "--ca" => options.ca = Some(value),
                 other => return Err(format!("unknown flag {other}").into()),
             }
         }
+        if options.tls() {
+            options.label += if options.ca.is_some() {
+                " [TLS, CA file]"
+            } else {
+                " [TLS, platform roots]"
+            };
+        }
         Ok(options)
+    }
+
+    /// Whether the URI is `https://`.
+    pub fn tls(&self) -> bool {
+        self.uri.starts_with("https://")
     }
 }
 
@@ -71,9 +91,14 @@ pub fn status_kib(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l[key.len()..].trim().trim_end_matches("kB").trim().parse().ok())
+            s.lines().find(|l| l.starts_with(key)).and_then(|l| {
+                l[key.len()..]
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse()
+                    .ok()
+            })
         })
         .unwrap_or(0)
 }

@@ -9,6 +9,13 @@
 //! sets (a 10 s `grpc-timeout` header and `tokio::time::timeout_at`): the floor with exactly
 //! our wire headers, to tell the server's share from ours.
 //!
+//! TLS (`https://`): tonic's own rustls, configured once per process when the endpoint is
+//! made (which the first connect's time includes): `--ca` read into the configuration, or
+//! tonic's native roots (rustls-native-certs, which honours `SSL_CERT_FILE`).
+//!
+//! `--variant fresh-tls`: every connect makes its endpoint (and so its TLS configuration)
+//! anew, as ours and milvus-sdk-rust do: no TLS session is resumed across connects.
+//!
 //! `--variant ours-endpoint`: the endpoint gets the settings conn-transport-tonic gives its
 //! own (connect timeout, HTTP/2 keepalive every 10 s with a 5 s timeout, also while idle).
 //! `--variant ours-connect`: the `Connect` request carries the `ClientInfo` ours sends
@@ -24,9 +31,10 @@ use base64::Engine as _;
 use milvus_conn_compare::{BoxError, Options, Report, time};
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
-type Headers = Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
+type Headers =
+    Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send>;
 type Client = MilvusServiceClient<InterceptedService<Channel, Headers>>;
 
 async fn connect(
@@ -42,9 +50,13 @@ async fn connect(
     let set_identifier = identifier.clone();
     let headers: Headers = Box::new(move |mut request: tonic::Request<()>| {
         if let Some(identifier) = identifier.get() {
-            request.metadata_mut().insert("identifier", identifier.clone());
+            request
+                .metadata_mut()
+                .insert("identifier", identifier.clone());
         }
-        request.metadata_mut().insert("authorization", authorization.clone());
+        request
+            .metadata_mut()
+            .insert("authorization", authorization.clone());
         request.metadata_mut().insert("dbname", dbname.clone());
         Ok(request)
     });
@@ -75,7 +87,11 @@ async fn connect(
     };
     // error_code: the legacy code Milvus 2.3 still fills in.
     #[allow(deprecated)]
-    if response.status.as_ref().is_some_and(|s| s.code != 0 || s.error_code != 0) {
+    if response
+        .status
+        .as_ref()
+        .is_some_and(|s| s.code != 0 || s.error_code != 0)
+    {
         return Err(format!("Connect refused: {:?}", response.status).into());
     }
     if send_identifier {
@@ -86,7 +102,11 @@ async fn connect(
 
 async fn version(client: &mut Client, with_deadline: bool) -> Result<String, BoxError> {
     if !with_deadline {
-        return Ok(client.get_version(GetVersionRequest {}).await?.into_inner().version);
+        return Ok(client
+            .get_version(GetVersionRequest {})
+            .await?
+            .into_inner()
+            .version);
     }
     let mut request = tonic::Request::new(GetVersionRequest {});
     request.set_timeout(Duration::from_secs(10));
@@ -95,10 +115,28 @@ async fn version(client: &mut Client, with_deadline: bool) -> Result<String, Box
     Ok(response.into_inner().version)
 }
 
+/// The endpoint, with tonic's TLS when the URI is `https://`.
+fn endpoint(options: &Options) -> Result<Endpoint, BoxError> {
+    let endpoint = Endpoint::from_shared(options.uri.clone())?.tcp_nodelay(true);
+    if !options.tls() {
+        return Ok(endpoint);
+    }
+    let tls = match &options.ca {
+        Some(ca) => {
+            ClientTlsConfig::new().ca_certificate(Certificate::from_pem(std::fs::read(ca)?))
+        }
+        None => ClientTlsConfig::new().with_native_roots(),
+    };
+    Ok(endpoint.tls_config(tls)?)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let options = Options::parse("floor: hand-written tonic 0.14")?;
-    let endpoint = Endpoint::from_shared(options.uri.clone())?.tcp_nodelay(true);
+    // Made in the first connect's time (with TLS, that is where the roots are loaded).
+    let started = std::time::Instant::now();
+    let endpoint = endpoint(&options)?;
+    let endpoint_ms = started.elapsed().as_secs_f64() * 1e3;
     let authorization: MetadataValue<Ascii> = base64::engine::general_purpose::STANDARD
         .encode(options.token.as_bytes())
         .parse()?;
@@ -106,7 +144,7 @@ async fn main() -> Result<(), BoxError> {
         "default" => (false, false),
         "ours-headers" => (true, false),
         "ours-endpoint" => (false, true),
-        "ours-connect" => (false, false),
+        "ours-connect" | "fresh-tls" => (false, false),
         other => return Err(format!("unknown variant {other}").into()),
     };
     // `ours-connect`: the Connect request carries our ClientInfo (host, local_time, user)
@@ -141,11 +179,28 @@ async fn main() -> Result<(), BoxError> {
     } else {
         endpoint
     };
-    let (first_connect_ms, first) = time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
+    let (first_connect_ms, first) =
+        time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
+    let first_connect_ms = first_connect_ms + endpoint_ms;
     drop(first);
     let mut connect_ms = Vec::with_capacity(options.iterations);
+    let fresh = options.variant == "fresh-tls";
     for _ in 0..options.iterations {
-        let (ms, client) = time(|| connect(&endpoint, &authorization, ours_headers, info.as_ref())).await?;
+        let (ms, client) = time(|| async {
+            let fresh_endpoint = if fresh {
+                Some(self::endpoint(&options)?)
+            } else {
+                None
+            };
+            connect(
+                fresh_endpoint.as_ref().unwrap_or(&endpoint),
+                &authorization,
+                ours_headers,
+                info.as_ref(),
+            )
+            .await
+        })
+        .await?;
         connect_ms.push(ms);
         drop(client);
     }

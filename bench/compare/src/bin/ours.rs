@@ -8,19 +8,32 @@
 //! time `Connector::connect` alone. `--variant pooled`: the connector has a `ChannelPool`
 //! (as the registry's transport does) and one connection stays open, so each timed connect
 //! is another alias on the shared channel: `resolve()` and its own `Connect` handshake, no
-//! TCP or HTTP/2 set-up.
+//! TCP or HTTP/2 set-up. `--variant isolated`: `resolve_isolated()` (no process environment,
+//! no `.env` search), to tell their share of a first connect.
 
 use conn_config::ConnectArgs;
 use conn_transport_tonic::{ChannelPool, Connector};
+use milvus_conn_compare::{BoxError, Options, Report, time};
 use milvus_conn_sdk_client::milvus::GetVersionRequest;
 use milvus_conn_sdk_client::milvus::milvus_service_client::MilvusServiceClient;
-use milvus_conn_compare::{BoxError, Options, Report, time};
+
+/// The arguments an application gives: URI, token and, for TLS with a CA file, the file.
+fn args(options: &Options) -> ConnectArgs {
+    let args = ConnectArgs::new()
+        .uri(options.uri.as_str())
+        .token(options.token.as_str());
+    match &options.ca {
+        Some(ca) => args.ca_pem_path(ca.as_str()),
+        None => args,
+    }
+}
 
 async fn connect(options: &Options) -> Result<conn_transport_tonic::MilvusConnection, BoxError> {
-    let spec = ConnectArgs::new()
-        .uri(options.uri.as_str())
-        .token(options.token.as_str())
-        .resolve()?;
+    let spec = if options.variant == "isolated" {
+        args(options).resolve_isolated()?
+    } else {
+        args(options).resolve()?
+    };
     Ok(Connector::new().connect(&spec).await?)
 }
 
@@ -32,25 +45,16 @@ async fn main() -> Result<(), BoxError> {
     let mut connect_ms = Vec::with_capacity(options.iterations);
     if options.variant == "spec-once" {
         // Resolve once; time Connector::connect alone.
-        let spec = ConnectArgs::new()
-            .uri(options.uri.as_str())
-            .token(options.token.as_str())
-            .resolve()?;
+        let spec = args(&options).resolve()?;
         let connector = Connector::new();
         for _ in 0..options.iterations {
-            let (ms, connection) =
-                time(|| async { Ok(connector.connect(&spec).await?) }).await?;
+            let (ms, connection) = time(|| async { Ok(connector.connect(&spec).await?) }).await?;
             connect_ms.push(ms);
             drop(connection);
         }
     } else if options.variant == "pooled" {
         let connector = Connector::new().channel_pool(ChannelPool::new());
-        let resolve = || {
-            ConnectArgs::new()
-                .uri(options.uri.as_str())
-                .token(options.token.as_str())
-                .resolve()
-        };
+        let resolve = || args(&options).resolve();
         let _holder = connector.connect(&resolve()?).await?;
         for _ in 0..options.iterations {
             let (ms, connection) =
@@ -75,7 +79,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let mut get_version_ms = Vec::with_capacity(options.iterations);
     match options.variant.as_str() {
-        "default" | "spec-once" | "pooled" => {
+        "default" | "spec-once" | "pooled" | "isolated" => {
             for _ in 0..options.iterations {
                 let (ms, _) = time(|| async { Ok(connection.get_version().await?) }).await?;
                 get_version_ms.push(ms);

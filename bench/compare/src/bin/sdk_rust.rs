@@ -10,6 +10,12 @@ async fn connect(options: &Options) -> Result<ClientV2, BoxError> {
     let config = ConnectConfig::new()
         .uri(options.uri.as_str())
         .token(options.token.as_str());
+    // TLS with a CA file; an https:// URI without one uses the platform's roots (tonic's
+    // native roots, which honour SSL_CERT_FILE).
+    let config = match &options.ca {
+        Some(ca) => config.ca_certificate(ca.as_str()),
+        None => config,
+    };
     Ok(ClientV2::new(&config).await?)
 }
 

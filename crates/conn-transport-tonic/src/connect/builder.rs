@@ -178,7 +178,7 @@ impl Connector {
     pub(super) fn client_info_for(&self, user: Option<&str>) -> ClientInfo {
         let host = match &self.host {
             Some(h) => h.clone(),
-            None => gethostname::gethostname().to_string_lossy().into_owned(),
+            None => machine_host_name().to_owned(),
         };
         ClientInfo {
             sdk_type: self.sdk_type.clone(),
@@ -352,4 +352,12 @@ impl Default for CallDefaults {
     fn default() -> Self {
         CallDefaults::DEFAULT
     }
+}
+
+/// The machine's host name (`ClientInfo.host` unless a connector sets its own), asked of the
+/// OS once per process: a host renamed while the process runs keeps sending the old name
+/// until it restarts, as a process that read it at start-up would.
+fn machine_host_name() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| gethostname::gethostname().to_string_lossy().into_owned())
 }

@@ -26,12 +26,10 @@ impl TlsConnector {
         use tokio::io::AsyncReadExt as _;
 
         let asked = Arc::new(AtomicBool::new(false));
-        let mut config = (*self.config).clone();
-        config.client_auth_cert_resolver = Arc::new(RecordRequest {
-            inner: self.config.client_auth_cert_resolver.clone(),
-            asked: asked.clone(),
-        });
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        // The configuration is shared by every connect with the same trust and identity
+        // (config.rs), so that a later handshake can resume this one's session; its
+        // resolver notes the server's certificate request in this handshake's task-local.
+        let connector = tokio_rustls::TlsConnector::from(self.config.clone());
         // A server that asked for a client certificate and then hangs up (a reset, a broken
         // pipe, an early end) did not accept what we sent, or our sending none: its alert,
         // if it sent one, was lost with the connection.
@@ -42,8 +40,8 @@ impl TlsConnector {
                 e
             }
         };
-        let mut stream = connector
-            .connect(self.name.clone(), io)
+        let mut stream = ASKED
+            .scope(asked.clone(), connector.connect(self.name.clone(), io))
             .await
             .map_err(hung_up)?;
         if stream.get_ref().1.alpn_protocol() != Some(b"h2") {
@@ -120,12 +118,19 @@ fn is_hangup(e: &std::io::Error) -> bool {
     )
 }
 
-/// Delegates to the configured client-certificate resolver and notes that the server asked
-/// for a certificate (rustls asks the resolver only then).
+tokio::task_local! {
+    /// Set by [`RecordRequest`] when the server of the handshake running in this task asks
+    /// for a client certificate.
+    static ASKED: Arc<std::sync::atomic::AtomicBool>;
+}
+
+/// Delegates to the configured client-certificate resolver and notes, in the running
+/// handshake's [`ASKED`], that the server asked for a certificate (rustls asks the resolver
+/// only then). One per rustls configuration, so that sessions resume across handshakes
+/// (rustls resumes only under the same resolver).
 #[derive(Debug)]
-struct RecordRequest {
-    inner: std::sync::Arc<dyn rustls::client::ResolvesClientCert>,
-    asked: std::sync::Arc<std::sync::atomic::AtomicBool>,
+pub(super) struct RecordRequest {
+    pub(super) inner: std::sync::Arc<dyn rustls::client::ResolvesClientCert>,
 }
 
 impl rustls::client::ResolvesClientCert for RecordRequest {
@@ -134,7 +139,7 @@ impl rustls::client::ResolvesClientCert for RecordRequest {
         root_hint_subjects: &[&[u8]],
         sigschemes: &[rustls::SignatureScheme],
     ) -> Option<std::sync::Arc<rustls::sign::CertifiedKey>> {
-        self.asked.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = ASKED.try_with(|asked| asked.store(true, std::sync::atomic::Ordering::Relaxed));
         self.inner.resolve(root_hint_subjects, sigschemes)
     }
 
