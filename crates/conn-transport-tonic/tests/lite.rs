@@ -457,3 +457,65 @@ fn credentials_for_lite_are_accepted_and_ignored() {
     });
     assert_no_server(&db, "no server left");
 }
+
+/// An executable that is a wrapper script running milvus-lite as its child (no `exec`):
+/// the child is stopped with the server, when the last connection is dropped and when a
+/// start-up times out (the server leads a process group, which is signalled).
+#[test]
+fn a_wrapper_scripts_children_are_stopped_with_it() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Some((bin, dir, db)) = bin_and_db("wrapped.db") else {
+        return;
+    };
+    let script = |name: &str, body: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let wrapper = script("run-lite.sh", format!("'{}' \"$@\"\n", bin.display()));
+    let rt = runtime();
+    rt.block_on(async {
+        let spec = args(&db).resolve_isolated().unwrap();
+        let connection = connector(&wrapper).connect(&spec).await.unwrap();
+        assert!(connection.check_health().await.unwrap().is_healthy());
+        assert_eq!(
+            server_pids(&db).len(),
+            1,
+            "milvus-lite runs under the wrapper"
+        );
+        drop(connection);
+    });
+    assert_no_server(&db, "the wrapper's milvus-lite child was stopped with it");
+
+    // A wrapper whose child never answers: the start-up times out, the child is stopped.
+    let pid_file = dir.path().join("child.pid");
+    let hanging = script(
+        "hang.sh",
+        format!("sleep 600 &\necho $! > '{}'\nwait\n", pid_file.display()),
+    );
+    let spec = args(&db)
+        .timeout(Duration::from_secs(2))
+        .resolve_isolated()
+        .unwrap();
+    let err = rt.block_on(connector(&hanging).connect(&spec)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Lite {
+                problem: LiteProblem::NotHealthy,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let child: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        gone_within(child),
+        "the hanging wrapper's child {child} was stopped"
+    );
+}

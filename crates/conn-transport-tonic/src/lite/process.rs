@@ -8,11 +8,18 @@
 //! a pipe whose only write end is in this process (std opens it close-on-exec, so no other
 //! child inherits it):
 //!
+//! The shell (so the server) leads a process group of its own, and the signals go to the
+//! group: an executable that is a wrapper script (`MILVUS_LITE_BIN=run-lite.sh` running
+//! `milvus-lite` without `exec`) does not leave its children running (they would hold the
+//! data directory's lock and the port).
+//!
 //! - this process stops the server by writing a line to the pipe (the watcher then exits
-//!   without doing anything), then SIGTERM by PID, [`STOP_GRACE`], SIGKILL, and reaps it;
+//!   without doing anything), then SIGTERM to the group, up to [`STOP_GRACE`] for the
+//!   group to be gone, SIGKILL to the group, and reaps the server;
 //! - when this process dies in any way (exit, panic, SIGKILL), the kernel closes the write
-//!   end; the watcher reads end-of-file without a line, sends the server SIGTERM, and
-//!   SIGKILL if it is still alive 5 s later.
+//!   end; the watcher (which ignores SIGTERM) reads end-of-file without a line, sends the
+//!   group SIGTERM, waits for the server to exit (at most 5 s), and 0.5 s later sends the
+//!   group (what is left of it: the server's children, the watcher) SIGKILL.
 //!
 //! No `unsafe` (no `pre_exec`, no `PR_SET_PDEATHSIG`, which would also fire when the
 //! *thread* that spawned the server exits, and tokio's threads come and go).
@@ -20,6 +27,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{Read as _, Write as _};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -42,11 +50,13 @@ const WATCHER: &str = r#"exec 3<&0
 PATH=${PATH:-/usr/bin:/bin}
 server=$$
 (
+  trap '' TERM
   if read -r _ <&3; then exit 0; fi
-  kill -TERM "$server" 2>/dev/null || exit 0
+  kill -TERM "-$server" 2>/dev/null || exit 0
   i=0
   while [ "$i" -lt 50 ] && kill -0 "$server" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-  kill -KILL "$server" 2>/dev/null
+  sleep 0.5
+  kill -KILL "-$server" 2>/dev/null
 ) </dev/null >/dev/null 2>&1 &
 exec "$@" </dev/null 3<&-
 "#;
@@ -103,8 +113,8 @@ impl LiteServer {
         }
     }
 
-    /// Stops the server: tells the watcher to stand down, SIGTERM, up to [`STOP_GRACE`],
-    /// SIGKILL, reaps it. Blocks the calling thread until the process is gone (Milvus Lite
+    /// Stops the server: tells the watcher to stand down, SIGTERM to its process group, up
+    /// to [`STOP_GRACE`] for the group to be gone, SIGKILL to the group, reaps it. Blocks the calling thread until the process is gone (Milvus Lite
     /// exits on SIGTERM at once: milliseconds).
     fn stop(&self) {
         if let Some(mut stdin) = lock(&self.stdin).take() {
@@ -117,21 +127,30 @@ impl LiteServer {
         if let Ok(Some(_)) = child.try_wait() {
             return;
         }
-        // Unreaped, so the PID is still this child's.
-        if let Some(pid) = rustix::process::Pid::from_raw(self.pid as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-        }
-        let deadline = std::time::Instant::now() + STOP_GRACE;
-        while std::time::Instant::now() < deadline {
-            match child.try_wait() {
-                Ok(Some(_)) | Err(_) => {
-                    tracing::debug!(target: LOG_TARGET, pid = self.pid, data_dir = %self.data_dir.display(), "milvus lite stopped");
-                    return;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+        // The server leads its group, and is unreaped: the group ID is still its own.
+        let group = rustix::process::Pid::from_raw(self.pid as i32);
+        let signal_group = |signal| {
+            if let Some(group) = group {
+                let _ = rustix::process::kill_process_group(group, signal);
             }
+        };
+        signal_group(rustix::process::Signal::TERM);
+        let deadline = std::time::Instant::now() + STOP_GRACE;
+        let mut reaped = false;
+        while std::time::Instant::now() < deadline {
+            reaped = reaped || !matches!(child.try_wait(), Ok(None));
+            // The group is gone when its last member is: the server and whatever it
+            // started. While a member lives, its group ID is not reused.
+            let group_gone =
+                group.is_none_or(|g| rustix::process::test_kill_process_group(g).is_err());
+            if reaped && group_gone {
+                tracing::debug!(target: LOG_TARGET, pid = self.pid, data_dir = %self.data_dir.display(), "milvus lite stopped");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
         tracing::warn!(target: LOG_TARGET, pid = self.pid, data_dir = %self.data_dir.display(), "milvus lite did not stop on SIGTERM; killing it");
+        signal_group(rustix::process::Signal::KILL);
         let _ = child.kill();
         let _ = child.wait();
     }
@@ -214,6 +233,8 @@ pub(super) fn spawn(launcher: &Launcher, data_dir: &Path) -> Result<LiteServer, 
     let (reader, writer) = std::io::pipe().map_err(spawn_error)?;
     let mut command = Command::new("/bin/sh");
     command
+        // A group of its own, signalled as one (see the module docs).
+        .process_group(0)
         .arg("-c")
         .arg(WATCHER)
         .arg(WATCHER_NAME)
