@@ -190,7 +190,7 @@ impl fmt::Display for StatusError {
         if self.0.message().is_empty() {
             write!(f, "grpc status {:?}", self.0.code())
         } else {
-            f.write_str(self.0.message())
+            write!(f, "{}", super::source::Escaped(self.0.message()))
         }
     }
 }

@@ -18,7 +18,7 @@ impl fmt::Display for LastLines<'_> {
         }
         f.write_str("; its last output:")?;
         for line in &lines[lines.len().saturating_sub(LITE_MESSAGE_LINES)..] {
-            write!(f, "\n  | {line}")?;
+            write!(f, "\n  | {}", super::source::Escaped(line))?;
         }
         Ok(())
     }

@@ -31,7 +31,7 @@ pub use kinds::{ErrorKind, PemKind, TlsFileField, TlsProblem};
 use lite::LastLines;
 pub use lite::{LITE_OUTPUT_TAIL, LiteProblem};
 pub(crate) use source::cause;
-use source::render_chain;
+use source::{Escaped, render_chain};
 
 pub use conn_config::file::FileKind;
 
@@ -39,7 +39,9 @@ pub use conn_config::file::FileKind;
 ///
 /// Every variant is one class of failure ([`Error::kind`]); messages are lower-case, name
 /// the address (and the timeout where one applies) and never contain a password, token,
-/// `authorization` value or key material. The cause from below, when there is one, is the
+/// `authorization` value or key material. Text from the server (a status's reason or
+/// message, a Milvus Lite server's output) is shown with its control characters escaped
+/// (`\n`, `\u{1b}`): it cannot forge a log line or drive a terminal. The cause from below, when there is one, is the
 /// [`source`](std::error::Error::source) and is not repeated in the message.
 ///
 /// A cause from below (tonic, hyper, rustls, the OS) is kept as its text, one error per
@@ -250,7 +252,10 @@ pub enum Error {
 
     /// The server refused the credentials (gRPC `UNAUTHENTICATED`): a wrong user, password
     /// or token, or none given to a server that requires one.
-    #[error("milvus at {address} rejected the credentials on {rpc}: {message}")]
+    #[error(
+        "milvus at {address} rejected the credentials on {rpc}: {}",
+        Escaped(message)
+    )]
     #[non_exhaustive]
     Authentication {
         /// The target address.
@@ -264,7 +269,10 @@ pub enum Error {
 
     /// The call reached Milvus, which answered with a non-zero `common.Status` (for example
     /// code 800 `database not found[database=nope]` on `Connect`).
-    #[error("milvus at {address} refused {rpc} with status code {code}: {reason}")]
+    #[error(
+        "milvus at {address} refused {rpc} with status code {code}: {}",
+        Escaped(reason)
+    )]
     #[non_exhaustive]
     ServerStatus {
         /// The target address.

@@ -228,3 +228,24 @@ impl StdError for SourceText {
             .map(|s| s as &(dyn StdError + 'static))
     }
 }
+
+/// Text from the other side (a server's status reason or message, a Milvus Lite server's
+/// output) in an error message: control characters (a newline, a carriage return, an
+/// escape sequence) are shown escaped (`\n`, `\u{1b}`), so that a hostile or broken server
+/// cannot forge log lines or drive the terminal through an error's `Display`. The field
+/// itself keeps the text as sent.
+pub(super) struct Escaped<'a>(pub(super) &'a str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,124 @@
+//! `retry::RetryPolicy` used carelessly or with hostile input, as an SDK could: weird
+//! statuses in a reply, a panicking closure, zero and huge delays, a deadline already past.
+//! No panic of ours, no overflow, no hang, no attempt after the deadline.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use conn_config::ConnectArgs;
+use conn_transport_tonic::retry::{MilvusReply, ReplyStatus, RetryPolicy};
+use conn_transport_tonic::{Error, ErrorKind, MilvusConnection};
+use std::error::Error as _;
+
+/// A reply whose status is whatever the test says.
+#[derive(Debug)]
+struct Reply {
+    code: i32,
+    error_code: i32,
+    reason: String,
+    retriable: bool,
+}
+
+impl MilvusReply for Reply {
+    fn reply_status(&self) -> Option<ReplyStatus<'_>> {
+        Some(ReplyStatus::new(
+            self.code,
+            self.error_code,
+            &self.reason,
+            self.retriable,
+        ))
+    }
+}
+
+fn conn() -> MilvusConnection {
+    let spec = ConnectArgs::new()
+        .uri("http://127.0.0.1:9")
+        .token("edge-secret-token")
+        .resolve_isolated()
+        .unwrap();
+    conn_transport_tonic::connect_lazy(&spec).unwrap()
+}
+
+/// One call whose every attempt gets `reply`, with no delays; the error and the attempts.
+async fn call_with(policy: RetryPolicy, reply: impl Fn() -> Reply) -> (Result<(), Error>, u32) {
+    let conn = conn();
+    let calls = AtomicU32::new(0);
+    let outcome = policy
+        .call(&conn, "Insert", |_| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            let r = reply();
+            async move { Ok(tonic::Response::new(r)) }
+        })
+        .await
+        .map(|_| ());
+    (outcome, calls.load(Ordering::Relaxed))
+}
+
+#[tokio::test(start_paused = true)]
+async fn weird_status_codes_are_errors_and_never_panic() {
+    let policy = RetryPolicy::builder()
+        .retries(2)
+        .initial_backoff(Duration::ZERO)
+        .build()
+        .unwrap();
+    let codes = [
+        (i32::MIN, i32::MIN),
+        (-1, 0),
+        (0, -1),
+        (0, 5),
+        (i32::MAX, 0),
+        (65535, 65535),
+        (1800, 0),
+        (8, 0),
+    ];
+    for (code, error_code) in codes {
+        for retriable in [false, true] {
+            let (outcome, calls) = call_with(policy, || Reply {
+                code,
+                error_code,
+                reason: "weird\nretrying attempt=99\u{0}\u{1b}[31m".into(),
+                retriable,
+            })
+            .await;
+            let error = outcome.unwrap_err();
+            eprintln!(
+                "({code}, {error_code}, {retriable}): {} {calls} {error}",
+                error.kind()
+            );
+            assert!(
+                calls == 1 || calls == 3,
+                "({code}, {error_code}): {calls} calls"
+            );
+            let shown = error.to_string();
+            assert!(!shown.contains("edge-secret-token"), "{shown}");
+            // The server's control characters are escaped: one line, no NUL, no escape.
+            assert!(!shown.chars().any(char::is_control), "{shown:?}");
+            assert!(
+                shown.ends_with(r"weird\nretrying attempt=99\u{0}\u{1b}[31m"),
+                "{shown}"
+            );
+            match &error {
+                Error::ServerStatus { reason, .. } => assert!(reason.contains('\n')),
+                other => panic!("not a server status: {other:?}"),
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_grpc_message_with_control_characters_is_shown_escaped() {
+    let conn = conn();
+    let error = RetryPolicy::builder()
+        .retries(0)
+        .build()
+        .unwrap()
+        .call(&conn, "Insert", |_| async {
+            Err::<tonic::Response<Reply>, _>(tonic::Status::internal("boom\r\nforged line"))
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Rpc);
+    let source = error.source().unwrap().to_string();
+    assert_eq!(source, r"boom\r\nforged line");
+}
