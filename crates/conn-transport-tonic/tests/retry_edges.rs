@@ -10,6 +10,7 @@ use conn_config::ConnectArgs;
 use conn_transport_tonic::retry::{MilvusReply, ReplyStatus, RetryPolicy};
 use conn_transport_tonic::{Error, ErrorKind, MilvusConnection};
 use std::error::Error as _;
+use tokio::time::Instant;
 
 /// A reply whose status is whatever the test says.
 #[derive(Debug)]
@@ -121,4 +122,85 @@ async fn a_grpc_message_with_control_characters_is_shown_escaped() {
     assert_eq!(error.kind(), ErrorKind::Rpc);
     let source = error.source().unwrap().to_string();
     assert_eq!(source, r"boom\r\nforged line");
+}
+
+/// A closure that panics: the panic is the caller's (it reaches the task that awaited the
+/// call), nothing is left poisoned, and the same policy and connection work afterwards.
+#[tokio::test]
+async fn a_panicking_closure_leaves_the_policy_and_connection_usable() {
+    let policy = RetryPolicy::builder()
+        .initial_backoff(Duration::ZERO)
+        .build()
+        .unwrap();
+    let task = tokio::spawn(async move {
+        let conn = conn();
+        policy
+            .call(&conn, "Insert", |attempt| {
+                assert!(attempt.number() < 2, "the SDK's closure panics");
+                async { Err::<tonic::Response<Reply>, _>(tonic::Status::unavailable("down")) }
+            })
+            .await
+    });
+    assert!(task.await.unwrap_err().is_panic());
+    let (outcome, calls) = call_with(policy, || Reply {
+        code: 0,
+        error_code: 0,
+        reason: String::new(),
+        retriable: false,
+    })
+    .await;
+    assert!(outcome.is_ok());
+    assert_eq!(calls, 1);
+}
+
+/// Zero delays, a jitter on a cap of 0 and practically endless retries: the deadline ends
+/// the call, no attempt starts at or after it (real clock: the paused one does not move
+/// while attempts are ready at once).
+#[tokio::test]
+async fn endless_retries_without_delays_stop_at_the_deadline() {
+    let policy = RetryPolicy::builder()
+        .retries(u32::MAX)
+        .initial_backoff(Duration::ZERO)
+        .max_backoff(Duration::ZERO)
+        .jitter(true)
+        .build()
+        .unwrap();
+    assert!(policy.delays().take(1000).all(|d| d == Duration::ZERO));
+    let conn = conn();
+    let deadline = Instant::now() + Duration::from_millis(100);
+    let starts = std::sync::Mutex::new(Vec::new());
+    let error = policy
+        .with_deadline(deadline)
+        .call(&conn, "Insert", |attempt| {
+            starts.lock().unwrap().push(Instant::now());
+            assert!(attempt.timeout().is_some_and(|t| t > Duration::ZERO));
+            async { Err::<tonic::Response<Reply>, _>(tonic::Status::unavailable("down")) }
+        })
+        .await
+        .unwrap_err();
+    // The last failure, or the deadline that passed between a zero delay and the next
+    // attempt (which then did not start).
+    assert!(
+        matches!(error.kind(), ErrorKind::Unavailable | ErrorKind::TimedOut),
+        "{error:?}"
+    );
+    let starts = starts.into_inner().unwrap();
+    assert!(starts.len() > 1, "retried: {}", starts.len());
+    assert!(starts.iter().all(|s| *s < deadline));
+}
+
+/// A budget of zero, or a deadline already past: no attempt at all, a `timed_out` error.
+#[tokio::test(start_paused = true)]
+async fn no_time_at_all_makes_no_attempt() {
+    let zero = RetryPolicy::builder()
+        .budget(Duration::ZERO)
+        .build()
+        .unwrap();
+    let past = RetryPolicy::default().with_deadline(std::time::Instant::now());
+    tokio::time::advance(Duration::from_millis(1)).await;
+    for policy in [zero, past] {
+        let (outcome, calls) = call_with(policy, || unreachable!("no attempt")).await;
+        assert_eq!(outcome.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_eq!(calls, 0);
+    }
 }
