@@ -519,3 +519,33 @@ fn a_wrapper_scripts_children_are_stopped_with_it() {
         "the hanging wrapper's child {child} was stopped"
     );
 }
+
+/// A connection held by a task that never ends, dropped by the runtime's shutdown (a plain
+/// drop, and `shutdown_timeout(0)`, which returns before the workers are done): nothing
+/// panics and the server is stopped.
+#[test]
+fn a_runtime_shutdown_that_drops_the_connection_stops_the_server() {
+    let Some((bin, _dir, db)) = bin_and_db("shutdown.db") else {
+        return;
+    };
+    for zero_timeout in [false, true] {
+        let rt = runtime();
+        let spec = args(&db).resolve_isolated().unwrap();
+        let connection = rt.block_on(connector(&bin).connect(&spec)).unwrap();
+        let pid = connection.lite_server().unwrap().pid();
+        rt.spawn(async move {
+            let _held = connection;
+            std::future::pending::<()>().await;
+        });
+        if zero_timeout {
+            rt.shutdown_timeout(Duration::ZERO);
+        } else {
+            drop(rt);
+        }
+        assert!(
+            gone_within(pid),
+            "server {pid} stopped (zero timeout: {zero_timeout})"
+        );
+        assert_no_server(&db, "no server left");
+    }
+}
