@@ -408,6 +408,11 @@ fn start_up_failures_are_classified() {
     assert_eq!(problem(&err), LiteProblem::NotInstalled);
     assert!(err.to_string().contains("pip install milvus-lite"), "{err}");
 
+    // Not installed: an executable that is a directory, named as such.
+    let err = connect(Connector::new().lite_executable(dir.path()), args(&db));
+    assert_eq!(problem(&err), LiteProblem::NotInstalled);
+    assert!(err.to_string().ends_with("which is not a file"), "{err}");
+
     // An executable that is not Milvus Lite: it exits while starting, its output in the error.
     let err = connect(Connector::new().lite_executable("/bin/false"), args(&db));
     eprintln!("exited: {err}");

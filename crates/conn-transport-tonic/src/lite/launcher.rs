@@ -50,7 +50,15 @@ pub(super) fn launcher(options: &LiteOptions, data_dir: &Path) -> Result<Launche
             return Err(lite_error(
                 data_dir,
                 LiteProblem::NotInstalled,
-                format!("{from} names {}, which does not exist", program.display()),
+                format!(
+                    "{from} names {}, which {}",
+                    program.display(),
+                    if program.exists() {
+                        "is not a file"
+                    } else {
+                        "does not exist"
+                    }
+                ),
             ));
         }
         return Ok(Launcher {
