@@ -51,7 +51,10 @@ pub enum ErrorKind {
     Unavailable,
     /// The server limits the request rate: a Milvus status with code 8 (`ServiceRateLimit`)
     /// or 4 (`ServiceRequestLimitExceeded`), or the legacy error code `RateLimit` (49), or
-    /// gRPC `RESOURCE_EXHAUSTED`. Transient (pymilvus retries it with back-off).
+    /// gRPC `RESOURCE_EXHAUSTED`. Transient: pymilvus retries the Milvus rate-limit statuses
+    /// with back-off, and so does [`RetryPolicy`](crate::retry::RetryPolicy); neither retries
+    /// gRPC's own `RESOURCE_EXHAUSTED` (which gRPC also uses for a message over the size
+    /// limit).
     RateLimited,
     /// The credentials are valid but not allowed this call: gRPC `PERMISSION_DENIED`, a
     /// Milvus status with code 1401 (`PrivilegeNotPermitted`) or the legacy error code
