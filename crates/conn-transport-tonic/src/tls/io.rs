@@ -21,7 +21,6 @@ impl TlsConnector {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
     {
-        use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, Ordering};
         use tokio::io::AsyncReadExt as _;
 
