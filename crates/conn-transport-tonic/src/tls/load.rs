@@ -129,14 +129,9 @@ struct Reading {
 }
 
 impl Reading {
-    /// Starts reading on a new thread, which hands the result to `done`.
-    ///
-    /// A detached thread, not Tokio's blocking pool: a read stuck in the kernel (a hung
-    /// network file system) cannot be cancelled, and a runtime waits for its blocking tasks
-    /// when it shuts down, so a stuck `spawn_blocking` task would hold the process past the
-    /// timeout at exit. A detached thread holds nothing; the process exits around it. One
-    /// thread per TLS connect is cheap beside the TLS handshake. If no thread can be
-    /// started, the files are read on this thread (still type-checked and size-capped).
+    /// Starts reading on a reader thread ([`super::reader`]: detached, reused), which hands
+    /// the result to `done`. If no thread can be started, the files are read on this thread
+    /// (still type-checked and size-capped).
     fn start(
         tls: &TlsSpec,
         address: &str,
@@ -147,19 +142,12 @@ impl Reading {
         let at = Arc::new(AtomicUsize::new(0));
         let roots_for = tls.ca_files().is_empty().then(|| address.to_owned());
         let (files2, at2) = (files.clone(), at.clone());
-        // The closure is kept aside so that a failed spawn can still run it here.
-        let job = Arc::new(std::sync::Mutex::new(Some(move || {
+        let job: super::reader::Job = Box::new(move || {
             done(read_all(&files2, &at2, read, roots_for.as_deref()));
-        })));
-        let job2 = job.clone();
-        let spawned = std::thread::Builder::new()
-            .name("milvus-tls-files".to_owned())
-            .spawn(move || take(&job2).map(|f| f()));
-        if spawned.is_err() {
-            tracing::debug!("cannot start a thread to read the tls files; reading them here");
-            if let Some(f) = take(&job) {
-                f();
-            }
+        });
+        if let Err(job) = super::reader::run(job) {
+            tracing::debug!("reading the tls files on this thread");
+            job();
         }
         Reading {
             files,
@@ -212,13 +200,6 @@ impl Reading {
             source: None,
         }
     }
-}
-
-/// Takes the job out of its slot (once).
-fn take<F>(job: &std::sync::Mutex<Option<F>>) -> Option<F> {
-    job.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .take()
 }
 
 /// Reads every file the spec names, by `deadline`, and checks each holds what it should,

@@ -11,7 +11,8 @@
 //! | file | holds |
 //! |---|---|
 //! | `files.rs` | the files a spec names, read with conn-config's bounded reader (regular, size-capped, no FIFO wait) |
-//! | `load.rs` | reading all of a spec's files on a thread of their own, within the deadline, and checking their PEM |
+//! | `load.rs` | reading all of a spec's files on a reader thread, within the deadline, and checking their PEM |
+//! | `reader.rs` | the reader threads: detached (a stuck read holds nothing at exit), reused by back-to-back connects |
 //! | `roots.rs` | the crypto provider and the platform's root certificates |
 //! | `config.rs` | the rustls client configuration of a spec; the CA-file verifier (gRPC's partial chain) |
 //! | `io.rs` | the handshake over a stream, and asking a port whether it speaks TLS |
@@ -22,6 +23,7 @@ mod files;
 #[cfg(feature = "_tls")]
 mod io;
 mod load;
+mod reader;
 #[cfg(feature = "_tls")]
 mod roots;
 #[cfg(test)]

@@ -137,3 +137,88 @@ fn platform_roots_are_loaded_once_per_process() {
         other => panic!("{other:?}"),
     }
 }
+
+thread_local! {
+    /// How many reads ran on this thread.
+    static READS_HERE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A reader that notes how many reads its thread had run (this one included) in
+/// [`READS_SEEN`], and finds every file missing.
+fn counts_reads_on_its_thread(files: &[TlsFile], _: &AtomicUsize) -> Contents {
+    let n = READS_HERE.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    READS_SEEN.store(n, Ordering::Relaxed);
+    Err(Error::FileUnreadable {
+        field: TlsFileField::ServerPemPath,
+        path: files[0].path.clone(),
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+    })
+}
+static READS_SEEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Waits (at most 10 s) until a reader thread waits for work.
+fn until_a_reader_waits() -> bool {
+    let start = Instant::now();
+    while super::reader::waiting() == 0 {
+        if start.elapsed() > Duration::from_secs(10) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+/// Back-to-back reads reuse a reader thread (docs/transport.md, "TLS files"): the second
+/// read runs on a thread that ran one before. Other tests of this binary read files too
+/// and may take the waiting thread first, so a few tries are allowed; without reuse every
+/// read runs on a fresh thread and the count stays 1.
+#[test]
+fn back_to_back_reads_reuse_a_reader_thread() {
+    let spec = two_ca_files();
+    let tls = spec.security().tls().unwrap();
+    let timeout = Duration::from_secs(30);
+    let reused = (0..20).any(|_| {
+        let first = load_within_with(tls, "127.0.0.1:1", timeout, counts_reads_on_its_thread);
+        assert!(
+            matches!(first, Err(Error::FileUnreadable { .. })),
+            "{first:?}"
+        );
+        if !until_a_reader_waits() {
+            return false;
+        }
+        let second = load_within_with(tls, "127.0.0.1:1", timeout, counts_reads_on_its_thread);
+        assert!(
+            matches!(second, Err(Error::FileUnreadable { .. })),
+            "{second:?}"
+        );
+        READS_SEEN.load(Ordering::Relaxed) >= 2
+    });
+    assert!(reused, "no read ran on a thread that had read before");
+    assert!(super::reader::waiting() <= super::reader::MAX_IDLE);
+}
+
+/// A read stuck in the kernel keeps its thread; the next connect's read gets another one
+/// and finishes, instead of queueing behind it.
+#[test]
+fn a_stuck_read_does_not_hold_up_the_next_one() {
+    let spec = two_ca_files();
+    let tls = spec.security().tls().unwrap();
+    let short = Duration::from_millis(200);
+    let stuck = load_within_with(tls, "127.0.0.1:1", short, hangs_in_the_second_file);
+    assert_timed_out_in_ca_pem_path(&stuck.unwrap_err(), short);
+    // The stuck thread never waits for work, so this read runs elsewhere and is not
+    // timed out (the bound is generous: only a queue behind the stuck read would reach it).
+    let next = load_within_with(
+        tls,
+        "127.0.0.1:1",
+        Duration::from_secs(30),
+        counts_reads_on_its_thread,
+    );
+    assert!(
+        matches!(next, Err(Error::FileUnreadable { .. })),
+        "{next:?}"
+    );
+}
