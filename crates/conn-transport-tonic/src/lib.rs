@@ -73,10 +73,10 @@ pub use error::{
 };
 pub use info::{ClientInfo, QuotaState, ServerInfo};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
+pub use lite::data_dir_for as lite_data_dir;
 #[cfg(all(feature = "lite", unix))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
-pub use lite::LiteServer;
-pub use lite::data_dir_for as lite_data_dir;
+pub use lite::{LiteServer, wait_for_lite_stops};
 pub use pool::ChannelPool;
 pub use service::{MilvusResponseFuture, MilvusService};
 pub use tls::MAX_TLS_FILE_SIZE;
