@@ -45,7 +45,7 @@
 //! | `tls-aws-lc` | no | rustls with the aws-lc-rs crypto backend (needs cmake) |
 //! | `tls-native-roots` | yes | trust the operating system's root certificates when no CA file is given |
 //! | `tls-webpki-roots` | no | trust Mozilla's roots compiled into the binary when no CA file is given |
-//! | `lite` | no | a `.db` target starts a local Milvus Lite server (`milvus-lite server`, found through `MILVUS_LITE_BIN`, `PATH` or `python3 -m milvus_lite`) as a watched child process, one per data directory per process, stopped with its last connection (Unix) |
+//! | `lite` | no | a `.db` target starts a local Milvus Lite server (`milvus-lite server`, found through `MILVUS_LITE_BIN`, `PATH` or `python3 -m milvus_lite`) as a watched child process, one per data directory per process, stopped with its last connection without blocking it (`wait_for_lite_stops` waits for the stops; Unix) |
 //!
 //! Without any `tls-*` feature, a spec that asks for TLS fails with
 //! [`Error::TlsUnavailable`] (after its files have been checked).
