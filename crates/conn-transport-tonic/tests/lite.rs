@@ -194,6 +194,15 @@ fn gone_within(pid: u32) -> bool {
     !alive(pid)
 }
 
+/// The problem of a Milvus Lite error.
+#[track_caller]
+fn problem(err: &Error) -> LiteProblem {
+    match err {
+        Error::Lite { problem, .. } => *problem,
+        other => panic!("not a lite error: {other:?}"),
+    }
+}
+
 /// An executable shell script `name` in `dir` running `body`.
 fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt as _;
@@ -390,16 +399,7 @@ fn killing_the_parent_leaves_no_server_and_a_held_directory_is_locked() {
         .block_on(connector(&bin).connect(&args(&db).resolve_isolated().unwrap()))
         .unwrap_err();
     eprintln!("locked: {err}");
-    assert!(
-        matches!(
-            err,
-            Error::Lite {
-                problem: LiteProblem::Locked,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(problem(&err), LiteProblem::Locked, "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Lite);
     assert!(!err.is_transient());
     assert!(err.to_string().contains("DataDirLockedError"), "{err}");
@@ -425,10 +425,6 @@ fn start_up_failures_are_classified() {
     let connect = |connector: Connector, args: ConnectArgs| {
         let spec = args.resolve_isolated().unwrap();
         rt.block_on(connector.connect(&spec)).unwrap_err()
-    };
-    let problem = |err: &Error| match err {
-        Error::Lite { problem, .. } => *problem,
-        other => panic!("not a lite error: {other:?}"),
     };
 
     // The directory holding the .db does not exist: nothing is started or created.
@@ -548,16 +544,7 @@ fn a_wrapper_scripts_children_are_stopped_with_it() {
         .resolve_isolated()
         .unwrap();
     let err = rt.block_on(connector(&hanging).connect(&spec)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Lite {
-                problem: LiteProblem::NotHealthy,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(problem(&err), LiteProblem::NotHealthy, "{err:?}");
     let child = read_pid(&pid_file);
     assert!(
         gone_within(child),
@@ -663,16 +650,7 @@ fn a_failed_start_returns_before_a_server_ignoring_sigterm_is_gone() {
     // Only SIGKILL ends it, 5 s after the clean-up began: a clean-up that waited would
     // have returned the error after it was gone.
     assert!(alive(pid), "the error came before the server was gone");
-    assert!(
-        matches!(
-            err,
-            Error::Lite {
-                problem: LiteProblem::NotHealthy,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(problem(&err), LiteProblem::NotHealthy, "{err:?}");
     assert!(gone_within(pid), "the server {pid} was killed in the end");
     rt.block_on(wait_for_lite_stops());
 }
@@ -693,16 +671,7 @@ fn a_server_exiting_while_starting_leaves_no_child() {
     let err = runtime()
         .block_on(Connector::new().lite_executable(&fake).connect(&spec))
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Lite {
-                problem: LiteProblem::Exited,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(problem(&err), LiteProblem::Exited, "{err:?}");
     assert!(err.to_string().contains("exit status: 3"), "{err}");
     let child = read_pid(&pid_file);
     assert!(
