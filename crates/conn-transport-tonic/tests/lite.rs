@@ -584,8 +584,9 @@ fn a_runtime_shutdown_that_drops_the_connection_stops_the_server() {
 
 /// A server that ignores SIGTERM (it goes only with the SIGKILL after the 5 s grace) does
 /// not block the drop of its last connection: the drop returns while it still runs. A
-/// connect to the same directory right after waits until it is gone (no `Locked`), and
-/// `wait_for_lite_stops` returns once the servers are gone.
+/// connect to the same directory right after waits until it is gone (no `Locked`; past
+/// its timeout, `NotHealthy`), and `wait_for_lite_stops` returns once the servers are
+/// gone.
 #[test]
 fn dropping_a_server_that_ignores_sigterm_does_not_wait_for_it() {
     let Some((bin, dir, db)) = bin_and_db("ignores-term.db") else {
@@ -601,6 +602,21 @@ fn dropping_a_server_that_ignores_sigterm_does_not_wait_for_it() {
         // Only SIGKILL ends it, 5 s after the drop began: a drop that waited for the stop
         // would have returned after it was gone.
         assert!(alive(pid), "the drop returned before the server was gone");
+
+        // A connect whose timeout ends within the old server's 5 s grace: its stop was
+        // still under way.
+        let short = args(&db)
+            .timeout(Duration::from_secs(1))
+            .resolve_isolated()
+            .unwrap();
+        let err = connector(&stubborn).connect(&short).await.unwrap_err();
+        assert_eq!(problem(&err), LiteProblem::NotHealthy, "{err:?}");
+        assert!(
+            err.to_string().contains(&format!(
+                "the previous server of this directory (PID {pid}) was still stopping after 1s"
+            )),
+            "{err}"
+        );
 
         // The next server of the directory starts once the previous one is gone: no
         // `Locked` from the old one's lock.
