@@ -1,6 +1,7 @@
 //! The registry over the tonic transport with Milvus Lite (the transport's `lite` feature,
 //! a dev-dependency feature here): `connect("lite", uri="./…/x.db")` starts the server of the
-//! data directory, `disconnect` stops it (no other handle holds it). Against the real
+//! data directory, `disconnect` stops it (no other handle holds it; the stop runs on a
+//! thread of the transport, `wait_for_lite_stops` waits for it). Against the real
 //! `milvus-lite` of `tests/milvus/setup.sh`; under `CI=true` a missing one fails.
 #![cfg(all(feature = "tonic", unix))]
 #![allow(clippy::unwrap_used)]
@@ -8,7 +9,7 @@
 use std::time::Duration;
 
 use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
-use conn_registry::conn_transport_tonic::Connector;
+use conn_registry::conn_transport_tonic::{Connector, wait_for_lite_stops};
 use conn_registry::{Registry, TonicTransport};
 use milvus_conn_tests::lite::{alive, executable_or_skip, relative_to_cwd, server_pids};
 
@@ -44,6 +45,8 @@ async fn connect_and_disconnect_start_and_stop_milvus_lite() {
     registry.disconnect("lite").await;
     assert!(alive(pid), "alias lite2 still holds it");
     registry.disconnect("lite2").await;
+    // The stop runs on a thread of its own (Milvus Lite exits on SIGTERM in milliseconds).
+    wait_for_lite_stops().await;
     assert!(!alive(pid), "disconnecting the last alias stopped it");
     assert!(server_pids(&db).is_empty());
 
@@ -53,5 +56,6 @@ async fn connect_and_disconnect_start_and_stop_milvus_lite() {
     assert_ne!(new_pid, pid);
     drop(again);
     registry.remove_connection("lite").await;
+    wait_for_lite_stops().await;
     assert!(!alive(new_pid));
 }

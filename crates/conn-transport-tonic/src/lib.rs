@@ -45,7 +45,7 @@
 //! | `tls-aws-lc` | no | rustls with the aws-lc-rs crypto backend (needs cmake) |
 //! | `tls-native-roots` | yes | trust the operating system's root certificates when no CA file is given |
 //! | `tls-webpki-roots` | no | trust Mozilla's roots compiled into the binary when no CA file is given |
-//! | `lite` | no | a `.db` target starts a local Milvus Lite server (`milvus-lite server`, found through `MILVUS_LITE_BIN`, `PATH` or `python3 -m milvus_lite`) as a watched child process, one per data directory per process, stopped with its last connection (Unix) |
+//! | `lite` | no | a `.db` target starts a local Milvus Lite server (`milvus-lite server`, found through `MILVUS_LITE_BIN`, `PATH` or `python3 -m milvus_lite`) as a watched child process, one per data directory per process, stopped with its last connection without blocking it (`wait_for_lite_stops` waits for the stops; Unix) |
 //!
 //! Without any `tls-*` feature, a spec that asks for TLS fails with
 //! [`Error::TlsUnavailable`] (after its files have been checked).
@@ -73,10 +73,10 @@ pub use error::{
 };
 pub use info::{ClientInfo, QuotaState, ServerInfo};
 pub use interceptor::{AUTHORIZATION, DBNAME, IDENTIFIER, MilvusInterceptor};
+pub use lite::data_dir_for as lite_data_dir;
 #[cfg(all(feature = "lite", unix))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
-pub use lite::LiteServer;
-pub use lite::data_dir_for as lite_data_dir;
+pub use lite::{LiteServer, wait_for_lite_stops};
 pub use pool::ChannelPool;
 pub use service::{MilvusResponseFuture, MilvusService};
 pub use tls::MAX_TLS_FILE_SIZE;

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conn_config::{ConnectArgs, Environment as _, ProcessEnv};
-use conn_transport_tonic::{ChannelPool, Connector, Error, ErrorKind, LiteProblem, MilvusService};
+use conn_transport_tonic::{
+    ChannelPool, Connector, Error, ErrorKind, LiteProblem, MilvusService, wait_for_lite_stops,
+};
 use milvus_conn_sdk_client::build::{
     create_collection, flat_vec_index, id_and_vector_schema, insert, ok,
 };
@@ -43,6 +45,9 @@ enum Role {
     Reader(PathBuf),
     /// Connect to `LITE_TEST_DB`, print `PID=<server pid>`, wait to be killed.
     Holder(PathBuf),
+    /// Connect to `LITE_TEST_DB` with the executable `LITE_TEST_BIN`, print
+    /// `PID=<server pid>`, drop the connection and exit at once.
+    Dropper(PathBuf, PathBuf),
 }
 
 fn role() -> Role {
@@ -56,6 +61,10 @@ fn role() -> Role {
     ) {
         (Some("reader"), Some(db)) => Role::Reader(db),
         (Some("holder"), Some(db)) => Role::Holder(db),
+        (Some("dropper"), Some(db)) => match env.var("LITE_TEST_BIN") {
+            Some(bin) => Role::Dropper(db, bin.into()),
+            None => Role::Parent,
+        },
         _ => Role::Parent,
     }
 }
@@ -185,6 +194,46 @@ fn gone_within(pid: u32) -> bool {
     !alive(pid)
 }
 
+/// The problem of a Milvus Lite error.
+#[track_caller]
+fn problem(err: &Error) -> LiteProblem {
+    match err {
+        Error::Lite { problem, .. } => *problem,
+        other => panic!("not a lite error: {other:?}"),
+    }
+}
+
+/// An executable shell script `name` in `dir` running `body`.
+fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The PID a fake server wrote to `file`.
+fn read_pid(file: &Path) -> u32 {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// `bin` (the real milvus-lite) with SIGTERM ignored (inherited through `exec`): a server
+/// that stops only on SIGKILL. Named `milvus-lite` (in its own directory under `dir`), so
+/// that [`server_pids`] counts it.
+fn ignoring_sigterm(bin: &Path, dir: &Path) -> PathBuf {
+    let sub = dir.join("ignores-term");
+    std::fs::create_dir(&sub).unwrap();
+    script(
+        &sub,
+        "milvus-lite",
+        &format!("trap '' TERM\nexec '{}' \"$@\"\n", bin.display()),
+    )
+}
+
 /// A fresh `.db`: rows written through the handshaken channel, the connection dropped (the
 /// server stops), then read back by a new process with its own server.
 #[test]
@@ -223,6 +272,7 @@ fn rows_written_through_lite_persist_across_processes() {
         assert!(alive(pid));
         drop(client);
         drop(connection);
+        wait_for_lite_stops().await;
         pid
     });
     assert!(
@@ -287,6 +337,7 @@ fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
         assert!(alive(pid), "b still holds the server");
         assert!(b.check_health().await.unwrap().is_healthy());
         drop(b);
+        wait_for_lite_stops().await;
         assert!(!alive(pid), "the last connection stopped it");
         assert_no_server(&db, "no server left");
 
@@ -297,6 +348,18 @@ fn connections_to_one_path_share_one_server_until_the_last_is_dropped() {
         assert!(again.check_health().await.unwrap().is_healthy());
     });
     assert_no_server(&db, "no server left");
+}
+
+/// Reads lines from a child's stdout until one has `PID=<n>` (after the harness's
+/// "test NAME ... " on the same line).
+fn pid_line(stdout: std::process::ChildStdout) -> u32 {
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        let line = lines.next().expect("the child printed no PID").unwrap();
+        if let Some(pid) = line.split_whitespace().find_map(|w| w.strip_prefix("PID=")) {
+            break pid.parse().unwrap();
+        }
+    }
 }
 
 /// The process holding a server is killed with SIGKILL (no destructor runs): its watcher
@@ -325,14 +388,7 @@ fn killing_the_parent_leaves_no_server_and_a_held_directory_is_locked() {
     )
     .spawn()
     .unwrap();
-    let mut lines = BufReader::new(holder.stdout.take().unwrap()).lines();
-    let pid: u32 = loop {
-        let line = lines.next().expect("the holder printed no PID").unwrap();
-        // After "test NAME ... " on the same line.
-        if let Some(pid) = line.split_whitespace().find_map(|w| w.strip_prefix("PID=")) {
-            break pid.parse().unwrap();
-        }
-    };
+    let pid = pid_line(holder.stdout.take().unwrap());
     assert!(alive(pid));
     assert_eq!(server_pids(&db), [pid]);
     let watchers = watcher_pids(&db);
@@ -343,16 +399,7 @@ fn killing_the_parent_leaves_no_server_and_a_held_directory_is_locked() {
         .block_on(connector(&bin).connect(&args(&db).resolve_isolated().unwrap()))
         .unwrap_err();
     eprintln!("locked: {err}");
-    assert!(
-        matches!(
-            err,
-            Error::Lite {
-                problem: LiteProblem::Locked,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(problem(&err), LiteProblem::Locked, "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Lite);
     assert!(!err.is_transient());
     assert!(err.to_string().contains("DataDirLockedError"), "{err}");
@@ -378,10 +425,6 @@ fn start_up_failures_are_classified() {
     let connect = |connector: Connector, args: ConnectArgs| {
         let spec = args.resolve_isolated().unwrap();
         rt.block_on(connector.connect(&spec)).unwrap_err()
-    };
-    let problem = |err: &Error| match err {
-        Error::Lite { problem, .. } => *problem,
-        other => panic!("not a lite error: {other:?}"),
     };
 
     // The directory holding the .db does not exist: nothing is started or created.
@@ -437,6 +480,7 @@ fn start_up_failures_are_classified() {
     eprintln!("not healthy: {err}");
     assert_eq!(problem(&err), LiteProblem::NotHealthy);
     assert!(err.to_string().contains("200ms"), "{err}");
+    rt.block_on(wait_for_lite_stops());
     assert_no_server(&db, "the server that was too slow was stopped");
 }
 
@@ -459,6 +503,7 @@ fn credentials_for_lite_are_accepted_and_ignored() {
         assert!(!shown.contains("s3cr3t"), "{shown}");
         let shared: Arc<_> = Arc::new(connection);
         drop(shared);
+        wait_for_lite_stops().await;
     });
     assert_no_server(&db, "no server left");
 }
@@ -468,16 +513,10 @@ fn credentials_for_lite_are_accepted_and_ignored() {
 /// start-up times out (the server leads a process group, which is signalled).
 #[test]
 fn a_wrapper_scripts_children_are_stopped_with_it() {
-    use std::os::unix::fs::PermissionsExt as _;
     let Some((bin, dir, db)) = bin_and_db("wrapped.db") else {
         return;
     };
-    let script = |name: &str, body: String| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        path
-    };
+    let script = |name: &str, body: String| script(dir.path(), name, &body);
     let wrapper = script("run-lite.sh", format!("'{}' \"$@\"\n", bin.display()));
     let rt = runtime();
     rt.block_on(async {
@@ -490,6 +529,7 @@ fn a_wrapper_scripts_children_are_stopped_with_it() {
             "milvus-lite runs under the wrapper"
         );
         drop(connection);
+        wait_for_lite_stops().await;
     });
     assert_no_server(&db, "the wrapper's milvus-lite child was stopped with it");
 
@@ -504,21 +544,8 @@ fn a_wrapper_scripts_children_are_stopped_with_it() {
         .resolve_isolated()
         .unwrap();
     let err = rt.block_on(connector(&hanging).connect(&spec)).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Lite {
-                problem: LiteProblem::NotHealthy,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    let child: u32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    assert_eq!(problem(&err), LiteProblem::NotHealthy, "{err:?}");
+    let child = read_pid(&pid_file);
     assert!(
         gone_within(child),
         "the hanging wrapper's child {child} was stopped"
@@ -553,4 +580,198 @@ fn a_runtime_shutdown_that_drops_the_connection_stops_the_server() {
         );
         assert_no_server(&db, "no server left");
     }
+}
+
+/// A server that ignores SIGTERM (it goes only with the SIGKILL after the 5 s grace) does
+/// not block the drop of its last connection: the drop returns while it still runs. A
+/// connect to the same directory right after waits until it is gone (no `Locked`; past
+/// its timeout, `NotHealthy`), and `wait_for_lite_stops` returns once the servers are
+/// gone.
+#[test]
+fn dropping_a_server_that_ignores_sigterm_does_not_wait_for_it() {
+    let Some((bin, dir, db)) = bin_and_db("ignores-term.db") else {
+        return;
+    };
+    let stubborn = ignoring_sigterm(&bin, dir.path());
+    runtime().block_on(async {
+        let spec = args(&db).resolve_isolated().unwrap();
+        let connection = connector(&stubborn).connect(&spec).await.unwrap();
+        let pid = connection.lite_server().unwrap().pid();
+        assert_eq!(server_pids(&db), [pid]);
+        drop(connection);
+        // Only SIGKILL ends it, 5 s after the drop began: a drop that waited for the stop
+        // would have returned after it was gone.
+        assert!(alive(pid), "the drop returned before the server was gone");
+
+        // A connect whose timeout ends within the old server's 5 s grace: its stop was
+        // still under way.
+        let short = args(&db)
+            .timeout(Duration::from_secs(1))
+            .resolve_isolated()
+            .unwrap();
+        let err = connector(&stubborn).connect(&short).await.unwrap_err();
+        assert_eq!(problem(&err), LiteProblem::NotHealthy, "{err:?}");
+        assert!(
+            err.to_string().contains(&format!(
+                "the previous server of this directory (PID {pid}) was still stopping after 1s"
+            )),
+            "{err}"
+        );
+
+        // The next server of the directory starts once the previous one is gone: no
+        // `Locked` from the old one's lock.
+        let again = connector(&stubborn).connect(&spec).await.unwrap();
+        let new_pid = again.lite_server().unwrap().pid();
+        assert_ne!(new_pid, pid);
+        assert!(
+            !alive(pid),
+            "the old server was gone before the new one started"
+        );
+        assert!(again.check_health().await.unwrap().is_healthy());
+        drop(again);
+        assert!(alive(new_pid));
+        wait_for_lite_stops().await;
+        assert!(
+            !alive(new_pid),
+            "wait_for_lite_stops returned once it was gone"
+        );
+    });
+    assert_no_server(&db, "no server left");
+}
+
+/// A start-up that times out with a server ignoring SIGTERM returns its error at once,
+/// while the server still runs; the server is killed later.
+#[test]
+fn a_failed_start_returns_before_a_server_ignoring_sigterm_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("never-healthy.db");
+    let pid_file = dir.path().join("server.pid");
+    let fake = script(
+        dir.path(),
+        "fake-lite",
+        &format!(
+            "echo $$ > '{}'\ntrap '' TERM\nexec sleep 600\n",
+            pid_file.display()
+        ),
+    );
+    let spec = args(&db)
+        .timeout(Duration::from_secs(1))
+        .resolve_isolated()
+        .unwrap();
+    let rt = runtime();
+    let err = rt
+        .block_on(Connector::new().lite_executable(&fake).connect(&spec))
+        .unwrap_err();
+    let pid = read_pid(&pid_file);
+    // Only SIGKILL ends it, 5 s after the clean-up began: a clean-up that waited would
+    // have returned the error after it was gone.
+    assert!(alive(pid), "the error came before the server was gone");
+    assert_eq!(problem(&err), LiteProblem::NotHealthy, "{err:?}");
+    assert!(gone_within(pid), "the server {pid} was killed in the end");
+    rt.block_on(wait_for_lite_stops());
+}
+
+/// A server that exits by itself while starting (non-zero) leaves no child behind: its
+/// process group is killed.
+#[test]
+fn a_server_exiting_while_starting_leaves_no_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("exits.db");
+    let pid_file = dir.path().join("child.pid");
+    let fake = script(
+        dir.path(),
+        "fake-lite",
+        &format!("sleep 600 &\necho $! > '{}'\nexit 3\n", pid_file.display()),
+    );
+    let spec = args(&db).resolve_isolated().unwrap();
+    let err = runtime()
+        .block_on(Connector::new().lite_executable(&fake).connect(&spec))
+        .unwrap_err();
+    assert_eq!(problem(&err), LiteProblem::Exited, "{err:?}");
+    assert!(err.to_string().contains("exit status: 3"), "{err}");
+    let child = read_pid(&pid_file);
+    assert!(
+        gone_within(child),
+        "the fake server's child {child} was killed"
+    );
+}
+
+/// A server that exits by itself while a connection holds it (here a wrapper script,
+/// killed, leaving its milvus-lite child): `is_running` says so and kills what it left in
+/// its group, so a new connect to the directory starts a server instead of meeting the
+/// child's lock.
+#[test]
+fn a_held_server_that_exited_leaves_no_child_holding_the_directory() {
+    let Some((bin, dir, db)) = bin_and_db("crashed.db") else {
+        return;
+    };
+    let wrapper = script(
+        dir.path(),
+        "run-lite.sh",
+        &format!("'{}' \"$@\"\n", bin.display()),
+    );
+    runtime().block_on(async {
+        let spec = args(&db).resolve_isolated().unwrap();
+        let held = connector(&wrapper).connect(&spec).await.unwrap();
+        let server = held.lite_server().unwrap();
+        let [child] = server_pids(&db)[..] else {
+            panic!("one milvus-lite under the wrapper: {:?}", server_pids(&db));
+        };
+        assert_ne!(child, server.pid());
+        // The wrapper alone dies; its child keeps running, with the directory's lock.
+        let killed = Command::new("kill")
+            .args(["-KILL", &server.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        while server.is_running() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(gone_within(child), "the wrapper's child {child} was killed");
+        let again = connector(&wrapper).connect(&spec).await.unwrap();
+        assert_ne!(again.lite_server().unwrap().pid(), server.pid());
+        assert!(again.check_health().await.unwrap().is_healthy());
+        drop((held, again));
+        wait_for_lite_stops().await;
+    });
+    assert_no_server(&db, "no server left");
+}
+
+/// The process that drops its last connection exits at once, before the stop (5 s, for a
+/// server that ignores SIGTERM) is done: the watcher kills the server, and itself.
+#[test]
+fn exiting_right_after_the_drop_leaves_no_server() {
+    if let Role::Dropper(db, bin) = role() {
+        runtime().block_on(async {
+            let spec = args(&db).resolve_isolated().unwrap();
+            let connection = connector(&bin).connect(&spec).await.unwrap();
+            println!("PID={}", connection.lite_server().unwrap().pid());
+            drop(connection);
+        });
+        std::process::exit(0);
+    }
+    let Some((bin, dir, db)) = bin_and_db("exit-after-drop.db") else {
+        return;
+    };
+    let stubborn = ignoring_sigterm(&bin, dir.path());
+    let mut dropper = child(
+        "exiting_right_after_the_drop_leaves_no_server",
+        "dropper",
+        &db,
+    )
+    .env("LITE_TEST_BIN", &stubborn)
+    .spawn()
+    .unwrap();
+    let pid = pid_line(dropper.stdout.take().unwrap());
+    let watchers = watcher_pids(&db);
+    assert_eq!(watchers.len(), 1, "one watcher: {watchers:?}");
+    assert!(dropper.wait().unwrap().success());
+    // It exited within the stop's grace: the server (which ignores SIGTERM) still ran.
+    assert!(
+        alive(pid),
+        "the server outlived the dropper, for the watcher to kill"
+    );
+    assert!(gone_within(pid), "milvus lite {pid} outlived its parent");
+    assert!(gone_within(watchers[0]), "the watcher is gone too");
+    assert_no_server(&db, "no server left");
 }

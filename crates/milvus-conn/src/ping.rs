@@ -132,6 +132,12 @@ pub(crate) fn run(
         }
     };
     stdout.flush()?;
+    drop(stdout);
+    // The connection is dropped, and its Milvus Lite server (or the one a failed start
+    // left) is stopping: `ping` exits once it is gone, so the next program can open the
+    // data directory at once (docs/cli.md). The result is already printed.
+    #[cfg(feature = "lite")]
+    runtime.block_on(conn_transport_tonic::wait_for_lite_stops());
     Ok(exit)
 }
 

@@ -9,7 +9,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt as _;
 
 use common::{Dir, run};
-use milvus_conn_tests::lite::{executable_or_skip, server_pids, venv};
+use milvus_conn_tests::lite::{alive, executable_or_skip, server_pids, venv};
 
 #[test]
 fn ping_a_db_path_starts_milvus_lite_and_prints_its_version() {
@@ -146,5 +146,36 @@ fn lite_failures_exit_with_their_class() {
     assert!(
         out.stderr.contains("plaintext grpc on loopback only"),
         "{out:#?}"
+    );
+}
+
+/// `ping` exits once the server it started is gone, even one that ignores SIGTERM (killed
+/// after the 5 s grace); the error is printed first (docs/cli.md).
+#[test]
+fn ping_exits_once_a_server_ignoring_sigterm_is_gone() {
+    let dir = Dir::new();
+    let fake = dir.write(
+        "fake-lite",
+        "#!/bin/sh\necho $$ > server.pid\ntrap '' TERM\nexec sleep 600\n",
+    );
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(
+        &dir.path,
+        &[("MILVUS_LITE_BIN", fake.to_str().unwrap())],
+        &["ping", "--uri", "./x.db", "--timeout", "1"],
+    );
+    out.expect_code(3);
+    assert!(
+        out.stderr.contains("did not answer CheckHealth in time"),
+        "{out:#?}"
+    );
+    let pid: u32 = std::fs::read_to_string(dir.path.join("server.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        !alive(pid),
+        "ping exited with its server {pid} still running"
     );
 }

@@ -11,7 +11,7 @@
 //! | `mod.rs` | what `connect` needs (above), the data directory of a `.db` path, the `Error::Lite` constructors |
 //! | `start.rs` | one server per data directory, shared; start-up until `CheckHealth` answers, and why it failed |
 //! | `launcher.rs` | which executable runs Milvus Lite (`Connector::lite_executable`, `MILVUS_LITE_BIN`, `PATH`, `python3`) |
-//! | `process.rs` | the server process: spawned behind a watcher (no orphans), its output's tail, stopped; `LiteServer` |
+//! | `process.rs` | the server process: spawned behind a watcher (no orphans), its output's tail, stopped on a thread of its own; `LiteServer`, `wait_for_lite_stops` |
 
 use std::path::PathBuf;
 #[cfg(all(feature = "lite", unix))]
@@ -30,7 +30,7 @@ mod process;
 mod start;
 
 #[cfg(all(feature = "lite", unix))]
-pub use process::LiteServer;
+pub use process::{LiteServer, wait_for_lite_stops};
 
 /// The `tracing` target of the Milvus Lite events, the same for the files of this module
 /// (it was the target of `lite/process.rs` when they were one file).

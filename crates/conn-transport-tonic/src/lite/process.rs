@@ -1,4 +1,5 @@
-//! The Milvus Lite server process: spawned behind a watcher, its output kept, stopped.
+//! The Milvus Lite server process: spawned behind a watcher, its output kept, stopped
+//! without blocking anyone.
 //!
 //! # The watcher (no orphans)
 //!
@@ -6,52 +7,74 @@
 //! background subshell that reads the shell's stdin, then `exec`s the server, so the
 //! server's PID is the child's PID (this process signals and reaps it itself). The stdin is
 //! a pipe whose only write end is in this process (std opens it close-on-exec, so no other
-//! child inherits it):
+//! child inherits it), and nothing is ever written to it.
 //!
 //! The shell (so the server) leads a process group of its own, and the signals go to the
 //! group: an executable that is a wrapper script (`MILVUS_LITE_BIN=run-lite.sh` running
 //! `milvus-lite` without `exec`) does not leave its children running (they would hold the
-//! data directory's lock and the port).
+//! data directory's lock and the port). The watcher is a member of the group until this
+//! process kills the group (the last step of every stop): while it lives, the group ID is
+//! not reused, even after the server was reaped, so signalling the group is safe.
 //!
-//! - this process stops the server by writing a line to the pipe (the watcher then exits
-//!   without doing anything), then SIGTERM to the group, up to [`STOP_GRACE`] for the
-//!   server to exit, SIGKILL to what is left of the group, and reaps the server;
-//! - when this process dies in any way (exit, panic, SIGKILL), the kernel closes the write
-//!   end; the watcher (which ignores SIGTERM) reads end-of-file without a line, sends the
-//!   group SIGTERM, waits for the server to exit (at most 5 s), and 0.5 s later sends the
-//!   group (what is left of it: the server's children, the watcher) SIGKILL.
+//! - this process stops the server (see [`LiteServer::stop`]) and kills the watcher with
+//!   the rest of the group at the end;
+//! - when this process dies in any way (exit, panic, SIGKILL; also in the middle of a
+//!   stop), the kernel closes the write end; the watcher (which ignores SIGTERM) reads
+//!   end-of-file, sends the group SIGTERM, waits for the server to exit (at most 5 s), and
+//!   0.5 s later sends the group (what is left of it: the server's children, the watcher)
+//!   SIGKILL.
 //!
 //! No `unsafe` (no `pre_exec`, no `PR_SET_PDEATHSIG`, which would also fire when the
 //! *thread* that spawned the server exits, and tokio's threads come and go).
+//!
+//! # Stopping never blocks
+//!
+//! Dropping the last holder of a server (or a failed start-up) sends SIGTERM to the group
+//! at once and leaves the rest to a thread of its own (`milvus-lite-stop`, a std thread, so
+//! it works with no runtime, or one shutting down): up to [`STOP_GRACE`] for the server to
+//! exit, SIGKILL to the group, reap. A [`Gone`] resolves when that is done: a new start for
+//! the same data directory waits for it (start.rs), and [`wait_for_lite_stops`] waits for
+//! every stop under way.
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use rustix::process::Signal;
+use tokio::sync::watch;
 
 use super::launcher::Launcher;
 use super::{LOG_TARGET, lite_error};
 use crate::error::{Error, LITE_OUTPUT_TAIL, LiteProblem};
 
 /// How long a stopped server has after SIGTERM before SIGKILL.
-pub(crate) const STOP_GRACE: Duration = Duration::from_secs(5);
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a stop waits for the server to be gone after SIGKILL before it gives up reaping
+/// it (a process in uninterruptible sleep, say on a hung NFS mount, outlives SIGKILL).
+const KILL_GRACE: Duration = Duration::from_secs(5);
+
+/// How often a stop looks whether the server has exited.
+const STOP_POLL: Duration = Duration::from_millis(10);
 
 /// `$0` of the watcher shell (shown by `ps`).
 const WATCHER_NAME: &str = "milvus-lite-watch";
 
 /// The watcher shell script (see the module docs). fd 3 is the pipe from this process: an
 /// asynchronous list's stdin is `/dev/null` in a non-interactive shell, so the subshell
-/// reads a copy of it. The server gets neither (its stdin is `/dev/null`).
+/// reads a copy of it. Nothing is written to the pipe: `read` returns at end-of-file, when
+/// this process is gone. The server gets neither (its stdin is `/dev/null`).
 const WATCHER: &str = r#"exec 3<&0
 PATH=${PATH:-/usr/bin:/bin}
 server=$$
 (
   trap '' TERM
-  if read -r _ <&3; then exit 0; fi
+  read -r _ <&3
   kill -TERM "-$server" 2>/dev/null || exit 0
   i=0
   while [ "$i" -lt 50 ] && kill -0 "$server" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
@@ -65,17 +88,93 @@ exec "$@" </dev/null 3<&-
 /// by every connection to that path;
 /// [`MilvusConnection::lite_server`](crate::MilvusConnection::lite_server) returns it.
 ///
-/// It is stopped (SIGTERM, up to 5 s, then SIGKILL) when the last connection holding it
-/// is dropped; if this process dies first, a watcher process stops it (docs/transport.md,
-/// "Milvus Lite").
+/// Dropping the last connection holding it stops it without blocking: SIGTERM to its
+/// process group at once; up to 5 s for it to exit, SIGKILL and reaping on a thread of its
+/// own ([`wait_for_lite_stops`] waits for that). If this process dies first, a watcher
+/// process stops it (docs/transport.md, "Milvus Lite").
 pub struct LiteServer {
     data_dir: PathBuf,
     pub(super) port: u16,
     pub(super) pid: u32,
     program: String,
-    pub(super) child: Mutex<Option<Child>>,
-    stdin: Mutex<Option<ChildStdin>>,
+    state: Mutex<State>,
+    /// Resolves when the process is gone (see [`Gone`]).
+    gone: Gone,
     output: Arc<Tail>,
+}
+
+/// The server's process, while this process owns it.
+struct Process {
+    child: Child,
+    /// The write end of the watcher's pipe (see the module docs); never written to.
+    _watcher: Option<ChildStdin>,
+    /// Dropped when the process is gone: resolves its [`Gone`].
+    _gone: watch::Sender<()>,
+}
+
+/// Where a server's process is.
+enum State {
+    /// Running, or exited and not yet noticed.
+    Running(Process),
+    /// Exited by itself (its status, if it could be read), noticed by [`LiteServer::status`]:
+    /// reaped, what was left of its group killed.
+    Exited(Option<ExitStatus>),
+    /// Stopped by [`LiteServer::stop`] (the stop may still be under way on its thread).
+    Stopped,
+}
+
+/// What [`LiteServer::status`] found.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Status {
+    Running,
+    /// Exited by itself: its status, if it could be read (not when something else in this
+    /// process reaped it, say with `SIGCHLD` ignored).
+    Exited(Option<ExitStatus>),
+    /// Stopped by this process.
+    Stopped,
+}
+
+/// Resolves once a server's process is gone: reaped (or given up on after SIGKILL) and its
+/// group killed. Its sender is dropped with the [`Process`]; nothing is ever sent.
+#[derive(Clone, Debug)]
+pub(super) struct Gone {
+    pub(super) pid: u32,
+    done: watch::Receiver<()>,
+}
+
+impl Gone {
+    pub(super) fn is_done(&self) -> bool {
+        // An error: the sender is dropped.
+        self.done.has_changed().is_err()
+    }
+
+    pub(super) async fn wait(mut self) {
+        // Nothing is sent: `changed` returns (an error) when the sender is dropped.
+        let _ = self.done.changed().await;
+    }
+}
+
+/// The stops under way, for [`wait_for_lite_stops`].
+static STOPPING: Mutex<Vec<Gone>> = Mutex::new(Vec::new());
+
+/// Waits until every Milvus Lite server whose stop has begun in this process (its last
+/// connection was dropped, or a failed connect cleaned it up) is gone: exited, or killed
+/// after the 5 s grace, and reaped, with its process group.
+///
+/// Dropping a connection does not wait for its server (a server that ignores SIGTERM
+/// takes 5 s); a program that must see the servers gone before it goes on, say before it
+/// exits so that the next program can open the data directory at once, awaits this after
+/// dropping its connections. Without it the servers still go: on a thread of this process,
+/// or, if it exits first, through their watcher (docs/transport.md, "Milvus Lite").
+/// Servers still held by a connection are not waited for. It returns within about 10 s of
+/// the last stop's start (5 s for SIGTERM, at most 5 s more for SIGKILL).
+#[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
+pub async fn wait_for_lite_stops() {
+    let pending = lock(&STOPPING).clone();
+    for gone in pending {
+        gone.wait().await;
+    }
+    lock(&STOPPING).retain(|g| !g.is_done());
 }
 
 impl LiteServer {
@@ -104,60 +203,123 @@ impl LiteServer {
         self.output.text()
     }
 
-    /// Whether the process is still running.
+    /// Whether the process is still running. A server that exited by itself is then
+    /// reaped, and what was left of its process group (children of a wrapper script) is
+    /// killed.
     pub fn is_running(&self) -> bool {
-        let mut child = lock(&self.child);
-        match child.as_mut() {
-            Some(c) => matches!(c.try_wait(), Ok(None)),
-            None => false,
-        }
+        matches!(self.status(), Status::Running)
     }
 
-    /// Stops the server: tells the watcher to stand down, SIGTERM to its process group, up
-    /// to [`STOP_GRACE`] for it to exit, SIGKILL to what is left of the group, reaps it. Blocks the calling thread until
-    /// the process is gone (Milvus Lite exits on SIGTERM at once: milliseconds).
-    fn stop(&self) {
-        if let Some(mut stdin) = lock(&self.stdin).take() {
-            // The watcher may be gone already (EPIPE); nothing to do then.
-            let _ = stdin.write_all(b"stop\n");
-        }
-        let Some(mut child) = lock(&self.child).take() else {
+    /// What became of the process, noticing an exit (see [`is_running`](Self::is_running)).
+    pub(super) fn status(&self) -> Status {
+        let mut state = lock(&self.state);
+        let process = match &mut *state {
+            State::Running(process) => process,
+            State::Exited(status) => return Status::Exited(*status),
+            State::Stopped => return Status::Stopped,
+        };
+        let status = match process.child.try_wait() {
+            Ok(None) => return Status::Running,
+            Ok(Some(status)) => Some(status),
+            // Reaped by something else in this process: gone all the same.
+            Err(_) => None,
+        };
+        tracing::debug!(target: LOG_TARGET, pid = self.pid, ?status, "milvus lite exited by itself");
+        // What is left of its group (children of a wrapper script, the watcher) goes with
+        // it; the watcher's membership keeps the group ID from reuse until this signal.
+        signal_group(self.pid, Signal::KILL);
+        // Drops the process: its `Gone` resolves.
+        *state = State::Exited(status);
+        Status::Exited(status)
+    }
+
+    /// Resolves when the process is gone, after a stop or its own exit.
+    pub(super) fn gone(&self) -> Gone {
+        self.gone.clone()
+    }
+
+    /// Starts stopping the server and returns at once: SIGTERM to its process group now;
+    /// on a thread of its own, up to [`STOP_GRACE`] for it to exit, SIGKILL to what is left
+    /// of the group (children of a wrapper script that outlived it, the watcher), reaping.
+    /// Milvus Lite exits on SIGTERM at once (milliseconds). Without a thread (the OS
+    /// refused one), SIGKILL at once and the reaping here (milliseconds).
+    fn stop(&mut self) {
+        let state = std::mem::replace(&mut *lock(&self.state), State::Stopped);
+        let State::Running(process) = state else {
             return;
         };
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
+        // The server leads its group; the watcher, a member until the group is killed,
+        // keeps the group ID from reuse even if the server has exited and been reaped.
+        signal_group(self.pid, Signal::TERM);
+        {
+            let mut stopping = lock(&STOPPING);
+            stopping.retain(|g| !g.is_done());
+            stopping.push(self.gone.clone());
         }
-        // The server leads its group, and is unreaped: the group ID is still its own.
-        let group = rustix::process::Pid::from_raw(self.pid as i32);
-        let signal_group = |signal| {
-            if let Some(group) = group {
-                let _ = rustix::process::kill_process_group(group, signal);
-            }
-        };
-        signal_group(rustix::process::Signal::TERM);
-        let deadline = std::time::Instant::now() + STOP_GRACE;
-        let mut reaped = false;
-        while !reaped && std::time::Instant::now() < deadline {
-            reaped = !matches!(child.try_wait(), Ok(None));
-            if !reaped {
-                std::thread::sleep(Duration::from_millis(10));
-            }
+        let (pid, data_dir) = (self.pid, self.data_dir.clone());
+        // Shared so that it can be taken back when no thread starts (the closure is then
+        // dropped without running).
+        let handoff = Arc::new(Mutex::new(Some(process)));
+        let theirs = handoff.clone();
+        let dir = data_dir.clone();
+        let spawned = std::thread::Builder::new()
+            .name("milvus-lite-stop".to_owned())
+            .spawn(move || {
+                if let Some(process) = lock(&theirs).take() {
+                    finish_stop(process, pid, &dir, STOP_GRACE);
+                }
+            });
+        if let Err(e) = spawned
+            && let Some(process) = lock(&handoff).take()
+        {
+            tracing::warn!(target: LOG_TARGET, pid, error = %e, "no thread to stop milvus lite on; killing it at once");
+            finish_stop(process, pid, &data_dir, Duration::ZERO);
         }
-        if !reaped {
-            tracing::warn!(target: LOG_TARGET, pid = self.pid, data_dir = %self.data_dir.display(), "milvus lite did not stop on SIGTERM; killing it");
+    }
+}
+
+/// The rest of a stop after SIGTERM: up to `grace` for the server to exit, SIGKILL to the
+/// group, reaping (at most [`KILL_GRACE`] after SIGKILL). Dropping `process` at the end
+/// resolves its [`Gone`].
+fn finish_stop(mut process: Process, pid: u32, data_dir: &Path, grace: Duration) {
+    let exited = reap_within(&mut process.child, grace);
+    if !exited && !grace.is_zero() {
+        tracing::warn!(target: LOG_TARGET, pid, data_dir = %data_dir.display(), "milvus lite did not stop on SIGTERM; killing it");
+    }
+    // What is left of the group: nothing but the watcher, or children of a wrapper script
+    // that outlived it (they had SIGTERM with it), or the server itself. Its members are
+    // not waited for (only the server is this process's child); the watcher was a member
+    // up to here, so the group ID was not reused.
+    signal_group(pid, Signal::KILL);
+    if !exited && !reap_within(&mut process.child, KILL_GRACE) {
+        tracing::warn!(target: LOG_TARGET, pid, data_dir = %data_dir.display(), "milvus lite outlived SIGKILL (uninterruptible sleep?); left unreaped");
+        return;
+    }
+    tracing::debug!(target: LOG_TARGET, pid, data_dir = %data_dir.display(), "milvus lite stopped");
+}
+
+/// Reaps `child` if it exits within `within` (polling); whether it did.
+fn reap_within(child: &mut Child, within: Duration) -> bool {
+    let until = std::time::Instant::now() + within;
+    loop {
+        // An error: reaped by something else in this process; gone all the same.
+        if !matches!(child.try_wait(), Ok(None)) {
+            return true;
         }
-        // What is left of the group: nothing, zombies (the watcher's, until the init
-        // process reaps it, which can take seconds), or children of a wrapper script that
-        // outlived it (they had SIGTERM with the server). Not waited for: a group test
-        // counts zombies. The group ID is not reused while a member (even a zombie) is
-        // left; once the group is empty, only a PID wrap-around since the reap above could
-        // make it another group's.
-        signal_group(rustix::process::Signal::KILL);
-        if !reaped {
-            let _ = child.kill();
-            let _ = child.wait();
+        if std::time::Instant::now() >= until {
+            return false;
         }
-        tracing::debug!(target: LOG_TARGET, pid = self.pid, data_dir = %self.data_dir.display(), "milvus lite stopped");
+        std::thread::sleep(STOP_POLL);
+    }
+}
+
+/// `signal` to the process group `pid` leads (or led).
+fn signal_group(pid: u32, signal: Signal) {
+    if let Some(group) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(group, signal);
     }
 }
 
@@ -276,18 +438,25 @@ pub(super) fn spawn(launcher: &Launcher, data_dir: &Path) -> Result<LiteServer, 
             }
         });
     if let Err(e) = read {
-        let _ = child.kill();
+        // The shell leads the group and is not reaped: the group ID is its own. Killed, it
+        // is reaped in milliseconds.
+        signal_group(child.id(), Signal::KILL);
         let _ = child.wait();
         return Err(spawn_error(e));
     }
-    let stdin = child.stdin.take();
+    let (sender, done) = watch::channel(());
+    let pid = child.id();
     Ok(LiteServer {
         data_dir: data_dir.to_path_buf(),
         port,
-        pid: child.id(),
+        pid,
         program: launcher.describe(),
-        child: Mutex::new(Some(child)),
-        stdin: Mutex::new(stdin),
+        state: Mutex::new(State::Running(Process {
+            _watcher: child.stdin.take(),
+            child,
+            _gone: sender,
+        })),
+        gone: Gone { pid, done },
         output,
     })
 }

@@ -1,6 +1,7 @@
 //! Starting Milvus Lite for a connect: one server per data directory, shared; started
 //! (a few times, if the port it was given was taken) and waited for until it answers
-//! `CheckHealth`, or why not.
+//! `CheckHealth`, or why not. A new server for a directory is started only once the
+//! previous one is gone (its stop runs on a thread of its own: process.rs).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,8 +11,8 @@ use std::time::Duration;
 use conn_config::ConnectionSpec;
 use tokio::time::{Instant, sleep, timeout_at};
 
-use super::launcher::launcher;
-use super::process::{LiteServer, lock, spawn};
+use super::launcher::{Launcher, launcher};
+use super::process::{Gone, LiteServer, Status, lock, spawn};
 use super::{LOG_TARGET, LiteOptions, data_dir_or_given, lite_error, lite_error_with_output};
 use crate::error::{Error, LiteProblem};
 
@@ -21,8 +22,24 @@ const POLL: Duration = Duration::from_millis(50);
 /// How many ports are tried when the one picked was taken before the server bound it.
 const PORT_ATTEMPTS: usize = 3;
 
-/// One slot per data directory: the server, if one runs; its lock is held while one starts.
-type Slot = Arc<tokio::sync::Mutex<Weak<LiteServer>>>;
+/// What a data directory has: the server, if one runs, and the last server started for it,
+/// until it is gone (it may be stopping: a new one must not race it for the directory's
+/// lock and would fail with `Locked`).
+#[derive(Default)]
+struct Entry {
+    server: Weak<LiteServer>,
+    last: Option<Gone>,
+}
+
+impl Entry {
+    /// Whether nothing runs or stops for the directory any more.
+    fn is_idle(&self) -> bool {
+        self.server.strong_count() == 0 && self.last.as_ref().is_none_or(Gone::is_done)
+    }
+}
+
+/// One slot per data directory; its lock is held while a server starts.
+type Slot = Arc<tokio::sync::Mutex<Entry>>;
 
 /// The servers of this process, by data directory.
 static SERVERS: Mutex<Option<HashMap<PathBuf, Slot>>> = Mutex::new(None);
@@ -41,39 +58,68 @@ pub(super) async fn shared(
     let slot = {
         let mut servers = lock(&SERVERS);
         let servers = servers.get_or_insert_with(HashMap::new);
-        // Forget the directories whose server is gone and that no start is using.
+        // Forget the directories that no start is using and where nothing runs or stops.
         servers.retain(|_, slot| {
-            Arc::strong_count(slot) > 1 || slot.try_lock().map_or(true, |w| w.strong_count() > 0)
+            Arc::strong_count(slot) > 1 || slot.try_lock().map_or(true, |e| !e.is_idle())
         });
         servers.entry(data_dir.clone()).or_default().clone()
     };
     let timeout = spec.timeout();
-    let mut current = match timeout_at(deadline, slot.lock()).await {
-        Ok(current) => current,
-        Err(_) => {
-            return Err(lite_error(
-                &data_dir,
-                LiteProblem::NotHealthy,
-                format!(
-                    "another connect was still starting it after {}",
-                    humantime::format_duration(timeout)
-                ),
-            ));
-        }
+    let Ok(mut entry) = timeout_at(deadline, slot.lock()).await else {
+        return Err(not_healthy(
+            &data_dir,
+            format!(
+                "another connect was still starting it after {}",
+                humantime::format_duration(timeout)
+            ),
+        ));
     };
-    if let Some(server) = current.upgrade()
+    // A server that exited by itself while held is reaped, and its group killed, by
+    // `is_running`: a new one is started.
+    if let Some(server) = entry.server.upgrade()
         && server.is_running()
     {
         tracing::debug!(target: LOG_TARGET, data_dir = %data_dir.display(), pid = server.pid, "reusing milvus lite");
         return Ok(server);
     }
-    let server = start(&data_dir, options, timeout, deadline).await?;
-    *current = Arc::downgrade(&server);
+    let server = start(&mut entry, &data_dir, options, timeout, deadline).await?;
+    entry.server = Arc::downgrade(&server);
     Ok(server)
 }
 
-/// Starts a server for `data_dir` and waits until it answers `CheckHealth`.
+/// A `NotHealthy` error for `data_dir`.
+fn not_healthy(data_dir: &Path, detail: String) -> Error {
+    lite_error(data_dir, LiteProblem::NotHealthy, detail)
+}
+
+/// Waits until the last server started for the directory is gone, at most until
+/// `deadline`.
+async fn previous_gone(
+    entry: &Entry,
+    data_dir: &Path,
+    timeout: Duration,
+    deadline: Instant,
+) -> Result<(), Error> {
+    let Some(last) = entry.last.clone().filter(|g| !g.is_done()) else {
+        return Ok(());
+    };
+    let pid = last.pid;
+    tracing::debug!(target: LOG_TARGET, data_dir = %data_dir.display(), pid, "waiting for the previous milvus lite to stop");
+    timeout_at(deadline, last.wait()).await.map_err(|_| {
+        not_healthy(
+            data_dir,
+            format!(
+                "the previous server of this directory (PID {pid}) was still stopping after {}",
+                humantime::format_duration(timeout)
+            ),
+        )
+    })
+}
+
+/// Starts a server for `data_dir` (once the last one is gone) and waits until it answers
+/// `CheckHealth`.
 async fn start(
+    entry: &mut Entry,
     data_dir: &Path,
     options: &LiteOptions,
     timeout: Duration,
@@ -95,7 +141,10 @@ async fn start(
     let mut attempt = 0;
     loop {
         attempt += 1;
+        previous_gone(entry, data_dir, timeout, deadline).await?;
         let server = spawn(&launcher, data_dir)?;
+        // Before any await: a cancelled connect still leaves it for the next to wait for.
+        entry.last = Some(server.gone());
         match wait_healthy(&server, deadline).await {
             Ok(()) => {
                 tracing::debug!(
@@ -110,6 +159,8 @@ async fn start(
             }
             Err(Waited::TimedOut) => {
                 let (output, address) = (server.output_tail(), server.address());
+                // Stops it without waiting (process.rs): the error is not delayed by a
+                // server that ignores SIGTERM.
                 drop(server);
                 return Err(lite_error_with_output(
                     data_dir,
@@ -123,6 +174,7 @@ async fn start(
                 ));
             }
             Err(Waited::Exited(status)) => {
+                // Reaped, and what it left in its group killed, when its exit was noticed.
                 let output = server.output_tail();
                 drop(server);
                 let problem = classify_exit(status, &output);
@@ -130,26 +182,42 @@ async fn start(
                     tracing::debug!(target: LOG_TARGET, "the port was taken before milvus lite bound it; another");
                     continue;
                 }
-                let problem = match problem {
-                    Exited::Locked => LiteProblem::Locked,
-                    Exited::NotInstalled => LiteProblem::NotInstalled,
-                    Exited::PortTaken | Exited::Other => LiteProblem::Exited,
-                };
-                return Err(lite_error_with_output(
-                    data_dir,
-                    problem,
-                    format!("{}, {status}", launcher.describe()),
-                    output,
-                ));
+                return Err(exited_error(data_dir, &launcher, problem, status, output));
             }
         }
     }
 }
 
+/// The error of a server that exited while starting.
+fn exited_error(
+    data_dir: &Path,
+    launcher: &Launcher,
+    problem: Exited,
+    status: Option<std::process::ExitStatus>,
+    output: String,
+) -> Error {
+    let problem = match problem {
+        Exited::Locked => LiteProblem::Locked,
+        Exited::NotInstalled => LiteProblem::NotInstalled,
+        Exited::PortTaken | Exited::Other => LiteProblem::Exited,
+    };
+    let status = status.map_or_else(
+        || "exit status unknown (reaped elsewhere in this process)".to_owned(),
+        |s| s.to_string(),
+    );
+    lite_error_with_output(
+        data_dir,
+        problem,
+        format!("{}, {status}", launcher.describe()),
+        output,
+    )
+}
+
 /// How start-up ended without a healthy server.
 enum Waited {
     TimedOut,
-    Exited(std::process::ExitStatus),
+    /// Its status, if it could be read.
+    Exited(Option<std::process::ExitStatus>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -161,12 +229,12 @@ enum Exited {
 }
 
 /// Why a server exited while starting, from its exit status and output.
-fn classify_exit(status: std::process::ExitStatus, output: &str) -> Exited {
+fn classify_exit(status: Option<std::process::ExitStatus>, output: &str) -> Exited {
     if output.contains("DataDirLockedError") {
         Exited::Locked
     } else if output.contains("No module named milvus_lite")
         || output.contains("No module named 'milvus_lite'")
-        || matches!(status.code(), Some(126 | 127))
+        || matches!(status.and_then(|s| s.code()), Some(126 | 127))
     {
         Exited::NotInstalled
     } else if output.contains("Failed to bind") || output.contains("Address already in use") {
@@ -186,11 +254,11 @@ async fn wait_healthy(server: &LiteServer, deadline: Instant) -> Result<(), Wait
         .connect_timeout(Duration::from_secs(1));
     let mut client = MilvusServiceClient::new(endpoint.connect_lazy());
     loop {
-        if let Some(status) = lock(&server.child)
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten())
-        {
-            return Err(Waited::Exited(status));
+        match server.status() {
+            Status::Running => {}
+            Status::Exited(status) => return Err(Waited::Exited(status)),
+            // Only a drop stops it, and this start holds it.
+            Status::Stopped => return Err(Waited::Exited(None)),
         }
         let now = Instant::now();
         if now >= deadline {
