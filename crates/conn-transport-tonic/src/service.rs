@@ -14,7 +14,7 @@ use tonic::transport::Channel;
 use tower::ServiceExt as _;
 
 use crate::connect::MilvusConnection;
-use crate::error::{BoxError, Error};
+use crate::error::{BoxError, CallTimedOut, Error};
 use crate::interceptor::MilvusInterceptor;
 
 /// The channel with [`MilvusInterceptor`] in front, behind the connection's `Connect`
@@ -33,8 +33,9 @@ use crate::interceptor::MilvusInterceptor;
 /// returned. Calls made at the same time share one handshake: one `Connect` goes out, and
 /// if it fails, every one of them fails with its error. A later call tries the handshake
 /// again. Once the handshake has succeeded (always, on a connection made by
-/// [`Connector::connect`](crate::Connector::connect)), a call costs one atomic load more
-/// than the bare [`InterceptedService`].
+/// [`Connector::connect`](crate::Connector::connect)), a call costs one atomic load and a
+/// look at its `grpc-timeout` header more than the bare [`InterceptedService`] (see
+/// "Time-outs").
 ///
 /// A call the handshake failed never goes out. It fails with a `tonic::Status` whose code is
 /// the handshake's (`UNAUTHENTICATED` for refused credentials, `UNAVAILABLE` for an
@@ -42,6 +43,16 @@ use crate::interceptor::MilvusInterceptor;
 /// message is the classified error's text with its causes, and whose `source` is the
 /// classified [`Error`]: [`Error::attached_to`] returns it, and [`classify`](crate::classify)
 /// and [`MilvusConnection::error_from_status`] give its class.
+///
+/// # Time-outs
+///
+/// A call without a `grpc-timeout` of its own (`tonic::Request::set_timeout`) gets
+/// [`CallDefaults::timeout`](crate::CallDefaults::timeout), if set; tonic enforces either.
+/// When it runs out, the call fails with `DEADLINE_EXCEEDED`, as gRPC's other clients (and
+/// pymilvus) report a deadline; tonic alone would say `CANCELLED`. The status notes the
+/// time-out that ran out, so that [`MilvusConnection::error_from_status`] gives an
+/// [`Error::TimedOut`] naming it (`milvus at ADDRESS did not complete Search within 150ms`),
+/// whichever of the two it was.
 #[derive(Clone)]
 pub struct MilvusService {
     inner: InterceptedService<Channel, MilvusInterceptor>,
@@ -65,6 +76,29 @@ impl MilvusService {
 }
 
 const GRPC_TIMEOUT: &str = "grpc-timeout";
+
+/// The `grpc-timeout` a request carries, if it carries a valid one: 1 to 8 digits and a
+/// unit (`H`, `M`, `S`, `m`, `u`, `n`), as tonic reads it.
+fn read_grpc_timeout(value: &http::HeaderValue) -> Option<std::time::Duration> {
+    use std::time::Duration;
+    let (digits, unit) = value.as_bytes().split_last().map(|(u, d)| (d, *u))?;
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // At most 8 digits: no overflow.
+    let n = digits
+        .iter()
+        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    Some(match unit {
+        b'H' => Duration::from_secs(n * 3600),
+        b'M' => Duration::from_secs(n * 60),
+        b'S' => Duration::from_secs(n),
+        b'm' => Duration::from_millis(n),
+        b'u' => Duration::from_micros(n),
+        b'n' => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
 
 /// `d` as a `grpc-timeout` value: at most 8 digits, in the finest unit that fits
 /// (milliseconds, seconds, minutes, hours), rounded up so a deadline is never shortened to
@@ -106,22 +140,27 @@ impl tower::Service<http::Request<Body>> for MilvusService {
     }
 
     fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
-        if let Some(timeout) = self.timeout
-            && !request.headers().contains_key(GRPC_TIMEOUT)
-        {
-            request
-                .headers_mut()
-                .insert(GRPC_TIMEOUT, grpc_timeout_header(timeout));
-        }
+        // The time-out tonic will enforce: the request's own, else the default (added).
+        let timeout = match request.headers().get(GRPC_TIMEOUT) {
+            Some(own) => read_grpc_timeout(own),
+            None => self.timeout.inspect(|&timeout| {
+                request
+                    .headers_mut()
+                    .insert(GRPC_TIMEOUT, grpc_timeout_header(timeout));
+            }),
+        };
         if self.connection.handshake_done() {
-            return MilvusResponseFuture(State::Ready(self.inner.call(request)));
+            return MilvusResponseFuture {
+                state: State::Ready(self.inner.call(request)),
+                timeout,
+            };
         }
         // The slot `poll_ready` reserved stays with `self.inner` (its next call uses it); the
         // gated call takes its own once the handshake is done, so that waiting calls hold
         // none of the channel's buffer while the handshake's `Connect` needs one.
         let connection = self.connection.clone();
         let inner = self.inner.clone();
-        MilvusResponseFuture(State::Gated(Box::pin(async move {
+        let gated = async move {
             connection
                 .handshake_for_call()
                 .await
@@ -129,14 +168,22 @@ impl tower::Service<http::Request<Body>> for MilvusService {
             let mut inner = inner;
             let ready = inner.ready().await.map_err(BoxError::from)?;
             ready.call(request).await.map_err(BoxError::from)
-        })))
+        };
+        MilvusResponseFuture {
+            state: State::Gated(Box::pin(gated)),
+            timeout,
+        }
     }
 }
 
 type Output = Result<http::Response<interceptor::ResponseBody<Body>>, BoxError>;
 
 /// The future of a [`MilvusService`] call.
-pub struct MilvusResponseFuture(State);
+pub struct MilvusResponseFuture {
+    state: State,
+    /// The call's `grpc-timeout`, which tonic enforces: named when it runs out.
+    timeout: Option<std::time::Duration>,
+}
 
 enum State {
     /// The handshake was done: the call went out at once.
@@ -147,7 +194,7 @@ enum State {
 
 impl fmt::Debug for MilvusResponseFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.0 {
+        f.write_str(match self.state {
             State::Ready(_) => "MilvusResponseFuture(Ready)",
             State::Gated(_) => "MilvusResponseFuture(Gated)",
         })
@@ -158,14 +205,20 @@ impl Future for MilvusResponseFuture {
     type Output = Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Output> {
-        match &mut self.0 {
+        let timeout = self.timeout;
+        let output = match &mut self.state {
             State::Ready(future) => Pin::new(future).poll(cx).map_err(Into::into),
             State::Gated(future) => future.as_mut().poll(cx),
+        };
+        match timeout {
+            Some(timeout) => output.map_err(|err| CallTimedOut::or_else(err, timeout)),
+            None => output,
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::time::Duration;
 
@@ -182,5 +235,61 @@ mod tests {
         for (d, text) in rows {
             assert_eq!(super::grpc_timeout_header(d), text, "{d:?}");
         }
+    }
+
+    /// What the service reads back: its own headers (rounded up to the unit written), and
+    /// tonic's (`Request::set_timeout`, the finest unit that fits); nothing from a header
+    /// that is not a valid `grpc-timeout`.
+    #[test]
+    fn grpc_timeouts_are_read_back() {
+        use super::{grpc_timeout_header, read_grpc_timeout};
+        use tonic::codegen::http::HeaderValue;
+        for (d, read) in [
+            (Duration::from_millis(150), Duration::from_millis(150)),
+            (Duration::from_nanos(1), Duration::from_millis(1)),
+            (Duration::from_secs(100_000), Duration::from_secs(100_000)),
+            (
+                Duration::from_secs(200_000_000),
+                Duration::from_secs(3_333_334 * 60),
+            ),
+        ] {
+            assert_eq!(
+                read_grpc_timeout(&grpc_timeout_header(d)),
+                Some(read),
+                "{d:?}"
+            );
+        }
+        for d in [
+            Duration::from_nanos(99_999_999),
+            Duration::from_millis(150),
+            Duration::from_secs(99),
+            Duration::from_secs(3600 * 30),
+        ] {
+            let mut request = tonic::Request::new(());
+            request.set_timeout(d);
+            let written = request
+                .metadata()
+                .get("grpc-timeout")
+                .unwrap()
+                .to_str()
+                .unwrap();
+            let read = read_grpc_timeout(&HeaderValue::from_str(written).unwrap()).unwrap();
+            assert!(
+                read <= d && d - read < Duration::from_millis(1),
+                "{written}: {read:?}"
+            );
+        }
+        for bad in ["", "m", "123456789m", "12x", "1.5S", "-1S", "10s", "Sm"] {
+            assert_eq!(
+                read_grpc_timeout(&HeaderValue::from_static(bad)),
+                None,
+                "{bad}"
+            );
+        }
+        let max = HeaderValue::from_static("99999999H");
+        assert_eq!(
+            read_grpc_timeout(&max),
+            Some(Duration::from_secs(99_999_999 * 3600))
+        );
     }
 }

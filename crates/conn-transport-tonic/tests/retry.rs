@@ -174,6 +174,8 @@ async fn what_is_not_transient_is_tried_exactly_once() {
         (Code::InvalidArgument, ErrorKind::InvalidArgument),
         (Code::Unimplemented, ErrorKind::Unimplemented),
         (Code::AlreadyExists, ErrorKind::Rpc),
+        // tonic's code for a reply over the client's decode limit.
+        (Code::OutOfRange, ErrorKind::Rpc),
         // gRPC's own "message too large"; a Milvus rate limit comes in the reply.
         (Code::ResourceExhausted, ErrorKind::RateLimited),
         (Code::DeadlineExceeded, ErrorKind::TimedOut),
