@@ -5,8 +5,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 // `http` through tonic, whose major version is part of our API (see lib.rs).
+use tokio::time::Instant;
 use tonic::body::Body;
 use tonic::codegen::http;
 use tonic::service::interceptor::{self, InterceptedService};
@@ -52,13 +54,15 @@ use crate::interceptor::MilvusInterceptor;
 /// pymilvus) report a deadline; tonic alone would say `CANCELLED`. The status notes the
 /// time-out that ran out, so that [`MilvusConnection::error_from_status`] gives an
 /// [`Error::TimedOut`] naming it (`milvus at ADDRESS did not complete Search within 150ms`),
-/// whichever of the two it was.
+/// whichever of the two it was. The server enforces the `grpc-timeout` too: its
+/// `DEADLINE_EXCEEDED` or `CANCELLED` answer, when it comes once the time-out has run out
+/// (before tonic's own timer fired), is taken as the same time-out.
 #[derive(Clone)]
 pub struct MilvusService {
     inner: InterceptedService<Channel, MilvusInterceptor>,
     connection: MilvusConnection,
     /// [`CallDefaults::timeout`](crate::CallDefaults::timeout).
-    timeout: Option<std::time::Duration>,
+    timeout: Option<Duration>,
 }
 
 impl MilvusService {
@@ -76,11 +80,12 @@ impl MilvusService {
 }
 
 const GRPC_TIMEOUT: &str = "grpc-timeout";
+const GRPC_STATUS: &str = "grpc-status";
+const GRPC_MESSAGE: &str = "grpc-message";
 
 /// The `grpc-timeout` a request carries, if it carries a valid one: 1 to 8 digits and a
 /// unit (`H`, `M`, `S`, `m`, `u`, `n`), as tonic reads it.
-fn read_grpc_timeout(value: &http::HeaderValue) -> Option<std::time::Duration> {
-    use std::time::Duration;
+fn read_grpc_timeout(value: &http::HeaderValue) -> Option<Duration> {
     let (digits, unit) = value.as_bytes().split_last().map(|(u, d)| (d, *u))?;
     if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
@@ -103,7 +108,7 @@ fn read_grpc_timeout(value: &http::HeaderValue) -> Option<std::time::Duration> {
 /// `d` as a `grpc-timeout` value: at most 8 digits, in the finest unit that fits
 /// (milliseconds, seconds, minutes, hours), rounded up so a deadline is never shortened to
 /// zero; at most tonic's limit.
-fn grpc_timeout_header(d: std::time::Duration) -> http::HeaderValue {
+fn grpc_timeout_header(d: Duration) -> http::HeaderValue {
     const MAX: u128 = 99_999_999;
     let d = crate::connect::grpc_timeout(d);
     let ms = d.as_millis() + u128::from(!d.subsec_nanos().is_multiple_of(1_000_000));
@@ -150,9 +155,10 @@ impl tower::Service<http::Request<Body>> for MilvusService {
             }),
         };
         if self.connection.handshake_done() {
+            let clock = timeout.map(CallClock::start);
             return MilvusResponseFuture {
                 state: State::Ready(self.inner.call(request)),
-                timeout,
+                clock,
             };
         }
         // The slot `poll_ready` reserved stays with `self.inner` (its next call uses it); the
@@ -167,12 +173,68 @@ impl tower::Service<http::Request<Body>> for MilvusService {
                 .map_err(|e| Box::new(Error::into_status(e)) as BoxError)?;
             let mut inner = inner;
             let ready = inner.ready().await.map_err(BoxError::from)?;
-            ready.call(request).await.map_err(BoxError::from)
+            let clock = timeout.map(CallClock::start);
+            let output = ready.call(request).await.map_err(BoxError::from);
+            match clock {
+                Some(clock) => clock.outcome(output),
+                None => output,
+            }
         };
         MilvusResponseFuture {
             state: State::Gated(Box::pin(gated)),
-            timeout,
+            clock: None,
         }
+    }
+}
+
+/// A call's `grpc-timeout`, and when the call went out (when tonic starts enforcing it).
+#[derive(Clone, Copy, Debug)]
+struct CallClock {
+    timeout: Duration,
+    sent: Instant,
+}
+
+impl CallClock {
+    fn start(timeout: Duration) -> CallClock {
+        CallClock {
+            timeout,
+            sent: Instant::now(),
+        }
+    }
+
+    /// The call's outcome, where its time-out ran out, as that time-out's failure
+    /// ([`CallTimedOut::status`]): tonic's enforcement of it (a failure with a
+    /// `TimeoutExpired`), or the server's answer once it had run out (a trailers-only
+    /// `DEADLINE_EXCEEDED` or `CANCELLED`: the server enforces the `grpc-timeout` too, and
+    /// a tonic server answers `CANCELLED` at the same moment, sometimes first).
+    fn outcome<B>(
+        self,
+        output: Result<http::Response<B>, BoxError>,
+    ) -> Result<http::Response<B>, BoxError> {
+        let response = match output {
+            Ok(response) => response,
+            Err(err) if CallTimedOut::is_expiry(&*err) => {
+                return Err(CallTimedOut::status(self.timeout, err));
+            }
+            Err(err) => return Err(err),
+        };
+        // Only an answer without a body carries its status in the headers.
+        let Some(code) = response.headers().get(GRPC_STATUS) else {
+            return Ok(response);
+        };
+        let code = tonic::Code::from_bytes(code.as_bytes());
+        if !matches!(code, tonic::Code::DeadlineExceeded | tonic::Code::Cancelled)
+            || self.sent.elapsed() < self.timeout
+        {
+            return Ok(response);
+        }
+        let message = response
+            .headers()
+            .get(GRPC_MESSAGE)
+            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+            .unwrap_or_default();
+        let answer = tonic::Status::new(code, message);
+        Err(CallTimedOut::status(self.timeout, Box::new(answer)))
     }
 }
 
@@ -181,8 +243,9 @@ type Output = Result<http::Response<interceptor::ResponseBody<Body>>, BoxError>;
 /// The future of a [`MilvusService`] call.
 pub struct MilvusResponseFuture {
     state: State,
-    /// The call's `grpc-timeout`, which tonic enforces: named when it runs out.
-    timeout: Option<std::time::Duration>,
+    /// A call that went out at once: its `grpc-timeout`, named when it runs out. (A gated
+    /// call's future does this itself, from when it goes out.)
+    clock: Option<CallClock>,
 }
 
 enum State {
@@ -205,13 +268,13 @@ impl Future for MilvusResponseFuture {
     type Output = Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Output> {
-        let timeout = self.timeout;
+        let clock = self.clock;
         let output = match &mut self.state {
             State::Ready(future) => Pin::new(future).poll(cx).map_err(Into::into),
             State::Gated(future) => future.as_mut().poll(cx),
         };
-        match timeout {
-            Some(timeout) => output.map_err(|err| CallTimedOut::or_else(err, timeout)),
+        match clock {
+            Some(clock) => output.map(|output| clock.outcome(output)),
             None => output,
         }
     }
@@ -240,6 +303,53 @@ mod tests {
     /// What the service reads back: its own headers (rounded up to the unit written), and
     /// tonic's (`Request::set_timeout`, the finest unit that fits); nothing from a header
     /// that is not a valid `grpc-timeout`.
+    /// What a call's outcome becomes once its time-out is known: tonic's expiry and a
+    /// late time-out answer of the server's are the call's time-out; anything else, and a
+    /// time-out answer before the time-out ran out (the server's own deadline), is kept.
+    #[tokio::test(start_paused = true)]
+    async fn a_calls_timeout_is_noted_where_it_ran_out() {
+        use super::{BoxError, CallClock};
+        use tonic::Code;
+        let ms150 = Duration::from_millis(150);
+        let answer = |status: &str| {
+            tonic::codegen::http::Response::builder()
+                .header("grpc-status", status)
+                .header("grpc-message", "Timeout expired")
+                .body(())
+                .unwrap()
+        };
+        let noted = |output: Result<_, BoxError>| {
+            let status = *output.unwrap_err().downcast::<tonic::Status>().unwrap();
+            assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+            assert_eq!(
+                status.message(),
+                "no answer within the call's timeout of 150ms"
+            );
+            let e = crate::error::Ctx::detached().status(status, "Search", None);
+            assert!(
+                matches!(e, crate::Error::TimedOut { timeout, .. } if timeout == ms150),
+                "{e:?}"
+            );
+        };
+        let clock = CallClock::start(ms150);
+        // tonic's expiry, whenever it comes.
+        noted(clock.outcome::<()>(Err(Box::new(tonic::TimeoutExpired(())))));
+        // Any other failure, and any answer before the time-out ran out, as they are.
+        let reset = clock.outcome::<()>(Err(Box::new(std::io::Error::other("reset"))));
+        assert!(reset.unwrap_err().is::<std::io::Error>());
+        for code in ["4", "1", "14"] {
+            assert!(clock.outcome(Ok(answer(code))).is_ok(), "{code}");
+        }
+        tokio::time::advance(ms150).await;
+        // Once it has: the server's DEADLINE_EXCEEDED or CANCELLED is the call's time-out.
+        noted(clock.outcome(Ok(answer("4"))));
+        noted(clock.outcome(Ok(answer("1"))));
+        // Other answers, and an answer with a body (its status comes later), are kept.
+        assert!(clock.outcome(Ok(answer("14"))).is_ok());
+        let with_body = tonic::codegen::http::Response::new(());
+        assert!(clock.outcome(Ok(with_body)).is_ok());
+    }
+
     #[test]
     fn grpc_timeouts_are_read_back() {
         use super::{grpc_timeout_header, read_grpc_timeout};

@@ -9,8 +9,9 @@ use super::classify::{chain, tls_problem};
 use super::{BoxError, Error, TlsProblem, cause};
 
 /// The source a [`MilvusService`](crate::MilvusService) gives the status of a call whose own
-/// `grpc-timeout` tonic enforced: the time-out that ran out, so that the classifier names
-/// it (tonic's `TimeoutExpired` says only that one did). Its source is tonic's error.
+/// `grpc-timeout` ran out: the time-out, so that the classifier names it (tonic's
+/// `TimeoutExpired` says only that one did). Its source is tonic's error, or the server's
+/// answer when that came first.
 #[derive(Debug)]
 pub(crate) struct CallTimedOut {
     timeout: Duration,
@@ -18,17 +19,20 @@ pub(crate) struct CallTimedOut {
 }
 
 impl CallTimedOut {
-    /// `err`, the failure of a call sent with a `grpc-timeout` of `timeout`, as the call's
-    /// result: when it is tonic's enforcement of that time-out (a `TimeoutExpired` in the
-    /// chain), a `DEADLINE_EXCEEDED` status, as gRPC's other clients report a deadline
-    /// (tonic itself says `CANCELLED`), with a [`CallTimedOut`] as its source; else `err`.
-    pub(crate) fn or_else(err: BoxError, timeout: Duration) -> BoxError {
-        if !chain(&*err).any(|e| e.is::<tonic::TimeoutExpired>()) {
-            return err;
-        }
+    /// Whether `err` is tonic's enforcement of a `grpc-timeout` (a `TimeoutExpired` in its
+    /// chain).
+    pub(crate) fn is_expiry(err: &(dyn StdError + 'static)) -> bool {
+        chain(err).any(|e| e.is::<tonic::TimeoutExpired>())
+    }
+
+    /// The status a call fails with when its `grpc-timeout` of `timeout` ran out (`why`:
+    /// tonic's `TimeoutExpired`, or what the server answered then): `DEADLINE_EXCEEDED`, as
+    /// gRPC's other clients report a deadline (tonic itself says `CANCELLED`), with a
+    /// [`CallTimedOut`] as its source.
+    pub(crate) fn status(timeout: Duration, why: BoxError) -> BoxError {
         let timed_out = CallTimedOut {
             timeout,
-            expired: err,
+            expired: why,
         };
         let mut status = tonic::Status::deadline_exceeded(timed_out.to_string());
         status.set_source(std::sync::Arc::new(timed_out));
@@ -75,7 +79,7 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// A context that knows nothing of the connection, for [`classify`]. TLS counts as on:
     /// only a TLS connection can report the TLS failures it looks for.
-    pub(super) fn detached() -> Ctx {
+    pub(crate) fn detached() -> Ctx {
         Ctx {
             address: String::new(),
             timeout: Duration::ZERO,
@@ -172,9 +176,10 @@ impl Ctx {
     ///
     /// A time-out is [`Error::TimedOut`] only when this client knows which one ran out: the
     /// call's own, which a [`MilvusService`](crate::MilvusService) notes on the status
-    /// ([`CallTimedOut`]), or `sent`. A `DEADLINE_EXCEEDED` the server sent (a deadline of
-    /// its own: a call's `grpc-timeout` runs out here first) and a tonic time-out of
-    /// unknown length are [`Error::Rpc`] with `DEADLINE_EXCEEDED`, of the same class.
+    /// ([`CallTimedOut`], also on the server's answer once the time-out had run out), or
+    /// `sent`. A `DEADLINE_EXCEEDED` the server sent otherwise (a deadline of its own) and a
+    /// tonic time-out of unknown length are [`Error::Rpc`] with `DEADLINE_EXCEEDED`, of the
+    /// same class.
     pub(crate) fn status(
         &self,
         status: tonic::Status,

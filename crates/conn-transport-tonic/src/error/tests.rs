@@ -64,7 +64,7 @@ fn grpc_statuses_are_classed_by_code() {
         (Code::Unimplemented, K::Unimplemented, false),
         (Code::DeadlineExceeded, K::TimedOut, true),
         (Code::Unavailable, K::Unavailable, true),
-        (Code::ResourceExhausted, K::RateLimited, true),
+        (Code::ResourceExhausted, K::RateLimited, false), // also a message too large
         (Code::Aborted, K::Rpc, true),
         (Code::NotFound, K::Rpc, false),
         (Code::Internal, K::Rpc, false),
@@ -110,7 +110,7 @@ fn a_timeout_is_named_only_when_known() {
     };
     let ms150 = Duration::from_millis(150);
     // The service's note: the call's own time-out, whatever the caller knows.
-    let noted = CallTimedOut::or_else(Box::new(tonic::TimeoutExpired(())), ms150);
+    let noted = CallTimedOut::status(ms150, Box::new(tonic::TimeoutExpired(())));
     let noted = *noted.downcast::<Status>().unwrap();
     assert_eq!(noted.code(), Code::DeadlineExceeded);
     assert_eq!(classify(&noted), K::TimedOut);
@@ -153,9 +153,9 @@ fn a_timeout_is_named_only_when_known() {
         assert!(e.is_transient(), "{what}");
         assert!(!e.to_string().contains("10s"), "{what}: {e}");
     }
-    // Any other failure passes the service unchanged.
-    let other = CallTimedOut::or_else(Box::new(std::io::Error::other("reset")), ms150);
-    assert!(other.downcast_ref::<std::io::Error>().is_some());
+    // tonic's expiry is told from other failures.
+    assert!(CallTimedOut::is_expiry(&expired()));
+    assert!(!CallTimedOut::is_expiry(&std::io::Error::other("reset")));
 }
 
 /// `Error::TimedOut`'s message for the connection, a named call, and a call given no name.
