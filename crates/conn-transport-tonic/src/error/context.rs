@@ -241,6 +241,7 @@ impl Ctx {
             address: self.address.clone(),
             rpc,
             code,
+            message: status.message().to_owned(),
             source: cause(Box::new(StatusError(status))),
         }
     }

@@ -334,6 +334,9 @@ pub enum Error {
         rpc: &'static str,
         /// The gRPC status code.
         code: tonic::Code,
+        /// The status's message, as the server sent it (for example `collection not
+        /// loaded`); empty when it sent none. The source shows it too, escaped.
+        message: String,
         /// The status, with its message and its own source.
         #[source]
         source: BoxError,

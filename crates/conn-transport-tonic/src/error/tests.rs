@@ -180,3 +180,23 @@ fn a_timed_out_step_reads_well() {
         "milvus at h:1 did not complete the call within 10s"
     );
 }
+
+/// `Error::Rpc` keeps the server's message as sent, as `Authentication` and `Unimplemented`
+/// do; its source shows it escaped.
+#[test]
+fn an_rpc_error_keeps_the_servers_message() {
+    let ctx = super::Ctx::detached();
+    let sent = "collection not loaded\n[collection=c]";
+    let e = ctx.status(Status::new(Code::FailedPrecondition, sent), "Search", None);
+    match &e {
+        super::Error::Rpc { code, message, .. } => {
+            assert_eq!(*code, Code::FailedPrecondition);
+            assert_eq!(message, sent);
+        }
+        other => panic!("{other:?}"),
+    }
+    let source = std::error::Error::source(&e).unwrap().to_string();
+    assert_eq!(source, "collection not loaded\\n[collection=c]");
+    let copy = e.replicate();
+    assert!(matches!(copy, super::Error::Rpc { message, .. } if message == sent));
+}
