@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{args, serve, spec};
+use common::{args, get_version_calls, serve, spec};
 use conn_test_server::{Failure, TestServer};
 use conn_transport_tonic::retry::RetryPolicy;
 use conn_transport_tonic::tonic::Code;
@@ -73,33 +73,37 @@ fn assert_deadline_status(status: &tonic::Status) {
     assert_eq!(conn_transport_tonic::classify(status), ErrorKind::TimedOut);
 }
 
+/// `request` through a generated client on `conn.service()`, to `server`'s stalled
+/// `GetVersion`: it fails with the call's time-out, by `DEADLINE_EXCEEDED` and by the error
+/// `error_from_status` makes of it. Returns the `grpc-timeout` the server saw.
+async fn stalls_naming_the_call_timeout(
+    server: &TestServer,
+    conn: &MilvusConnection,
+    request: tonic::Request<GetVersionRequest>,
+) -> String {
+    let status = client(conn).get_version(request).await.unwrap_err();
+    assert_deadline_status(&status);
+    assert_names_the_call_timeout(&conn.error_from_status(status, "GetVersion"));
+    let call = server.calls().into_iter().find(|c| c.rpc == "GetVersion");
+    call.unwrap().header("grpc-timeout").unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn a_requests_own_timeout_is_named_not_the_connections() {
     let server = stalled().await;
     let conn = connect(&server, Connector::new()).await;
-    let status = client(&conn)
-        .get_version(with_own_timeout())
-        .await
-        .unwrap_err();
-    assert_deadline_status(&status);
-    assert_names_the_call_timeout(&conn.error_from_status(status, "GetVersion"));
-    // The server saw the time-out too (tonic wrote it in microseconds).
-    let call = server.calls().into_iter().find(|c| c.rpc == "GetVersion");
-    assert_eq!(call.unwrap().header("grpc-timeout"), Some("150000u"));
+    let sent = stalls_naming_the_call_timeout(&server, &conn, with_own_timeout()).await;
+    // tonic wrote it in microseconds.
+    assert_eq!(sent, "150000u");
 }
 
 #[tokio::test]
 async fn the_connectors_call_timeout_is_named_not_the_connections() {
     let server = stalled().await;
     let conn = connect(&server, Connector::new().call_timeout(CALL_TIMEOUT)).await;
-    let status = client(&conn)
-        .get_version(GetVersionRequest {})
-        .await
-        .unwrap_err();
-    assert_deadline_status(&status);
-    assert_names_the_call_timeout(&conn.error_from_status(status, "GetVersion"));
-    let call = server.calls().into_iter().find(|c| c.rpc == "GetVersion");
-    assert_eq!(call.unwrap().header("grpc-timeout"), Some("150m"));
+    let request = tonic::Request::new(GetVersionRequest {});
+    let sent = stalls_naming_the_call_timeout(&server, &conn, request).await;
+    assert_eq!(sent, "150m");
 }
 
 /// A call's own time-out shorter than the connector's: the call's is enforced and named.
@@ -108,11 +112,8 @@ async fn a_requests_own_timeout_wins_over_the_call_timeout_and_is_named() {
     let server = stalled().await;
     let connector = Connector::new().call_timeout(Duration::from_secs(5));
     let conn = connect(&server, connector).await;
-    let status = client(&conn)
-        .get_version(with_own_timeout())
-        .await
-        .unwrap_err();
-    assert_names_the_call_timeout(&conn.error_from_status(status, "GetVersion"));
+    let sent = stalls_naming_the_call_timeout(&server, &conn, with_own_timeout()).await;
+    assert_eq!(sent, "150000u");
 }
 
 /// On a lazy connection the call first waits for the handshake, then for its own time-out.
@@ -121,13 +122,8 @@ async fn on_a_lazy_connection_the_calls_timeout_is_named() {
     let server = stalled().await;
     let spec = spec(args(&server).timeout(SPEC_TIMEOUT));
     let conn = Connector::new().connect_lazy(&spec).unwrap();
-    let status = client(&conn)
-        .get_version(with_own_timeout())
-        .await
-        .unwrap_err();
+    stalls_naming_the_call_timeout(&server, &conn, with_own_timeout()).await;
     assert!(conn.handshake_result().is_some(), "the handshake ran first");
-    assert_deadline_status(&status);
-    assert_names_the_call_timeout(&conn.error_from_status(status, "GetVersion"));
 }
 
 /// A call that answers within its time-out is untouched.
@@ -186,12 +182,7 @@ async fn through_the_retry_policy_the_call_timeout_is_named() {
     .unwrap_err();
     assert_names_the_call_timeout(&err);
     // Not retried: `timed_out` is retried only with `retry_deadline_exceeded`.
-    let attempts = server
-        .calls()
-        .iter()
-        .filter(|c| c.rpc == "GetVersion")
-        .count();
-    assert_eq!(attempts, 1);
+    assert_eq!(get_version_calls(&server), 1);
 }
 
 /// With `retry_deadline_exceeded`, the time-out is retried and the next attempt succeeds
@@ -208,12 +199,7 @@ async fn a_timed_out_attempt_is_retried_when_asked() {
         .await
         .unwrap();
     assert_eq!(version, "v0.0.0-test");
-    let attempts = server
-        .calls()
-        .iter()
-        .filter(|c| c.rpc == "GetVersion")
-        .count();
-    assert_eq!(attempts, 2);
+    assert_eq!(get_version_calls(&server), 2);
 }
 
 /// The test server (tonic) enforces the `grpc-timeout` too and answers `CANCELLED` when it

@@ -201,9 +201,7 @@ impl Ctx {
         }
         // tonic enforces a request's `grpc-timeout` on the client side too, and reports it
         // as `CANCELLED` with a `TimeoutExpired` below.
-        if status.code() == Code::Cancelled
-            && chain(&status).any(|e| e.is::<tonic::TimeoutExpired>())
-        {
+        if status.code() == Code::Cancelled && CallTimedOut::is_expiry(&status) {
             return match sent {
                 Some(timeout) => timed_out(timeout),
                 None => self.rpc(status, rpc, Code::DeadlineExceeded),

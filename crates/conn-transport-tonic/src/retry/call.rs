@@ -28,8 +28,10 @@ impl RetryPolicy {
     /// [`RetryPolicy::should_retry`] decides; the delays are [`RetryPolicy::delays`] (with
     /// jitter, if on). With a [`budget`](super::RetryPolicyBuilder::budget) or a
     /// [`deadline`](RetryPolicy::with_deadline): no attempt starts at or after it, the
-    /// attempt running then is stopped (a `timed_out` error), and a delay that would end at
-    /// or after it is not slept: the last error is returned at once.
+    /// attempt running then is stopped (an [`Error::TimedOut`] naming the time from the
+    /// first attempt to the deadline), and a delay that would end at or after it is not
+    /// slept: the last error is returned at once. An attempt whose own shorter time-out ran
+    /// out (a request's own, or the connection's call time-out) names that time-out.
     ///
     /// Every retry is logged (`tracing`, level `INFO`, target
     /// `conn_transport_tonic::retry`): the call, the attempt that failed, the error's class,
