@@ -5,8 +5,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 // `http` through tonic, whose major version is part of our API (see lib.rs).
+use tokio::time::Instant;
 use tonic::body::Body;
 use tonic::codegen::http;
 use tonic::service::interceptor::{self, InterceptedService};
@@ -14,7 +16,7 @@ use tonic::transport::Channel;
 use tower::ServiceExt as _;
 
 use crate::connect::MilvusConnection;
-use crate::error::{BoxError, Error};
+use crate::error::{BoxError, CallTimedOut, Error};
 use crate::interceptor::MilvusInterceptor;
 
 /// The channel with [`MilvusInterceptor`] in front, behind the connection's `Connect`
@@ -33,8 +35,9 @@ use crate::interceptor::MilvusInterceptor;
 /// returned. Calls made at the same time share one handshake: one `Connect` goes out, and
 /// if it fails, every one of them fails with its error. A later call tries the handshake
 /// again. Once the handshake has succeeded (always, on a connection made by
-/// [`Connector::connect`](crate::Connector::connect)), a call costs one atomic load more
-/// than the bare [`InterceptedService`].
+/// [`Connector::connect`](crate::Connector::connect)), a call costs one atomic load and a
+/// look at its `grpc-timeout` header more than the bare [`InterceptedService`] (see
+/// "Time-outs").
 ///
 /// A call the handshake failed never goes out. It fails with a `tonic::Status` whose code is
 /// the handshake's (`UNAUTHENTICATED` for refused credentials, `UNAVAILABLE` for an
@@ -42,12 +45,24 @@ use crate::interceptor::MilvusInterceptor;
 /// message is the classified error's text with its causes, and whose `source` is the
 /// classified [`Error`]: [`Error::attached_to`] returns it, and [`classify`](crate::classify)
 /// and [`MilvusConnection::error_from_status`] give its class.
+///
+/// # Time-outs
+///
+/// A call without a `grpc-timeout` of its own (`tonic::Request::set_timeout`) gets
+/// [`CallDefaults::timeout`](crate::CallDefaults::timeout), if set; tonic enforces either.
+/// When it runs out, the call fails with `DEADLINE_EXCEEDED`, as gRPC's other clients (and
+/// pymilvus) report a deadline; tonic alone would say `CANCELLED`. The status notes the
+/// time-out that ran out, so that [`MilvusConnection::error_from_status`] gives an
+/// [`Error::TimedOut`] naming it (`milvus at ADDRESS did not complete Search within 150ms`),
+/// whichever of the two it was. The server enforces the `grpc-timeout` too: its
+/// `DEADLINE_EXCEEDED` or `CANCELLED` answer, when it comes once the time-out has run out
+/// (before tonic's own timer fired), is taken as the same time-out.
 #[derive(Clone)]
 pub struct MilvusService {
     inner: InterceptedService<Channel, MilvusInterceptor>,
     connection: MilvusConnection,
     /// [`CallDefaults::timeout`](crate::CallDefaults::timeout).
-    timeout: Option<std::time::Duration>,
+    timeout: Option<Duration>,
 }
 
 impl MilvusService {
@@ -65,11 +80,35 @@ impl MilvusService {
 }
 
 const GRPC_TIMEOUT: &str = "grpc-timeout";
+const GRPC_STATUS: &str = "grpc-status";
+const GRPC_MESSAGE: &str = "grpc-message";
+
+/// The `grpc-timeout` a request carries, if it carries a valid one: 1 to 8 digits and a
+/// unit (`H`, `M`, `S`, `m`, `u`, `n`), as tonic reads it.
+fn read_grpc_timeout(value: &http::HeaderValue) -> Option<Duration> {
+    let (digits, unit) = value.as_bytes().split_last().map(|(u, d)| (d, *u))?;
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // At most 8 digits: no overflow.
+    let n = digits
+        .iter()
+        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    Some(match unit {
+        b'H' => Duration::from_secs(n * 3600),
+        b'M' => Duration::from_secs(n * 60),
+        b'S' => Duration::from_secs(n),
+        b'm' => Duration::from_millis(n),
+        b'u' => Duration::from_micros(n),
+        b'n' => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
 
 /// `d` as a `grpc-timeout` value: at most 8 digits, in the finest unit that fits
 /// (milliseconds, seconds, minutes, hours), rounded up so a deadline is never shortened to
 /// zero; at most tonic's limit.
-fn grpc_timeout_header(d: std::time::Duration) -> http::HeaderValue {
+fn grpc_timeout_header(d: Duration) -> http::HeaderValue {
     const MAX: u128 = 99_999_999;
     let d = crate::connect::grpc_timeout(d);
     let ms = d.as_millis() + u128::from(!d.subsec_nanos().is_multiple_of(1_000_000));
@@ -106,37 +145,108 @@ impl tower::Service<http::Request<Body>> for MilvusService {
     }
 
     fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
-        if let Some(timeout) = self.timeout
-            && !request.headers().contains_key(GRPC_TIMEOUT)
-        {
-            request
-                .headers_mut()
-                .insert(GRPC_TIMEOUT, grpc_timeout_header(timeout));
-        }
+        // The time-out tonic will enforce: the request's own, else the default (added).
+        let timeout = match request.headers().get(GRPC_TIMEOUT) {
+            Some(own) => read_grpc_timeout(own),
+            None => self.timeout.inspect(|&timeout| {
+                request
+                    .headers_mut()
+                    .insert(GRPC_TIMEOUT, grpc_timeout_header(timeout));
+            }),
+        };
         if self.connection.handshake_done() {
-            return MilvusResponseFuture(State::Ready(self.inner.call(request)));
+            let clock = timeout.map(CallClock::start);
+            return MilvusResponseFuture {
+                state: State::Ready(self.inner.call(request)),
+                clock,
+            };
         }
         // The slot `poll_ready` reserved stays with `self.inner` (its next call uses it); the
         // gated call takes its own once the handshake is done, so that waiting calls hold
         // none of the channel's buffer while the handshake's `Connect` needs one.
         let connection = self.connection.clone();
         let inner = self.inner.clone();
-        MilvusResponseFuture(State::Gated(Box::pin(async move {
+        let gated = async move {
             connection
                 .handshake_for_call()
                 .await
                 .map_err(|e| Box::new(Error::into_status(e)) as BoxError)?;
             let mut inner = inner;
             let ready = inner.ready().await.map_err(BoxError::from)?;
-            ready.call(request).await.map_err(BoxError::from)
-        })))
+            let clock = timeout.map(CallClock::start);
+            let output = ready.call(request).await.map_err(BoxError::from);
+            match clock {
+                Some(clock) => clock.outcome(output),
+                None => output,
+            }
+        };
+        MilvusResponseFuture {
+            state: State::Gated(Box::pin(gated)),
+            clock: None,
+        }
+    }
+}
+
+/// A call's `grpc-timeout`, and when the call went out (when tonic starts enforcing it).
+#[derive(Clone, Copy, Debug)]
+struct CallClock {
+    timeout: Duration,
+    sent: Instant,
+}
+
+impl CallClock {
+    fn start(timeout: Duration) -> CallClock {
+        CallClock {
+            timeout,
+            sent: Instant::now(),
+        }
+    }
+
+    /// The call's outcome, where its time-out ran out, as that time-out's failure
+    /// ([`CallTimedOut::status`]): tonic's enforcement of it (a failure with a
+    /// `TimeoutExpired`), or the server's answer once it had run out (a trailers-only
+    /// `DEADLINE_EXCEEDED` or `CANCELLED`: the server enforces the `grpc-timeout` too, and
+    /// a tonic server answers `CANCELLED` at the same moment, sometimes first).
+    fn outcome<B>(
+        self,
+        output: Result<http::Response<B>, BoxError>,
+    ) -> Result<http::Response<B>, BoxError> {
+        let response = match output {
+            Ok(response) => response,
+            Err(err) if CallTimedOut::is_expiry(&*err) => {
+                return Err(CallTimedOut::status(self.timeout, err));
+            }
+            Err(err) => return Err(err),
+        };
+        // Only an answer without a body carries its status in the headers.
+        let Some(code) = response.headers().get(GRPC_STATUS) else {
+            return Ok(response);
+        };
+        let code = tonic::Code::from_bytes(code.as_bytes());
+        if !matches!(code, tonic::Code::DeadlineExceeded | tonic::Code::Cancelled)
+            || self.sent.elapsed() < self.timeout
+        {
+            return Ok(response);
+        }
+        let message = response
+            .headers()
+            .get(GRPC_MESSAGE)
+            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+            .unwrap_or_default();
+        let answer = tonic::Status::new(code, message);
+        Err(CallTimedOut::status(self.timeout, Box::new(answer)))
     }
 }
 
 type Output = Result<http::Response<interceptor::ResponseBody<Body>>, BoxError>;
 
 /// The future of a [`MilvusService`] call.
-pub struct MilvusResponseFuture(State);
+pub struct MilvusResponseFuture {
+    state: State,
+    /// A call that went out at once: its `grpc-timeout`, named when it runs out. (A gated
+    /// call's future does this itself, from when it goes out.)
+    clock: Option<CallClock>,
+}
 
 enum State {
     /// The handshake was done: the call went out at once.
@@ -147,7 +257,7 @@ enum State {
 
 impl fmt::Debug for MilvusResponseFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.0 {
+        f.write_str(match self.state {
             State::Ready(_) => "MilvusResponseFuture(Ready)",
             State::Gated(_) => "MilvusResponseFuture(Gated)",
         })
@@ -158,14 +268,20 @@ impl Future for MilvusResponseFuture {
     type Output = Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Output> {
-        match &mut self.0 {
+        let clock = self.clock;
+        let output = match &mut self.state {
             State::Ready(future) => Pin::new(future).poll(cx).map_err(Into::into),
             State::Gated(future) => future.as_mut().poll(cx),
+        };
+        match clock {
+            Some(clock) => output.map(|output| clock.outcome(output)),
+            None => output,
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::time::Duration;
 
@@ -182,5 +298,108 @@ mod tests {
         for (d, text) in rows {
             assert_eq!(super::grpc_timeout_header(d), text, "{d:?}");
         }
+    }
+
+    /// What the service reads back: its own headers (rounded up to the unit written), and
+    /// tonic's (`Request::set_timeout`, the finest unit that fits); nothing from a header
+    /// that is not a valid `grpc-timeout`.
+    /// What a call's outcome becomes once its time-out is known: tonic's expiry and a
+    /// late time-out answer of the server's are the call's time-out; anything else, and a
+    /// time-out answer before the time-out ran out (the server's own deadline), is kept.
+    #[tokio::test(start_paused = true)]
+    async fn a_calls_timeout_is_noted_where_it_ran_out() {
+        use super::{BoxError, CallClock};
+        use tonic::Code;
+        let ms150 = Duration::from_millis(150);
+        let answer = |status: &str| {
+            tonic::codegen::http::Response::builder()
+                .header("grpc-status", status)
+                .header("grpc-message", "Timeout expired")
+                .body(())
+                .unwrap()
+        };
+        let noted = |output: Result<_, BoxError>| {
+            let status = *output.unwrap_err().downcast::<tonic::Status>().unwrap();
+            assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+            assert_eq!(
+                status.message(),
+                "no answer within the call's timeout of 150ms"
+            );
+            let e = crate::error::Ctx::detached().status(status, "Search", None);
+            assert!(
+                matches!(e, crate::Error::TimedOut { timeout, .. } if timeout == ms150),
+                "{e:?}"
+            );
+        };
+        let clock = CallClock::start(ms150);
+        // tonic's expiry, whenever it comes.
+        noted(clock.outcome::<()>(Err(Box::new(tonic::TimeoutExpired(())))));
+        // Any other failure, and any answer before the time-out ran out, as they are.
+        let reset = clock.outcome::<()>(Err(Box::new(std::io::Error::other("reset"))));
+        assert!(reset.unwrap_err().is::<std::io::Error>());
+        for code in ["4", "1", "14"] {
+            assert!(clock.outcome(Ok(answer(code))).is_ok(), "{code}");
+        }
+        tokio::time::advance(ms150).await;
+        // Once it has: the server's DEADLINE_EXCEEDED or CANCELLED is the call's time-out.
+        noted(clock.outcome(Ok(answer("4"))));
+        noted(clock.outcome(Ok(answer("1"))));
+        // Other answers, and an answer with a body (its status comes later), are kept.
+        assert!(clock.outcome(Ok(answer("14"))).is_ok());
+        let with_body = tonic::codegen::http::Response::new(());
+        assert!(clock.outcome(Ok(with_body)).is_ok());
+    }
+
+    #[test]
+    fn grpc_timeouts_are_read_back() {
+        use super::{grpc_timeout_header, read_grpc_timeout};
+        use tonic::codegen::http::HeaderValue;
+        for (d, read) in [
+            (Duration::from_millis(150), Duration::from_millis(150)),
+            (Duration::from_nanos(1), Duration::from_millis(1)),
+            (Duration::from_secs(100_000), Duration::from_secs(100_000)),
+            (
+                Duration::from_secs(200_000_000),
+                Duration::from_secs(3_333_334 * 60),
+            ),
+        ] {
+            assert_eq!(
+                read_grpc_timeout(&grpc_timeout_header(d)),
+                Some(read),
+                "{d:?}"
+            );
+        }
+        for d in [
+            Duration::from_nanos(99_999_999),
+            Duration::from_millis(150),
+            Duration::from_secs(99),
+            Duration::from_secs(3600 * 30),
+        ] {
+            let mut request = tonic::Request::new(());
+            request.set_timeout(d);
+            let written = request
+                .metadata()
+                .get("grpc-timeout")
+                .unwrap()
+                .to_str()
+                .unwrap();
+            let read = read_grpc_timeout(&HeaderValue::from_str(written).unwrap()).unwrap();
+            assert!(
+                read <= d && d - read < Duration::from_millis(1),
+                "{written}: {read:?}"
+            );
+        }
+        for bad in ["", "m", "123456789m", "12x", "1.5S", "-1S", "10s", "Sm"] {
+            assert_eq!(
+                read_grpc_timeout(&HeaderValue::from_static(bad)),
+                None,
+                "{bad}"
+            );
+        }
+        let max = HeaderValue::from_static("99999999H");
+        assert_eq!(
+            read_grpc_timeout(&max),
+            Some(Duration::from_secs(99_999_999 * 3600))
+        );
     }
 }

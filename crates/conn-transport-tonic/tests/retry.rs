@@ -12,7 +12,7 @@ mod common;
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::Captured;
+use common::{Captured, get_version_calls};
 use conn_config::ConnectArgs;
 use conn_test_server::{Failure, TestServer};
 use conn_transport_tonic::retry::RetryPolicy;
@@ -72,14 +72,6 @@ async fn get_version(policy: &RetryPolicy, conn: &MilvusConnection) -> Result<St
 fn restarting(server: &TestServer, times: usize) {
     let failure = Failure::grpc(Code::Unavailable, "restarting");
     server.fail("GetVersion", times, failure);
-}
-
-fn get_version_calls(server: &TestServer) -> usize {
-    server
-        .calls()
-        .iter()
-        .filter(|c| c.rpc == "GetVersion")
-        .count()
 }
 
 /// One `retrying` log line.
@@ -174,6 +166,8 @@ async fn what_is_not_transient_is_tried_exactly_once() {
         (Code::InvalidArgument, ErrorKind::InvalidArgument),
         (Code::Unimplemented, ErrorKind::Unimplemented),
         (Code::AlreadyExists, ErrorKind::Rpc),
+        // tonic's code for a reply over the client's decode limit.
+        (Code::OutOfRange, ErrorKind::Rpc),
         // gRPC's own "message too large"; a Milvus rate limit comes in the reply.
         (Code::ResourceExhausted, ErrorKind::RateLimited),
         (Code::DeadlineExceeded, ErrorKind::TimedOut),

@@ -164,12 +164,14 @@ impl MilvusConnection {
     /// crate's own calls; [`classify`](crate::classify) gives only the class.
     ///
     /// A status that tonic made from a failed connection is [`Error::Unreachable`],
-    /// [`Error::TimedOut`] or [`Error::Tls`] (naming the spec's timeout); one the server sent
-    /// is [`Error::Authentication`], [`Error::Unimplemented`], [`Error::TimedOut`] or
-    /// [`Error::Rpc`] (whose [`kind`](Error::kind) tells unavailable, rate limited,
-    /// permission denied, invalid argument); a status this connection's
-    /// [`MilvusService`] failed a call with because the lazy handshake failed gives the
-    /// handshake's error.
+    /// [`Error::TimedOut`] or [`Error::Tls`] (naming the spec's timeout, which bounds
+    /// connecting); a call whose own time-out ran out on this connection's [`MilvusService`]
+    /// is [`Error::TimedOut`] naming that time-out (the request's `grpc-timeout`, else
+    /// [`CallDefaults::timeout`]); one the server sent is [`Error::Authentication`],
+    /// [`Error::Unimplemented`] or [`Error::Rpc`] (whose [`kind`](Error::kind) tells
+    /// unavailable, timed out, rate limited, permission denied, invalid argument); a status
+    /// this connection's [`MilvusService`] failed a call with because the lazy handshake
+    /// failed gives the handshake's error.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -183,7 +185,7 @@ impl MilvusConnection {
     /// # Ok(()) }
     /// ```
     pub fn error_from_status(&self, status: tonic::Status, rpc: &'static str) -> Error {
-        self.info.ctx.status(status, rpc)
+        self.info.ctx.status(status, rpc, None)
     }
 
     /// The classified [`Error`] for a non-zero Milvus `common.Status` in a reply to `rpc`
@@ -406,7 +408,8 @@ impl MilvusConnection {
         let client = MilvusServiceClient::new(self.raw_service());
         let response = match timeout_at(deadline, Q::send(client, request)).await {
             Err(_) => return Err(ctx.timed_out(Q::NAME)),
-            Ok(Err(status)) => return Err(ctx.status(status, Q::NAME)),
+            // Sent with the time left to `deadline`; a time-out names the whole of it.
+            Ok(Err(status)) => return Err(ctx.status(status, Q::NAME, Some(ctx.timeout))),
             Ok(Ok(response)) => response.into_inner(),
         };
         ctx.check(Q::status(&response), Q::NAME)?;

@@ -36,7 +36,7 @@ pub(super) fn grpc_kind(code: tonic::Code) -> ErrorKind {
 /// | `PERMISSION_DENIED` | `permission_denied` |
 /// | `INVALID_ARGUMENT` | `invalid_argument` |
 /// | `UNIMPLEMENTED` | `unimplemented` |
-/// | `DEADLINE_EXCEEDED` (and tonic's own `grpc-timeout` expiry) | `timed_out` |
+/// | `DEADLINE_EXCEEDED` (and tonic's own `grpc-timeout` expiry, which tonic reports as `CANCELLED`) | `timed_out` |
 /// | `UNAVAILABLE` | `unavailable` |
 /// | `RESOURCE_EXHAUSTED` | `rate_limited` |
 /// | any other | `rpc` |
@@ -51,7 +51,7 @@ pub fn classify(status: &tonic::Status) -> ErrorKind {
     if let Some(attached) = Error::attached_to(status) {
         return attached.kind();
     }
-    Ctx::detached().status(status.clone(), "").kind()
+    Ctx::detached().status(status.clone(), "", None).kind()
 }
 
 /// The class of a Milvus `common.Status` (inside a reply that came back with gRPC `OK`), from

@@ -8,6 +8,59 @@ use std::time::Duration;
 use super::classify::{chain, tls_problem};
 use super::{BoxError, Error, TlsProblem, cause};
 
+/// The source a [`MilvusService`](crate::MilvusService) gives the status of a call whose own
+/// `grpc-timeout` ran out: the time-out, so that the classifier names it (tonic's
+/// `TimeoutExpired` says only that one did). Its source is tonic's error, or the server's
+/// answer when that came first.
+#[derive(Debug)]
+pub(crate) struct CallTimedOut {
+    timeout: Duration,
+    expired: BoxError,
+}
+
+impl CallTimedOut {
+    /// Whether `err` is tonic's enforcement of a `grpc-timeout` (a `TimeoutExpired` in its
+    /// chain).
+    pub(crate) fn is_expiry(err: &(dyn StdError + 'static)) -> bool {
+        chain(err).any(|e| e.is::<tonic::TimeoutExpired>())
+    }
+
+    /// The status a call fails with when its `grpc-timeout` of `timeout` ran out (`why`:
+    /// tonic's `TimeoutExpired`, or what the server answered then): `DEADLINE_EXCEEDED`, as
+    /// gRPC's other clients report a deadline (tonic itself says `CANCELLED`), with a
+    /// [`CallTimedOut`] as its source.
+    pub(crate) fn status(timeout: Duration, why: BoxError) -> BoxError {
+        let timed_out = CallTimedOut {
+            timeout,
+            expired: why,
+        };
+        let mut status = tonic::Status::deadline_exceeded(timed_out.to_string());
+        status.set_source(std::sync::Arc::new(timed_out));
+        Box::new(status)
+    }
+
+    /// The time-out of the [`CallTimedOut`] in `status`'s chain, if there is one.
+    fn of(status: &tonic::Status) -> Option<Duration> {
+        chain(status).find_map(|e| e.downcast_ref::<CallTimedOut>().map(|c| c.timeout))
+    }
+}
+
+impl fmt::Display for CallTimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no answer within the call's timeout of {}",
+            humantime::format_duration(self.timeout)
+        )
+    }
+}
+
+impl StdError for CallTimedOut {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&*self.expired)
+    }
+}
+
 /// What the classifier needs to know about the connection being made.
 #[derive(Clone, Debug)]
 pub(crate) struct Ctx {
@@ -26,7 +79,7 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// A context that knows nothing of the connection, for [`classify`]. TLS counts as on:
     /// only a TLS connection can report the TLS failures it looks for.
-    pub(super) fn detached() -> Ctx {
+    pub(crate) fn detached() -> Ctx {
         Ctx {
             address: String::new(),
             timeout: Duration::ZERO,
@@ -118,12 +171,41 @@ impl Ctx {
         }
     }
 
-    /// Classifies a failed gRPC call.
-    pub(crate) fn status(&self, status: tonic::Status, rpc: &'static str) -> Error {
+    /// Classifies a failed gRPC call. `sent` is the `grpc-timeout` the call went out with,
+    /// when the caller knows it (this crate's own calls): tonic's enforcement of it names it.
+    ///
+    /// A time-out is [`Error::TimedOut`] only when this client knows which one ran out: the
+    /// call's own, which a [`MilvusService`](crate::MilvusService) notes on the status
+    /// ([`CallTimedOut`], also on the server's answer once the time-out had run out), or
+    /// `sent`. A `DEADLINE_EXCEEDED` the server sent otherwise (a deadline of its own) and a
+    /// tonic time-out of unknown length are [`Error::Rpc`] with `DEADLINE_EXCEEDED`, of the
+    /// same class.
+    pub(crate) fn status(
+        &self,
+        status: tonic::Status,
+        rpc: &'static str,
+        sent: Option<Duration>,
+    ) -> Error {
         use tonic::Code;
         // The lazy handshake's failure, which the service attached to the call's status.
         if let Some(attached) = Error::attached_to(&status) {
             return attached.replicate();
+        }
+        let timed_out = |timeout| Error::TimedOut {
+            address: self.address.clone(),
+            step: rpc,
+            timeout,
+        };
+        if let Some(timeout) = CallTimedOut::of(&status) {
+            return timed_out(timeout);
+        }
+        // tonic enforces a request's `grpc-timeout` on the client side too, and reports it
+        // as `CANCELLED` with a `TimeoutExpired` below.
+        if status.code() == Code::Cancelled && CallTimedOut::is_expiry(&status) {
+            return match sent {
+                Some(timeout) => timed_out(timeout),
+                None => self.rpc(status, rpc, Code::DeadlineExceeded),
+            };
         }
         match status.code() {
             Code::Unauthenticated => Error::Authentication {
@@ -136,11 +218,7 @@ impl Ctx {
                 rpc,
                 message: status.message().to_owned(),
             },
-            Code::DeadlineExceeded => self.timed_out(rpc),
-            // tonic enforces the request's own timeout (grpc-timeout) on the client side too.
-            Code::Cancelled if chain(&status).any(|e| e.is::<tonic::TimeoutExpired>()) => {
-                self.timed_out(rpc)
-            }
+            Code::DeadlineExceeded => self.rpc(status, rpc, Code::DeadlineExceeded),
             code => {
                 let below = status_has_transport_source(&status);
                 let tls = tls_problem(&status, self.client_cert);
@@ -149,14 +227,20 @@ impl Ctx {
                 if tls.is_some() || below {
                     self.network(Box::new(StatusError(status)), rpc)
                 } else {
-                    Error::Rpc {
-                        address: self.address.clone(),
-                        rpc,
-                        code,
-                        source: cause(Box::new(StatusError(status))),
-                    }
+                    self.rpc(status, rpc, code)
                 }
             }
+        }
+    }
+
+    /// [`Error::Rpc`] with `code`, and `status` as its source.
+    fn rpc(&self, status: tonic::Status, rpc: &'static str, code: tonic::Code) -> Error {
+        Error::Rpc {
+            address: self.address.clone(),
+            rpc,
+            code,
+            message: status.message().to_owned(),
+            source: cause(Box::new(StatusError(status))),
         }
     }
 

@@ -29,7 +29,10 @@ pub enum ErrorKind {
     Setup,
     /// [`Error::Unreachable`].
     Unreachable,
-    /// [`Error::TimedOut`].
+    /// [`Error::TimedOut`]: a time-out this client set ran out (its message names it); and
+    /// [`Error::Rpc`] with gRPC `DEADLINE_EXCEEDED` sent by the server (a deadline of its
+    /// own). Transient; [`RetryPolicy`](crate::retry::RetryPolicy) retries it only when
+    /// asked, as pymilvus never does.
     TimedOut,
     /// [`Error::Tls`].
     Tls,
@@ -51,10 +54,11 @@ pub enum ErrorKind {
     Unavailable,
     /// The server limits the request rate: a Milvus status with code 8 (`ServiceRateLimit`)
     /// or 4 (`ServiceRequestLimitExceeded`), or the legacy error code `RateLimit` (49), or
-    /// gRPC `RESOURCE_EXHAUSTED`. Transient: pymilvus retries the Milvus rate-limit statuses
-    /// with back-off, and so does [`RetryPolicy`](crate::retry::RetryPolicy); neither retries
-    /// gRPC's own `RESOURCE_EXHAUSTED` (which gRPC also uses for a message over the size
-    /// limit).
+    /// gRPC `RESOURCE_EXHAUSTED` (gRPC's meaning: a quota). The Milvus statuses are
+    /// transient ([`Error::is_transient`]), and pymilvus and
+    /// [`RetryPolicy`](crate::retry::RetryPolicy) retry them with back-off. gRPC's own
+    /// `RESOURCE_EXHAUSTED` is not transient and neither retries it: a Go gRPC server such as
+    /// Milvus also sends it for a message over its size limit, which no retry fixes.
     RateLimited,
     /// The credentials are valid but not allowed this call: gRPC `PERMISSION_DENIED`, a
     /// Milvus status with code 1401 (`PrivilegeNotPermitted`) or the legacy error code

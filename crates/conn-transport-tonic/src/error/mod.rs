@@ -26,7 +26,7 @@ mod tests;
 
 use classify::grpc_kind;
 pub use classify::{classify, classify_milvus};
-pub(crate) use context::Ctx;
+pub(crate) use context::{CallTimedOut, Ctx};
 pub use kinds::{ErrorKind, PemKind, TlsFileField, TlsProblem};
 use lite::LastLines;
 pub use lite::{LITE_OUTPUT_TAIL, LiteProblem};
@@ -221,19 +221,34 @@ pub enum Error {
         source: BoxError,
     },
 
-    /// The server did not complete a step (TCP/TLS connect, the `Connect` handshake, a call)
-    /// within the timeout.
+    /// A step did not complete within a time-out this client set, and the message names
+    /// that time-out: connecting and the `Connect` handshake (the spec's timeout), this
+    /// crate's `GetVersion` and `CheckHealth` (the spec's timeout), a call an SDK made
+    /// through [`MilvusConnection::service`](crate::MilvusConnection::service) (its own
+    /// `grpc-timeout`, else [`CallDefaults::timeout`](crate::CallDefaults::timeout)), or a
+    /// [`RetryPolicy::call`](crate::retry::RetryPolicy::call) whose deadline or budget ran out.
+    ///
+    /// Reads `milvus at 127.0.0.1:19530 did not complete Search within 150ms`; for the
+    /// connection itself, `... did not complete the connection (tcp, tls, http/2) within 10s`.
+    /// A `DEADLINE_EXCEEDED` the server sent (a deadline of its own) is an [`Error::Rpc`],
+    /// also of class [`ErrorKind::TimedOut`].
     #[error(
-        "milvus at {address} did not complete {step} within {}",
+        "milvus at {address} did not complete {} within {}",
+        StepText(step),
         humantime::format_duration(*timeout)
     )]
     #[non_exhaustive]
     TimedOut {
         /// The target address.
         address: String,
-        /// The step: `"connect"`, `"Connect"`, `"GetVersion"`, `"CheckHealth"`.
+        /// What did not complete: `"connect"` (the connection: TCP, TLS, HTTP/2), or the
+        /// name of a call: `"Connect"` (the handshake), `"GetVersion"`, `"CheckHealth"`, or
+        /// the `rpc` an SDK passed to
+        /// [`error_from_status`](crate::MilvusConnection::error_from_status) or
+        /// [`RetryPolicy::call`](crate::retry::RetryPolicy::call) (`"Search"`, ...).
         step: &'static str,
-        /// The timeout that ran out.
+        /// The time-out that ran out. For a [`RetryPolicy::call`](crate::retry::RetryPolicy::call)
+        /// stopped by its deadline: the time from its first attempt to the deadline.
         timeout: Duration,
     },
 
@@ -305,7 +320,11 @@ pub enum Error {
         message: String,
     },
 
-    /// Any other gRPC failure of a call.
+    /// Any other gRPC failure of a call: a status the server sent, classed by its code
+    /// (`UNAVAILABLE` is [`ErrorKind::Unavailable`], `DEADLINE_EXCEEDED`
+    /// [`ErrorKind::TimedOut`], ...: see [`classify`]). A time-out tonic enforced of a
+    /// length this client was not told (a request sent on the bare
+    /// [`channel`](crate::MilvusConnection::channel)) is here too, as `DEADLINE_EXCEEDED`.
     #[error("{rpc} to {address} failed with grpc status {code:?}")]
     #[non_exhaustive]
     Rpc {
@@ -315,6 +334,9 @@ pub enum Error {
         rpc: &'static str,
         /// The gRPC status code.
         code: tonic::Code,
+        /// The status's message, as the server sent it (for example `collection not
+        /// loaded`); empty when it sent none. The source shows it too, escaped.
+        message: String,
         /// The status, with its message and its own source.
         #[source]
         source: BoxError,
@@ -360,27 +382,45 @@ impl Error {
         }
     }
 
-    /// Whether trying again later may help: unreachable, timed out, unavailable, rate
-    /// limited, a server status the server marked `retriable`, or gRPC `ABORTED`. Never
-    /// for a configuration mistake (TLS, authentication, local files, a wrong port).
+    /// Whether trying again later may help: the classes `unreachable`, `timed_out` and
+    /// `unavailable`; `rate_limited` from a Milvus status (code 8 or 4, legacy 49); a server
+    /// status the server marked `retriable`; gRPC `ABORTED`. Never for a configuration
+    /// mistake (TLS, authentication, local files, a wrong port), and not for gRPC's own
+    /// `RESOURCE_EXHAUSTED` (class `rate_limited` too): a Go gRPC server such as Milvus
+    /// sends it for a message over its size limit, which no retry fixes, and pymilvus does
+    /// not retry it.
+    ///
+    /// This is what the error says about itself. [`RetryPolicy::should_retry`](crate::retry::RetryPolicy::should_retry)
+    /// follows pymilvus's rules instead, and differs in two places on purpose: it retries
+    /// `timed_out` only when asked (`retry_deadline_exceeded`; pymilvus never retries
+    /// `DEADLINE_EXCEEDED`: the call may have been done, and a server too slow once is
+    /// likely slow again), and it retries the class `rpc` (`UNKNOWN`, `INTERNAL`,
+    /// `CANCELLED`, ...) but `ALREADY_EXISTS` and `OUT_OF_RANGE`, as pymilvus does, where
+    /// this method says only `ABORTED` may heal. Elsewhere the two agree.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use conn_transport_tonic::{ErrorKind, tonic::Status};
     /// let spec = conn_config::ConnectArgs::new().uri("http://h:19530").resolve_isolated()?;
     /// let connection = conn_transport_tonic::connect_lazy(&spec)?;
     /// let rate_limited = connection
     ///     .check_status("Insert", 8, 49, "rate limit exceeded", false)
     ///     .unwrap_err();
     /// assert!(rate_limited.is_transient());
+    /// let too_large = connection.error_from_status(
+    ///     Status::resource_exhausted("grpc: received message larger than max (70000000 vs. 67108864)"),
+    ///     "Insert",
+    /// );
+    /// assert_eq!(too_large.kind(), ErrorKind::RateLimited);
+    /// assert!(!too_large.is_transient());
     /// # Ok(()) }
     /// ```
     pub fn is_transient(&self) -> bool {
         match self.kind() {
-            ErrorKind::Unreachable
-            | ErrorKind::TimedOut
-            | ErrorKind::Unavailable
-            | ErrorKind::RateLimited => true,
+            ErrorKind::Unreachable | ErrorKind::TimedOut | ErrorKind::Unavailable => true,
+            // A Milvus rate-limit status, not gRPC's own RESOURCE_EXHAUSTED.
+            ErrorKind::RateLimited => !matches!(self, Error::Rpc { .. }),
             _ => match self {
                 Error::ServerStatus { retriable, .. } => *retriable,
                 Error::Rpc { code, .. } => *code == tonic::Code::Aborted,
@@ -430,6 +470,20 @@ impl Error {
         let mut status = tonic::Status::new(self.grpc_code(), render_chain(&*self));
         status.set_source(self);
         status
+    }
+}
+
+/// The step of an [`Error::TimedOut`] in its message: the connection, or the call by name
+/// (`the call` for a call given no name).
+struct StepText<'a>(&'a str);
+
+impl std::fmt::Display for StepText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            "connect" => f.write_str("the connection (tcp, tls, http/2)"),
+            "" => f.write_str("the call"),
+            call => f.write_str(call),
+        }
     }
 }
 

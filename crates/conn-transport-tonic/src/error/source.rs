@@ -147,11 +147,13 @@ impl Error {
                 address,
                 rpc,
                 code,
+                message,
                 source,
             } => Error::Rpc {
                 address: address.clone(),
                 rpc,
                 code: *code,
+                message: message.clone(),
                 source: text(source),
             },
         }

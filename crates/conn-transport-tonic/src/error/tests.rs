@@ -64,7 +64,7 @@ fn grpc_statuses_are_classed_by_code() {
         (Code::Unimplemented, K::Unimplemented, false),
         (Code::DeadlineExceeded, K::TimedOut, true),
         (Code::Unavailable, K::Unavailable, true),
-        (Code::ResourceExhausted, K::RateLimited, true),
+        (Code::ResourceExhausted, K::RateLimited, false), // also a message too large
         (Code::Aborted, K::Rpc, true),
         (Code::NotFound, K::Rpc, false),
         (Code::Internal, K::Rpc, false),
@@ -73,7 +73,7 @@ fn grpc_statuses_are_classed_by_code() {
     for (code, class, transient) in rows {
         let status = Status::new(code, "m");
         assert_eq!(classify(&status), class, "{code:?}");
-        let e = ctx.status(status, "Search");
+        let e = ctx.status(status, "Search", None);
         assert_eq!(e.kind(), class, "{code:?}");
         assert_eq!(e.is_transient(), transient, "{code:?}");
     }
@@ -89,4 +89,114 @@ fn a_status_made_from_a_connection_failure_is_unreachable() {
         "connection reset",
     )));
     assert_eq!(classify(&status), K::Unreachable);
+}
+
+/// A time-out is `Error::TimedOut`, naming its length, only when this client knows which
+/// one ran out; a `DEADLINE_EXCEEDED` the server sent (a deadline of its own) is `Rpc`
+/// with that code, of the same class.
+#[test]
+fn a_timeout_is_named_only_when_known() {
+    use super::{CallTimedOut, Error};
+    use std::time::Duration;
+    let ctx = super::Ctx {
+        address: "h:1".to_owned(),
+        timeout: Duration::from_secs(10),
+        ..super::Ctx::detached()
+    };
+    let expired = || {
+        let mut status = Status::cancelled("Timeout expired");
+        status.set_source(std::sync::Arc::new(tonic::TimeoutExpired(())));
+        status
+    };
+    let ms150 = Duration::from_millis(150);
+    // The service's note: the call's own time-out, whatever the caller knows.
+    let noted = CallTimedOut::status(ms150, Box::new(tonic::TimeoutExpired(())));
+    let noted = *noted.downcast::<Status>().unwrap();
+    assert_eq!(noted.code(), Code::DeadlineExceeded);
+    assert_eq!(classify(&noted), K::TimedOut);
+    let e = ctx.status(noted, "Search", Some(Duration::from_secs(3)));
+    assert!(
+        matches!(e, Error::TimedOut { step: "Search", timeout, .. } if timeout == ms150),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "milvus at h:1 did not complete Search within 150ms"
+    );
+    // tonic's own enforcement, of a time-out the caller sent.
+    let e = ctx.status(expired(), "Search", Some(ms150));
+    assert!(
+        matches!(e, Error::TimedOut { timeout, .. } if timeout == ms150),
+        "{e:?}"
+    );
+    // Of a time-out nobody noted, and the server's own deadline: not the spec's 10 s.
+    for (what, status) in [
+        ("tonic, unknown", expired()),
+        (
+            "server",
+            Status::deadline_exceeded("context deadline exceeded"),
+        ),
+    ] {
+        assert_eq!(classify(&status), K::TimedOut, "{what}");
+        let e = ctx.status(status, "Search", None);
+        assert!(
+            matches!(
+                e,
+                Error::Rpc {
+                    code: Code::DeadlineExceeded,
+                    ..
+                }
+            ),
+            "{what}: {e:?}"
+        );
+        assert_eq!(e.kind(), K::TimedOut, "{what}");
+        assert!(e.is_transient(), "{what}");
+        assert!(!e.to_string().contains("10s"), "{what}: {e}");
+    }
+    // tonic's expiry is told from other failures.
+    assert!(CallTimedOut::is_expiry(&expired()));
+    assert!(!CallTimedOut::is_expiry(&std::io::Error::other("reset")));
+}
+
+/// `Error::TimedOut`'s message for the connection, a named call, and a call given no name.
+#[test]
+fn a_timed_out_step_reads_well() {
+    use std::time::Duration;
+    let timed_out = |step| super::Error::TimedOut {
+        address: "h:1".to_owned(),
+        step,
+        timeout: Duration::from_secs(10),
+    };
+    assert_eq!(
+        timed_out("connect").to_string(),
+        "milvus at h:1 did not complete the connection (tcp, tls, http/2) within 10s"
+    );
+    assert_eq!(
+        timed_out("Connect").to_string(),
+        "milvus at h:1 did not complete Connect within 10s"
+    );
+    assert_eq!(
+        timed_out("").to_string(),
+        "milvus at h:1 did not complete the call within 10s"
+    );
+}
+
+/// `Error::Rpc` keeps the server's message as sent, as `Authentication` and `Unimplemented`
+/// do; its source shows it escaped.
+#[test]
+fn an_rpc_error_keeps_the_servers_message() {
+    let ctx = super::Ctx::detached();
+    let sent = "collection not loaded\n[collection=c]";
+    let e = ctx.status(Status::new(Code::FailedPrecondition, sent), "Search", None);
+    match &e {
+        super::Error::Rpc { code, message, .. } => {
+            assert_eq!(*code, Code::FailedPrecondition);
+            assert_eq!(message, sent);
+        }
+        other => panic!("{other:?}"),
+    }
+    let source = std::error::Error::source(&e).unwrap().to_string();
+    assert_eq!(source, "collection not loaded\\n[collection=c]");
+    let copy = e.replicate();
+    assert!(matches!(copy, super::Error::Rpc { message, .. } if message == sent));
 }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::MilvusReply;
 use super::policy::{RetryPolicy, whole_micros};
-use crate::{Error, ErrorKind, MilvusConnection, classify};
+use crate::{Error, ErrorKind, MilvusConnection};
 
 /// The `tracing` target of the retry logs: the module's public path
 /// (`conn_transport_tonic::retry`), not this file's.
@@ -28,8 +28,10 @@ impl RetryPolicy {
     /// [`RetryPolicy::should_retry`] decides; the delays are [`RetryPolicy::delays`] (with
     /// jitter, if on). With a [`budget`](super::RetryPolicyBuilder::budget) or a
     /// [`deadline`](RetryPolicy::with_deadline): no attempt starts at or after it, the
-    /// attempt running then is stopped (a `timed_out` error), and a delay that would end at
-    /// or after it is not slept: the last error is returned at once.
+    /// attempt running then is stopped (an [`Error::TimedOut`] naming the time from the
+    /// first attempt to the deadline), and a delay that would end at or after it is not
+    /// slept: the last error is returned at once. An attempt whose own shorter time-out ran
+    /// out (a request's own, or the connection's call time-out) names that time-out.
     ///
     /// Every retry is logged (`tracing`, level `INFO`, target
     /// `conn_transport_tonic::retry`): the call, the attempt that failed, the error's class,
@@ -68,8 +70,6 @@ impl RetryPolicy {
                 (Some(l), Some(c)) => Some(l.min(c)),
                 (l, c) => l.or(c),
             };
-            // The deadline, not the connection's call timeout, bounds this attempt.
-            let by_deadline = left.is_some() && timeout == left;
             // No attempt starts at or after the deadline.
             let future = (!expired).then(|| call(Attempt { number, timeout }));
             async move {
@@ -89,12 +89,18 @@ impl RetryPolicy {
                     None => future.await,
                 };
                 match outcome {
-                    // tonic enforced the attempt's grpc-timeout, which was the deadline: the
-                    // classifier would name the spec's timeout.
-                    Err(status) if by_deadline && classify(&status) == ErrorKind::TimedOut => Err(
-                        deadline_passed(conn, rpc, deadline.map_or(Duration::ZERO, allowed)),
-                    ),
-                    Err(status) => Err(conn.error_from_status(status, rpc)),
+                    Err(status) => {
+                        let error = conn.error_from_status(status, rpc);
+                        // The attempt timed out at the deadline (its grpc-timeout was the time
+                        // left, or the server's ran out then): the error names the time the
+                        // call had, from its first attempt, not the attempt's share of it.
+                        match deadline {
+                            Some(d) if error.kind() == ErrorKind::TimedOut && reached(d) => {
+                                Err(deadline_passed(conn, rpc, allowed(d)))
+                            }
+                            _ => Err(error),
+                        }
+                    }
                     Ok(response) => match response.get_ref().reply_status() {
                         Some(s) => conn
                             .check_status(rpc, s.code, s.error_code, s.reason, s.retriable)
@@ -127,6 +133,12 @@ impl RetryPolicy {
             })
             .await
     }
+}
+
+/// Whether `deadline` has passed, to within a millisecond: tonic sends a `grpc-timeout` over
+/// 100 s in whole milliseconds (rounded down), so it can run out that much before.
+fn reached(deadline: Instant) -> bool {
+    deadline.saturating_duration_since(Instant::now()) <= Duration::from_millis(1)
 }
 
 /// A delay in milliseconds, for the logs.

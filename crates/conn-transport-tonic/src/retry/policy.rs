@@ -272,10 +272,16 @@ impl RetryPolicy {
     /// | `rate_limited` from a Milvus status (code 8 or 4, legacy 49) | yes, unless [`retry_rate_limit`](RetryPolicyBuilder::retry_rate_limit) is off |
     /// | `rate_limited` from gRPC `RESOURCE_EXHAUSTED` | no (pymilvus neither: gRPC uses it for a message over the size limit) |
     /// | `timed_out` (`DEADLINE_EXCEEDED`) | only with [`retry_deadline_exceeded`](RetryPolicyBuilder::retry_deadline_exceeded) |
-    /// | `rpc`: any other gRPC code (`UNKNOWN`, `INTERNAL`, `ABORTED`, `CANCELLED`, …) but `ALREADY_EXISTS` | yes (as pymilvus) |
-    /// | `rpc` with `ALREADY_EXISTS` | no |
+    /// | `rpc`: any other gRPC code (`UNKNOWN`, `INTERNAL`, `ABORTED`, `CANCELLED`, …) but `ALREADY_EXISTS` and `OUT_OF_RANGE` | yes (as pymilvus) |
+    /// | `rpc` with `ALREADY_EXISTS` | no (pymilvus neither) |
+    /// | `rpc` with `OUT_OF_RANGE` | no: tonic's code for a reply over the client's decode limit ([`CallDefaults`](crate::CallDefaults)), which grpcio reports as `RESOURCE_EXHAUSTED` and pymilvus does not retry |
     /// | `server_status` (any other Milvus status) | only when the server marked it `retriable` |
-    /// | `authentication`, `permission_denied`, `invalid_argument`, `unimplemented`, `tls`, `local_file`, `setup`, `unsupported_target` | never |
+    /// | `authentication`, `permission_denied`, `invalid_argument`, `unimplemented` | no; from a Milvus status, only when the server marked it `retriable` |
+    /// | `tls`, `local_file`, `setup`, `unsupported_target`, `lite` | never |
+    ///
+    /// [`Error::is_transient`] is the error's own view; it differs from this for
+    /// `timed_out` (transient, retried only when asked) and for `rpc` (only `ABORTED` is
+    /// transient, every code above is retried), and agrees elsewhere.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -298,17 +304,21 @@ impl RetryPolicy {
                     && !matches!(error, Error::Rpc { code, .. } if *code == tonic::Code::ResourceExhausted)
             }
             ErrorKind::TimedOut => self.retry_deadline_exceeded,
-            ErrorKind::Rpc => {
-                !matches!(error, Error::Rpc { code, .. } if *code == tonic::Code::AlreadyExists)
-            }
-            ErrorKind::ServerStatus => matches!(
+            ErrorKind::Rpc => !matches!(
+                error,
+                Error::Rpc {
+                    code: tonic::Code::AlreadyExists | tonic::Code::OutOfRange,
+                    ..
+                }
+            ),
+            // The server's word, for a Milvus status of any other class.
+            _ => matches!(
                 error,
                 Error::ServerStatus {
                     retriable: true,
                     ..
                 }
             ),
-            _ => false,
         }
     }
 }

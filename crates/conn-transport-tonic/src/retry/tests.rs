@@ -218,6 +218,86 @@ async fn the_call_future_is_send() {
     send(&future);
 }
 
+/// `Error::is_transient` and `RetryPolicy::should_retry`, error by error, as their docs say:
+/// they differ only for `timed_out` (retried only when asked) and `rpc` (only `ABORTED` is
+/// transient; every code but `ALREADY_EXISTS` and `OUT_OF_RANGE` is retried).
+#[tokio::test]
+async fn is_transient_and_should_retry_agree_but_where_documented() {
+    use tonic::{Code, Status};
+    let conn = conn();
+    let grpc = |code, message: &str| conn.error_from_status(Status::new(code, message), "Insert");
+    let milvus = |code, error_code, retriable| {
+        conn.check_status("Insert", code, error_code, "r", retriable)
+            .unwrap_err()
+    };
+    let mut reset = Status::unknown("transport error");
+    reset.set_source(std::sync::Arc::new(std::io::Error::from(
+        std::io::ErrorKind::ConnectionReset,
+    )));
+    let tls = Error::Tls {
+        address: "h:1".to_owned(),
+        problem: crate::TlsProblem::UntrustedCertificate,
+        source: "invalid peer certificate: UnknownIssuer".into(),
+    };
+    let call_timed_out = Error::TimedOut {
+        address: "h:1".to_owned(),
+        step: "Insert",
+        timeout: Duration::from_millis(150),
+    };
+    // what, error, is_transient, should_retry (defaults)
+    #[rustfmt::skip]
+    let rows: Vec<(&str, Error, bool, bool)> = vec![
+        ("connection reset", conn.error_from_status(reset, "Insert"), true, true),
+        ("grpc unavailable", grpc(Code::Unavailable, "down"), true, true),
+        ("status not ready", milvus(1, 56, false), true, true),
+        ("status rate limit", milvus(8, 49, false), true, true),
+        ("legacy rate limit", milvus(0, 49, false), true, true),
+        ("status request limit", milvus(4, 1, false), true, true),
+        ("grpc resource exhausted", grpc(Code::ResourceExhausted, "grpc: received message larger than max"), false, false),
+        ("grpc deadline exceeded", grpc(Code::DeadlineExceeded, "context deadline exceeded"), true, false),
+        ("call's own time-out", call_timed_out, true, false),
+        ("grpc aborted", grpc(Code::Aborted, "conflict"), true, true),
+        ("grpc unknown", grpc(Code::Unknown, "?"), false, true),
+        ("grpc internal", grpc(Code::Internal, "panic"), false, true),
+        ("grpc cancelled", grpc(Code::Cancelled, "cancelled"), false, true),
+        ("grpc not found", grpc(Code::NotFound, "no"), false, true),
+        ("grpc already exists", grpc(Code::AlreadyExists, "exists"), false, false),
+        ("reply over the decode limit", grpc(Code::OutOfRange, "Error, decoded message length too large"), false, false),
+        ("status retriable", milvus(100, 4, true), true, true),
+        ("status collection not found", milvus(100, 4, false), false, false),
+        ("status invalid parameter", milvus(1100, 5, true), true, true),
+        ("grpc unauthenticated", grpc(Code::Unauthenticated, "no"), false, false),
+        ("grpc permission denied", grpc(Code::PermissionDenied, "no"), false, false),
+        ("grpc invalid argument", grpc(Code::InvalidArgument, "no"), false, false),
+        ("grpc unimplemented", grpc(Code::Unimplemented, "no"), false, false),
+        ("tls", tls, false, false),
+    ];
+    let policy = RetryPolicy::default();
+    let asked = RetryPolicy::builder()
+        .retry_deadline_exceeded(true)
+        .retry_rate_limit(false)
+        .build()
+        .unwrap();
+    for (what, error, transient, retried) in &rows {
+        assert_eq!(error.is_transient(), *transient, "{what}: {error:?}");
+        assert_eq!(policy.should_retry(error), *retried, "{what}: {error:?}");
+        let kind = error.kind();
+        if transient != retried {
+            assert!(
+                matches!(kind, ErrorKind::TimedOut | ErrorKind::Rpc),
+                "{what}: undocumented difference, class {kind}"
+            );
+        }
+        // The two knobs: time-outs retried when asked, Milvus rate limits not.
+        let expected = match kind {
+            ErrorKind::TimedOut => true,
+            ErrorKind::RateLimited => false,
+            _ => *retried,
+        };
+        assert_eq!(asked.should_retry(error), expected, "{what} (knobs turned)");
+    }
+}
+
 impl RetryPolicy {
     fn to_builder_for_test(self) -> RetryPolicyBuilder {
         RetryPolicyBuilder { policy: self }

@@ -96,6 +96,15 @@ pub async fn serve(builder: TestServerBuilder) -> TestServer {
     builder.serve_tcp().await.expect("the test server starts")
 }
 
+/// How many `GetVersion` calls `server` has received.
+pub fn get_version_calls(server: &TestServer) -> usize {
+    server
+        .calls()
+        .iter()
+        .filter(|c| c.rpc == "GetVersion")
+        .count()
+}
+
 /// Arguments for `server`'s URI.
 pub fn args(server: &TestServer) -> ConnectArgs {
     ConnectArgs::new().uri(server.uri())
