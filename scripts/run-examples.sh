@@ -38,31 +38,24 @@ for example in connect named; do
   ! grep -qF 'not-shown-secret' <<<"$out" || fail "$example showed the token"
 done
 
-LOCK=${TMPDIR:-/tmp}/milvus-conn-real-milvus.lock
-# fd 9: start.sh starts Milvus with fds 8 and 9 closed, so the server does not hold the lock.
-exec 9>>"$LOCK"
-if ! flock -n 9; then
-  say "waiting for another process's real Milvus to stop (lock $LOCK)"
-  flock 9
-fi
-export MILVUS_IT_LOCK_HELD=1 # start.sh and stop.sh run under this lock
-MILVUS_PID=
-stop_server() {
-  if [ -n "$MILVUS_PID" ]; then
-    bash tests/milvus/stop.sh || true
-    MILVUS_PID=
-  fi
-}
+# tests/milvus/lib.sh: the harness's lock (fd 8, which start.sh closes for the server); it
+# exports MILVUS_IT_LOCK_HELD=1 for start.sh and stop.sh.
+. tests/milvus/lib.sh
+hold_machine_lock
+# stop.sh stops what start.sh started (by its PID file), also when start.sh or a check fails.
+STARTED=
+stop_server() { if [ -n "$STARTED" ]; then bash tests/milvus/stop.sh || true; fi; }
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 say "starting Milvus (tests/milvus/start.sh plain)"
+STARTED=1
 SERVER_ENV=$(bash tests/milvus/start.sh plain)
-MILVUS_PID=$(sed -n 's/^MILVUS_IT_PID=//p' <<<"$SERVER_ENV")
+PID=$(sed -n 's/^MILVUS_IT_PID=//p' <<<"$SERVER_ENV")
 URI=$(sed -n 's/^MILVUS_IT_URI=//p' <<<"$SERVER_ENV")
 USER_NAME=$(sed -n 's/^MILVUS_IT_USER=//p' <<<"$SERVER_ENV")
 PASSWORD=$(sed -n 's/^MILVUS_IT_PASSWORD=//p' <<<"$SERVER_ENV")
 VERSION=$(sed -n 's/^MILVUS_IT_SERVER_VERSION=//p' <<<"$SERVER_ENV")
-[ -n "$MILVUS_PID" ] && [ -n "$URI" ] && [ -n "$VERSION" ] && [ -n "$PASSWORD" ] \
+[ -n "$PID" ] && [ -n "$URI" ] && [ -n "$VERSION" ] && [ -n "$PASSWORD" ] \
   || fail "start.sh printed no PID, URI, version or password"
 
 for example in connect named; do
