@@ -1,85 +1,112 @@
-//! Named connections, as pymilvus's `connections`: configure two aliases, connect them, look
-//! them up by name, disconnect one. Runs against two in-process Milvus look-alikes (the
-//! unpublished conn-test-server crate), so it needs no real Milvus:
+//! Named connections, as pymilvus's `connections`: the default alias from the user's
+//! environment, a second alias to the same server with its own timeout, then
+//! `list_connections`, `get_connection_addr` and `disconnect`. Needs a running Milvus:
 //!
 //! ```sh
-//! cargo run -p conn-registry --example named
+//! MILVUS_URI=http://localhost:19530 MILVUS_TOKEN=root:Milvus \
+//!     cargo run -p conn-registry --example named
 //! ```
 //!
-//! In an application, use the process-wide `conn_registry::connections()` (it resolves
-//! against the process environment and `.env`) instead of building a `Registry`.
-#![allow(clippy::print_stdout)]
+//! The input, highest first: explicit `ConnectArgs`, then the environment (`MILVUS_URI`,
+//! `MILVUS_TOKEN`, `MILVUS_DB_NAME`, `MILVUS_CONN_TIMEOUT`), then a `.env` file, then
+//! `http://localhost:19530`. Exits 2 when the input is invalid and 1 when a connection
+//! fails, printing the error's kind and message (never a password or token).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use conn_config::{ConnectArgs, DotEnv, MapEnv, Resolver};
-use conn_registry::{Registry, TonicTransport};
-use conn_test_server::TestServer;
+use std::error::Error as StdError;
+use std::process::ExitCode;
+
+use conn_registry::conn_config::{ConnectArgs, ConnectionSpec};
+use conn_registry::conn_transport_tonic::Error as TransportError;
+use conn_registry::{Error, connections};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let prod = TestServer::builder()
-        .version("v2.5.0-prod")
-        .serve_tcp()
-        .await?;
-    let staging = TestServer::builder()
-        .version("v2.4.0-staging")
-        .serve_tcp()
-        .await?;
-
-    // An empty environment, so MILVUS_* variables and .env of this machine play no part.
-    let registry = Registry::with_resolver(
-        TonicTransport::new(),
-        Resolver::with_env(MapEnv::new()).dotenv(DotEnv::Disabled),
-    );
-
-    // add_connection stores (and checks) the arguments; nothing is connected yet.
-    registry
-        .add_connection("prod", ConnectArgs::new().uri(prod.uri()).token("prod-key"))
-        .await?;
-    registry
-        .add_connection(
-            "staging",
-            ConnectArgs::new().uri(staging.uri()).db_name("test"),
-        )
-        .await?;
-    println!("configured: {:?}", names(&registry));
-
-    // connect(alias) with no arguments uses what was stored.
-    registry.connect("prod", ConnectArgs::new()).await?;
-    registry.connect("staging", ConnectArgs::new()).await?;
-
-    // Call paths look connections up by alias, without a lock.
-    for alias in ["prod", "staging"] {
-        let conn = registry.fetch(alias)?;
-        let addr = registry.get_connection_addr(alias)?;
-        let db = addr.as_ref().map_or("?", |a| a.db_name().as_str());
-        println!(
-            "{alias:<8} {} db={db} version={}",
-            conn.address(),
-            conn.get_version().await?
-        );
+async fn main() -> ExitCode {
+    // What the default alias resolves to; every problem at once, each naming its source.
+    let spec = match ConnectArgs::new().resolve() {
+        Ok(spec) => spec,
+        Err(errors) => {
+            eprintln!("error: {errors}");
+            return ExitCode::from(2);
+        }
+    };
+    // `target: 127.0.0.1:19530 (tcp) (from MILVUS_URI (environment))`; secrets are never shown.
+    for row in spec.explain() {
+        println!("{row}");
     }
-
-    registry.disconnect("staging").await;
-    println!(
-        "after disconnect: staging connected = {}",
-        registry.has_connection("staging")
-    );
-    Ok(())
+    match run(&spec).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut message = e.to_string();
+            let mut cause = e.source();
+            while let Some(c) = cause {
+                message = format!("{message}: {c}");
+                cause = c.source();
+            }
+            eprintln!("error ({}): {message}", kind(&*e));
+            ExitCode::FAILURE
+        }
+    }
 }
 
-fn names(registry: &Registry<TonicTransport, MapEnv>) -> Vec<String> {
-    registry
-        .list_connections()
-        .into_iter()
-        .map(|(alias, conn)| {
-            format!(
-                "{alias} ({})",
-                if conn.is_some() {
-                    "connected"
-                } else {
-                    "not connected"
-                }
-            )
-        })
-        .collect()
+/// The transport's kind of error (`unreachable`, `authentication`, `tls`, …), what a caller
+/// branches on; `registry` for the registry's own errors (a bad alias, say).
+fn kind(e: &(dyn StdError + 'static)) -> &'static str {
+    if let Some(e) = e.downcast_ref::<TransportError>() {
+        return e.kind().as_str();
+    }
+    match e.downcast_ref::<Error<TransportError>>() {
+        Some(Error::Connect { source, .. }) => source.kind().as_str(),
+        _ => "registry",
+    }
+}
+
+async fn run(spec: &ConnectionSpec) -> Result<(), Box<dyn StdError>> {
+    // Process-wide, like pymilvus's `connections`; it resolves against the environment and
+    // `.env` at each operation.
+    let registry = connections();
+
+    // pymilvus's `connections.connect()`: no arguments, so the environment decides.
+    let default = spec.alias().as_str();
+    registry.connect(default, ConnectArgs::new()).await?;
+
+    // A second alias to the same server with a longer timeout, for batch jobs: the default's
+    // arguments (target, credentials, database, TLS) under another name. An alias can also
+    // name another database (`.db_name("analytics")`), once that database exists: Milvus
+    // refuses to connect to one that does not.
+    let batch = spec.to_connect_args().alias("batch").timeout(60);
+    registry.add_connection("batch", batch).await?;
+    registry.connect("batch", ConnectArgs::new()).await?;
+
+    // Call paths look a connection up by alias, without a lock.
+    for (alias, connection) in registry.list_connections() {
+        let Some(connection) = connection else {
+            continue;
+        };
+        println!(
+            "{alias}: timeout {:?}, identifier {}, server version {}",
+            connection.timeout(),
+            connection.identifier().unwrap_or_default(),
+            connection.get_version().await?,
+        );
+    }
+    // Address, user, database and TLS of each alias; never a secret.
+    for alias in [default, "batch"] {
+        if let Some(addr) = registry.get_connection_addr(alias)? {
+            println!("{addr}");
+        }
+    }
+
+    // disconnect closes the connection and keeps the alias's configuration.
+    registry.disconnect("batch").await;
+    for (alias, connection) in registry.list_connections() {
+        let state = if connection.is_some() {
+            "connected"
+        } else {
+            "configured, not connected"
+        };
+        println!("after disconnect: {alias} {state}");
+    }
+    registry.disconnect(default).await;
+    Ok(())
 }
