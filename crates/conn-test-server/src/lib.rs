@@ -68,8 +68,8 @@ mod proto {
 pub use proto::common::ClientInfo;
 
 mod script;
-pub use script::{Failure, Gate};
 use script::Script;
+pub use script::{Failure, Gate};
 
 /// One call the server received.
 #[derive(Clone, Debug, PartialEq)]

@@ -228,7 +228,9 @@ impl CallClock {
 
     /// When the time-out runs out (never panicking: see `deadline_after`).
     fn deadline(self) -> Instant {
-        self.made.checked_add(self.timeout).unwrap_or_else(|| deadline_after(self.timeout))
+        self.made
+            .checked_add(self.timeout)
+            .unwrap_or_else(|| deadline_after(self.timeout))
     }
 
     /// The time left before it runs out.

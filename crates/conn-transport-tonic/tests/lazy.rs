@@ -273,7 +273,10 @@ async fn waiters_give_up_at_their_own_deadlines_and_the_rest_share_one_connect()
         .collect();
     gate.reached().await;
     for _ in 0..2 {
-        let status = client(&conn).get_version(with_timeout(SHORT)).await.unwrap_err();
+        let status = client(&conn)
+            .get_version(with_timeout(SHORT))
+            .await
+            .unwrap_err();
         assert_gave_up_waiting(&conn, status);
     }
     assert!(waiting.iter().all(|call| !call.is_finished()));
@@ -283,7 +286,13 @@ async fn waiters_give_up_at_their_own_deadlines_and_the_rest_share_one_connect()
     }
     assert_eq!(
         rpcs(&server),
-        ["Connect", "GetVersion", "GetVersion", "GetVersion", "GetVersion"]
+        [
+            "Connect",
+            "GetVersion",
+            "GetVersion",
+            "GetVersion",
+            "GetVersion"
+        ]
     );
 }
 
@@ -295,8 +304,11 @@ async fn a_call_that_waited_goes_out_with_the_time_it_has_left() {
     let server = held_connect(&gate).await;
     let conn = lazy(&server, Connector::new());
     let mut client = client(&conn);
-    let call =
-        tokio::spawn(async move { client.get_version(with_timeout(Duration::from_secs(60))).await });
+    let call = tokio::spawn(async move {
+        client
+            .get_version(with_timeout(Duration::from_secs(60)))
+            .await
+    });
     // The call started the attempt whose `Connect` is held: it is waiting for it.
     gate.reached().await;
     gate.open();

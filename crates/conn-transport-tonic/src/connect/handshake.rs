@@ -157,7 +157,10 @@ impl HandshakeCell {
 
 impl Drop for HandshakeCell {
     fn drop(&mut self) {
-        let attempt = self.attempt.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let attempt = self
+            .attempt
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(attempt) = attempt {
             attempt.task.abort();
         }

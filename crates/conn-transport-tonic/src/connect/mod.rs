@@ -20,8 +20,8 @@ mod tests;
 
 pub use builder::{CallDefaults, Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION};
 pub use connection::{Health, MilvusConnection};
-pub(crate) use dialer::{deadline_after, grpc_timeout};
 pub use dialer::{KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT};
+pub(crate) use dialer::{deadline_after, grpc_timeout};
 pub use handshake::Handshake;
 
 /// Connects with the default [`Connector`]; see [`Connector::connect`].
