@@ -5,7 +5,8 @@
 //! TLS (one-way or mutual) or a Unix socket, records the metadata and `ClientInfo` of every
 //! call, and can be told to behave like a Milvus with authentication on, a server that
 //! refuses `Connect` with a status, a gRPC server that is not Milvus (`UNIMPLEMENTED`), or
-//! a slow one; [`TestServer::fail`] scripts failures of the next calls. It stops when
+//! a slow one; [`TestServer::fail`] scripts failures of the next calls (or holds them at a
+//! [`Gate`] until the test opens it). It stops when
 //! dropped.
 //!
 //! Its protobuf code (messages and server) is generated from conn-transport-tonic's `proto/`
@@ -67,8 +68,8 @@ mod proto {
 pub use proto::common::ClientInfo;
 
 mod script;
-pub use script::Failure;
 use script::Script;
+pub use script::{Failure, Gate};
 
 /// One call the server received.
 #[derive(Clone, Debug, PartialEq)]
@@ -533,6 +534,13 @@ impl MilvusService for Fake {
     ) -> Result<Response<ConnectResponse>, Status> {
         let info = request.get_ref().client_info.clone();
         self.enter("Connect", &request, info).await?;
+        if let Some(status) = self.script.answer("Connect").await? {
+            return Ok(Response::new(ConnectResponse {
+                status: Some(status),
+                server_info: None,
+                identifier: 0,
+            }));
+        }
         if let Some((code, reason)) = &self.behaviour.connect_status {
             return Ok(Response::new(ConnectResponse {
                 status: Some(MilvusStatus {

@@ -8,14 +8,14 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 // `http` through tonic, whose major version is part of our API (see lib.rs).
-use tokio::time::Instant;
+use tokio::time::{Instant, timeout_at};
 use tonic::body::Body;
 use tonic::codegen::http;
 use tonic::service::interceptor::{self, InterceptedService};
 use tonic::transport::Channel;
 use tower::ServiceExt as _;
 
-use crate::connect::MilvusConnection;
+use crate::connect::{MilvusConnection, deadline_after};
 use crate::error::{BoxError, CallTimedOut, Error};
 use crate::interceptor::MilvusInterceptor;
 
@@ -30,11 +30,12 @@ use crate::interceptor::MilvusInterceptor;
 ///
 /// # The handshake before the first call
 ///
-/// While the connection has not completed its handshake, a call first runs it (within the
-/// spec's timeout, counted from that call), then goes out with the `identifier` the server
-/// returned. Calls made at the same time share one handshake: one `Connect` goes out, and
-/// if it fails, every one of them fails with its error. A later call tries the handshake
-/// again. Once the handshake has succeeded (always, on a connection made by
+/// While the connection has not completed its handshake, a call first waits for it, then
+/// goes out with the `identifier` the server returned. The first call starts the handshake
+/// (within the spec's timeout, counted from that call) in a Tokio task of its own; calls
+/// made while it runs wait for the same attempt: one `Connect` goes out, and if it fails,
+/// every one of them fails with its error. A later call starts a new attempt. Once the
+/// handshake has succeeded (always, on a connection made by
 /// [`Connector::connect`](crate::Connector::connect)), a call costs one atomic load and a
 /// look at its `grpc-timeout` header more than the bare [`InterceptedService`] (see
 /// "Time-outs").
@@ -45,6 +46,15 @@ use crate::interceptor::MilvusInterceptor;
 /// message is the classified error's text with its causes, and whose `source` is the
 /// classified [`Error`]: [`Error::attached_to`] returns it, and [`classify`](crate::classify)
 /// and [`MilvusConnection::error_from_status`] give its class.
+///
+/// A call's own time-out (below) counts from when the call is made, the wait for the
+/// handshake included: a call whose time-out runs out while it waits fails then, without
+/// being sent, as any call whose time-out ran out (`DEADLINE_EXCEEDED`, and
+/// [`Error::TimedOut`] naming that time-out), and the handshake goes on for the other
+/// calls and the next ones. A call that waited goes out with the time left as its
+/// `grpc-timeout`. A call without a time-out waits at most until the attempt ends (within
+/// the spec's timeout). When the connection's last clone is dropped (services and their
+/// calls hold one), an attempt in flight is aborted.
 ///
 /// # Time-outs
 ///
@@ -154,8 +164,8 @@ impl tower::Service<http::Request<Body>> for MilvusService {
                     .insert(GRPC_TIMEOUT, grpc_timeout_header(timeout));
             }),
         };
+        let clock = timeout.map(CallClock::start);
         if self.connection.handshake_done() {
-            let clock = timeout.map(CallClock::start);
             return MilvusResponseFuture {
                 state: State::Ready(self.inner.call(request)),
                 clock,
@@ -167,18 +177,31 @@ impl tower::Service<http::Request<Body>> for MilvusService {
         let connection = self.connection.clone();
         let inner = self.inner.clone();
         let gated = async move {
-            connection
-                .handshake_for_call()
-                .await
-                .map_err(|e| Box::new(Error::into_status(e)) as BoxError)?;
+            // The wait for the handshake counts against the call's own time-out; the
+            // handshake goes on in its task when the wait is given up.
+            let handshake = connection.handshake_for_call();
+            let waited = match clock {
+                Some(clock) => match timeout_at(clock.deadline(), handshake).await {
+                    Ok(waited) => waited,
+                    Err(_) => return Err(CallTimedOut::before_sent(clock.timeout)),
+                },
+                None => handshake.await,
+            };
+            waited.map_err(|e| Box::new(Error::into_status(e)) as BoxError)?;
             let mut inner = inner;
             let ready = inner.ready().await.map_err(BoxError::from)?;
-            let clock = timeout.map(CallClock::start);
-            let output = ready.call(request).await.map_err(BoxError::from);
-            match clock {
-                Some(clock) => clock.outcome(output),
-                None => output,
+            let Some(clock) = clock else {
+                return ready.call(request).await.map_err(BoxError::from);
+            };
+            // The call goes out with the time left of its own time-out.
+            let left = clock.left();
+            if left.is_zero() {
+                return Err(CallTimedOut::before_sent(clock.timeout));
             }
+            request
+                .headers_mut()
+                .insert(GRPC_TIMEOUT, grpc_timeout_header(left));
+            clock.outcome(ready.call(request).await.map_err(BoxError::from))
         };
         MilvusResponseFuture {
             state: State::Gated(Box::pin(gated)),
@@ -187,19 +210,32 @@ impl tower::Service<http::Request<Body>> for MilvusService {
     }
 }
 
-/// A call's `grpc-timeout`, and when the call went out (when tonic starts enforcing it).
+/// A call's time-out (its `grpc-timeout`), and when the call was made: it counts from
+/// then, also for a call that first waits for the handshake.
 #[derive(Clone, Copy, Debug)]
 struct CallClock {
     timeout: Duration,
-    sent: Instant,
+    made: Instant,
 }
 
 impl CallClock {
     fn start(timeout: Duration) -> CallClock {
         CallClock {
             timeout,
-            sent: Instant::now(),
+            made: Instant::now(),
         }
+    }
+
+    /// When the time-out runs out (never panicking: see `deadline_after`).
+    fn deadline(self) -> Instant {
+        self.made
+            .checked_add(self.timeout)
+            .unwrap_or_else(|| deadline_after(self.timeout))
+    }
+
+    /// The time left before it runs out.
+    fn left(self) -> Duration {
+        self.deadline().saturating_duration_since(Instant::now())
     }
 
     /// The call's outcome, where its time-out ran out, as that time-out's failure
@@ -224,7 +260,7 @@ impl CallClock {
         };
         let code = tonic::Code::from_bytes(code.as_bytes());
         if !matches!(code, tonic::Code::DeadlineExceeded | tonic::Code::Cancelled)
-            || self.sent.elapsed() < self.timeout
+            || self.made.elapsed() < self.timeout
         {
             return Ok(response);
         }
@@ -244,7 +280,7 @@ type Output = Result<http::Response<interceptor::ResponseBody<Body>>, BoxError>;
 pub struct MilvusResponseFuture {
     state: State,
     /// A call that went out at once: its `grpc-timeout`, named when it runs out. (A gated
-    /// call's future does this itself, from when it goes out.)
+    /// call's future does this itself.)
     clock: Option<CallClock>,
 }
 

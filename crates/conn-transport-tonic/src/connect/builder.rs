@@ -238,8 +238,9 @@ impl Connector {
     /// and the `Connect` handshake runs before the first call goes out: the first
     /// [`MilvusConnection::handshake`], [`MilvusConnection::get_version`],
     /// [`MilvusConnection::check_health`] or call through [`MilvusConnection::service`]
-    /// (see [`MilvusService`](crate::MilvusService): once, shared by concurrent first calls; a failure fails
-    /// those calls with the handshake's classified error).
+    /// (see [`MilvusService`](crate::MilvusService): once, in a task of its own, shared by
+    /// concurrent first calls; a failure fails those calls with the handshake's classified
+    /// error; a call's own time-out bounds its wait, not the handshake).
     ///
     /// The TLS files are read and checked now, blocking the calling thread for at most the
     /// spec's timeout.

@@ -13,7 +13,7 @@ use tracing::Instrument as _;
 
 use super::builder::{CallDefaults, Connector};
 use super::dialer::{deadline_after, grpc_timeout};
-use super::handshake::{Failure, Handshake, HandshakeCell};
+use super::handshake::{Handshake, HandshakeCell};
 use crate::error::{Ctx, Error};
 use crate::info::{QuotaState, ServerInfo};
 use crate::interceptor::MilvusInterceptor;
@@ -61,9 +61,18 @@ impl Health {
 /// secret.
 #[derive(Clone)]
 pub struct MilvusConnection {
+    pub(super) link: Link,
+    pub(super) handshake: Arc<HandshakeCell>,
+}
+
+/// A connection but its handshake: the channel, the interceptor, the connector and the
+/// connection's facts, which the handshake and this crate's own calls need. The task that
+/// runs a lazy connection's handshake holds one, and not the [`HandshakeCell`], whose drop
+/// (with the connection's last clone) aborts that task.
+#[derive(Clone)]
+pub(super) struct Link {
     pub(super) channel: Channel,
     pub(super) interceptor: MilvusInterceptor,
-    pub(super) handshake: Arc<HandshakeCell>,
     /// Shared, so that a clone allocates nothing (the connector holds strings and a map).
     pub(super) connector: Arc<Connector>,
     pub(super) info: Arc<Info>,
@@ -93,11 +102,13 @@ impl MilvusConnection {
         info: Info,
     ) -> MilvusConnection {
         MilvusConnection {
-            channel,
-            interceptor,
+            link: Link {
+                channel,
+                interceptor,
+                connector: Arc::new(connector),
+                info: Arc::new(info),
+            },
             handshake: Arc::new(HandshakeCell::default()),
-            connector: Arc::new(connector),
-            info: Arc::new(info),
         }
     }
 
@@ -129,13 +140,7 @@ impl MilvusConnection {
     /// # Ok(()) }
     /// ```
     pub fn service(&self) -> MilvusService {
-        MilvusService::new(self.raw_service(), self.clone())
-    }
-
-    /// The intercepted channel without the handshake gate (for the handshake's own call,
-    /// and the calls that ran the handshake first).
-    fn raw_service(&self) -> InterceptedService<Channel, MilvusInterceptor> {
-        InterceptedService::new(self.channel.clone(), self.interceptor.clone())
+        MilvusService::new(self.link.raw_service(), self.clone())
     }
 
     /// Whether the handshake has succeeded: one atomic load.
@@ -144,19 +149,24 @@ impl MilvusConnection {
         self.handshake.get().is_some()
     }
 
-    /// Runs the handshake for a call of [`MilvusService`], if it has not run: the spec's
-    /// timeout from now. A failure is shared by the calls that waited for the attempt.
+    /// Waits for the handshake for a call of [`MilvusService`]: the attempt in flight, or a
+    /// new one (within the spec's timeout from now) when none is. A failure is shared by
+    /// the calls that waited for the attempt. The attempt runs in a task of its own:
+    /// dropping this future (the call's own time-out ran out) stops only this wait.
     pub(crate) async fn handshake_for_call(&self) -> Result<(), Arc<Error>> {
-        let deadline = deadline_after(self.info.ctx.timeout);
-        match self
-            .handshake
-            .get_or_run(|| self.run_handshake(deadline))
+        self.shared_handshake().await.map(|_| ())
+    }
+
+    /// The handshake, shared by the callers that wait for one attempt (see
+    /// [`HandshakeCell`]).
+    async fn shared_handshake(&self) -> Result<&Handshake, Arc<Error>> {
+        self.handshake
+            .get_or_start(|| {
+                let link = self.link.clone();
+                let deadline = deadline_after(link.info.ctx.timeout);
+                link.run_handshake(deadline)
+            })
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(Failure::Own(e)) => Err(Arc::new(e)),
-            Err(Failure::Shared(e)) => Err(e),
-        }
     }
 
     /// The classified [`Error`] for a failed call `rpc` made through this connection (by an
@@ -185,7 +195,7 @@ impl MilvusConnection {
     /// # Ok(()) }
     /// ```
     pub fn error_from_status(&self, status: tonic::Status, rpc: &'static str) -> Error {
-        self.info.ctx.status(status, rpc, None)
+        self.link.info.ctx.status(status, rpc, None)
     }
 
     /// The classified [`Error`] for a non-zero Milvus `common.Status` in a reply to `rpc`
@@ -231,17 +241,17 @@ impl MilvusConnection {
             retriable,
             ..MilvusStatus::default()
         };
-        self.info.ctx.check(Some(&status), rpc)
+        self.link.info.ctx.check(Some(&status), rpc)
     }
 
     /// The bare channel (no Milvus metadata on its calls).
     pub fn channel(&self) -> &Channel {
-        &self.channel
+        &self.link.channel
     }
 
     /// The interceptor this connection's [`service`](MilvusConnection::service) uses.
     pub fn interceptor(&self) -> &MilvusInterceptor {
-        &self.interceptor
+        &self.link.interceptor
     }
 
     /// The Milvus Lite server this connection keeps running: for a `.db` target, the
@@ -249,30 +259,30 @@ impl MilvusConnection {
     #[cfg(all(feature = "lite", unix))]
     #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
     pub fn lite_server(&self) -> Option<&crate::LiteServer> {
-        self.info.lite.server.as_deref()
+        self.link.info.lite.server.as_deref()
     }
 
     /// The target address (`host:port` or `unix:PATH`; `127.0.0.1:PORT` of its Milvus Lite
     /// server for a `.db` target).
     pub fn address(&self) -> &str {
-        &self.info.ctx.address
+        &self.link.info.ctx.address
     }
 
     /// The alias of the spec this connection was made from.
     pub fn alias(&self) -> &str {
-        &self.info.alias
+        &self.link.info.alias
     }
 
     /// The call defaults of the [`Connector`] that made this connection: the message size
     /// limits to give a generated client, and the deadline [`MilvusConnection::service`]
     /// adds to calls without one.
     pub fn call_defaults(&self) -> CallDefaults {
-        self.connector.call_defaults
+        self.link.connector.call_defaults
     }
 
     /// The timeout of the spec (connect and handshake bound).
     pub fn timeout(&self) -> Duration {
-        self.info.ctx.timeout
+        self.link.info.ctx.timeout
     }
 
     /// The handshake's result, once it has run.
@@ -291,65 +301,28 @@ impl MilvusConnection {
     }
 
     /// Runs the `Connect` handshake if it has not run yet (lazy connections), within the
-    /// spec's timeout, and returns its result. Concurrent callers share one handshake; a
-    /// failed one is tried again on the next call.
+    /// spec's timeout, and returns its result. Concurrent callers (and calls through
+    /// [`MilvusConnection::service`]) share one attempt, and its failure; a caller after a
+    /// failed attempt starts another.
+    ///
+    /// The attempt runs in a Tokio task of its own: dropping this future stops only this
+    /// caller's wait, and the attempt goes on for the others (and for the connection)
+    /// within its deadline. When the connection's last clone is dropped, the attempt in
+    /// flight is aborted.
     ///
     /// # Errors
     ///
-    /// As [`Connector::connect`], from [`Error::Unreachable`] on.
+    /// As [`Connector::connect`], from [`Error::Unreachable`] on; [`Error::NoRuntime`] when
+    /// no Tokio runtime is running to start the attempt on.
     pub async fn handshake(&self) -> Result<&Handshake, Error> {
-        self.handshake_by(deadline_after(self.info.ctx.timeout))
-            .await
+        self.shared_handshake().await.map_err(|e| e.replicate())
     }
 
+    /// Runs the handshake here, within `deadline` (an eager connect: nobody else holds the
+    /// connection yet).
     pub(super) async fn handshake_by(&self, deadline: Instant) -> Result<&Handshake, Error> {
-        match self
-            .handshake
-            .get_or_run(|| self.run_handshake(deadline))
-            .await
-        {
-            Ok(handshake) => Ok(handshake),
-            Err(Failure::Own(e)) => Err(e),
-            Err(Failure::Shared(e)) => Err(e.replicate()),
-        }
-    }
-
-    async fn run_handshake(&self, deadline: Instant) -> Result<Handshake, Error> {
-        let ctx = &self.info.ctx;
-        let info = self.connector.client_info_for(self.info.user.as_deref());
-        let span = tracing::info_span!(
-            "milvus.handshake",
-            address = %ctx.address,
-            alias = %self.info.alias,
-            sdk_type = %info.sdk_type,
-            sdk_version = %info.sdk_version,
-            user = self.info.user.as_deref().unwrap_or(""),
-        );
-        async move {
-            let request = ConnectRequest {
-                client_info: Some(info.into()),
-            };
-            // The time left to the connect's deadline.
-            let left = deadline.saturating_duration_since(Instant::now());
-            let response = match self.call(request, deadline, left).await {
-                Ok(response) => response,
-                Err(err) => return Err(ctx.plaintext_to_tls(err, deadline).await),
-            };
-            self.interceptor.set_identifier(response.identifier);
-            let server_info = ServerInfo::from(response.server_info.unwrap_or_default());
-            tracing::debug!(
-                identifier = response.identifier,
-                build_tags = %server_info.build_tags(),
-                deploy_mode = %server_info.deploy_mode(),
-                "handshake done"
-            );
-            Ok(Handshake {
-                server_info,
-                identifier: response.identifier,
-            })
-        }
-        .instrument(span)
-        .await
+        let handshake = self.link.clone().run_handshake(deadline).await?;
+        Ok(self.handshake.set(handshake))
     }
 
     /// The server's version (`GetVersion`), for example `v2.3.5-lite`; runs the handshake
@@ -389,8 +362,60 @@ impl MilvusConnection {
     /// the spec's timeout from now as its deadline and `grpc-timeout`.
     async fn call_after_handshake<Q: Rpc>(&self, message: Q) -> Result<Q::Reply, Error> {
         self.handshake().await?;
-        let timeout = self.info.ctx.timeout;
-        self.call(message, deadline_after(timeout), timeout).await
+        let timeout = self.link.info.ctx.timeout;
+        self.link
+            .call(message, deadline_after(timeout), timeout)
+            .await
+    }
+}
+
+impl Link {
+    /// The intercepted channel without the handshake gate (for the handshake's own call,
+    /// and the calls that ran the handshake first).
+    fn raw_service(&self) -> InterceptedService<Channel, MilvusInterceptor> {
+        InterceptedService::new(self.channel.clone(), self.interceptor.clone())
+    }
+
+    /// The `Connect` handshake within `deadline`, in a `milvus.handshake` span made now: a
+    /// child of the caller's span, also when the handshake runs in a task of its own.
+    fn run_handshake(
+        self,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Handshake, Error>> + Send + 'static {
+        let info = self.connector.client_info_for(self.info.user.as_deref());
+        let span = tracing::info_span!(
+            "milvus.handshake",
+            address = %self.info.ctx.address,
+            alias = %self.info.alias,
+            sdk_type = %info.sdk_type,
+            sdk_version = %info.sdk_version,
+            user = self.info.user.as_deref().unwrap_or(""),
+        );
+        async move {
+            let ctx = &self.info.ctx;
+            let request = ConnectRequest {
+                client_info: Some(info.into()),
+            };
+            // The time left to the deadline.
+            let left = deadline.saturating_duration_since(Instant::now());
+            let response = match self.call(request, deadline, left).await {
+                Ok(response) => response,
+                Err(err) => return Err(ctx.plaintext_to_tls(err, deadline).await),
+            };
+            self.interceptor.set_identifier(response.identifier);
+            let server_info = ServerInfo::from(response.server_info.unwrap_or_default());
+            tracing::debug!(
+                identifier = response.identifier,
+                build_tags = %server_info.build_tags(),
+                deploy_mode = %server_info.deploy_mode(),
+                "handshake done"
+            );
+            Ok(Handshake {
+                server_info,
+                identifier: response.identifier,
+            })
+        }
+        .instrument(span)
     }
 
     /// One call of this crate's own through the intercepted channel (no handshake gate),
@@ -454,12 +479,13 @@ rpcs! {
 
 impl fmt::Debug for MilvusConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let info = &self.link.info;
         f.debug_struct("MilvusConnection")
-            .field("address", &self.info.ctx.address)
-            .field("alias", &self.info.alias)
-            .field("tls", &self.info.tls)
-            .field("pooled", &self.info.pooled.is_some())
-            .field("interceptor", &self.interceptor)
+            .field("address", &info.ctx.address)
+            .field("alias", &info.alias)
+            .field("tls", &info.tls)
+            .field("pooled", &info.pooled.is_some())
+            .field("interceptor", &self.link.interceptor)
             .field("server", &self.server_info().map(ServerInfo::build_tags))
             .finish_non_exhaustive()
     }

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `builder.rs` | [`Connector`]: the `ClientInfo` settings, the pool, [`CallDefaults`]; `connect` and `connect_lazy` |
 //! | `connection.rs` | [`MilvusConnection`]: running the `Connect` handshake, `GetVersion`, `CheckHealth` ([`Health`]) |
-//! | `handshake.rs` | [`Handshake`], and the cell that runs it once for a connection and its clones |
+//! | `handshake.rs` | [`Handshake`], and the cell that runs it for a connection and its clones (in a task of its own, shared by its waiters) |
 //! | `dialer.rs` | `prepare` (target, endpoint, TLS, before any network I/O), the dialer under HTTP/2, deadlines |
 
 use conn_config::ConnectionSpec;
@@ -20,10 +20,8 @@ mod tests;
 
 pub use builder::{CallDefaults, Connector, DEFAULT_SDK_TYPE, DEFAULT_SDK_VERSION};
 pub use connection::{Health, MilvusConnection};
-#[cfg(test)]
-pub(crate) use dialer::deadline_after;
-pub(crate) use dialer::grpc_timeout;
 pub use dialer::{KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT};
+pub(crate) use dialer::{deadline_after, grpc_timeout};
 pub use handshake::Handshake;
 
 /// Connects with the default [`Connector`]; see [`Connector::connect`].

@@ -109,18 +109,21 @@ async fn calls_with_an_enormous_timeout_do_not_panic() {
         .resolve_isolated()
         .unwrap();
     let lazy = super::connect_lazy(&spec).unwrap();
-    let info = &lazy.info;
+    let info = &lazy.link.info;
     let mut ctx = info.ctx.clone();
     ctx.timeout = Duration::MAX;
     let huge = super::MilvusConnection {
-        info: Arc::new(super::connection::Info {
-            ctx,
-            alias: info.alias.clone(),
-            tls: info.tls,
-            user: info.user.clone(),
-            pooled: None,
-            lite: Default::default(),
-        }),
+        link: super::connection::Link {
+            info: Arc::new(super::connection::Info {
+                ctx,
+                alias: info.alias.clone(),
+                tls: info.tls,
+                user: info.user.clone(),
+                pooled: None,
+                lite: Default::default(),
+            }),
+            ..lazy.link.clone()
+        },
         ..lazy.clone()
     };
     // The handshake, then each call, all with the enormous timeout.

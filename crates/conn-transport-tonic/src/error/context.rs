@@ -34,8 +34,25 @@ impl CallTimedOut {
             timeout,
             expired: why,
         };
-        let mut status = tonic::Status::deadline_exceeded(timed_out.to_string());
-        status.set_source(std::sync::Arc::new(timed_out));
+        let message = timed_out.to_string();
+        timed_out.into_status(message)
+    }
+
+    /// The status a call fails with when its time-out of `timeout` ran out before it went
+    /// out, while it waited for the lazy `Connect` handshake (which goes on): as
+    /// [`CallTimedOut::status`], the message saying that the call was not sent.
+    pub(crate) fn before_sent(timeout: Duration) -> BoxError {
+        let timed_out = CallTimedOut {
+            timeout,
+            expired: Box::new(WaitedForHandshake),
+        };
+        let message = format!("{timed_out}: {WaitedForHandshake}");
+        timed_out.into_status(message)
+    }
+
+    fn into_status(self, message: String) -> BoxError {
+        let mut status = tonic::Status::deadline_exceeded(message);
+        status.set_source(std::sync::Arc::new(self));
         Box::new(status)
     }
 
@@ -60,6 +77,18 @@ impl StdError for CallTimedOut {
         Some(&*self.expired)
     }
 }
+
+/// Why a call's time-out ran out before it went out ([`CallTimedOut::before_sent`]).
+#[derive(Debug)]
+struct WaitedForHandshake;
+
+impl fmt::Display for WaitedForHandshake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the call was not sent; it was waiting for the connection's Connect handshake")
+    }
+}
+
+impl StdError for WaitedForHandshake {}
 
 /// What the classifier needs to know about the connection being made.
 #[derive(Clone, Debug)]
