@@ -225,7 +225,7 @@ async fn a_huge_call_timeout_or_budget_makes_a_request_that_can_be_sent() {
         .unwrap();
     let cases = [
         (&huge, RetryPolicy::default()),
-        (&plain, huge_budget.clone()),
+        (&plain, huge_budget),
         (&huge, huge_budget),
     ];
     for (conn, policy) in cases {

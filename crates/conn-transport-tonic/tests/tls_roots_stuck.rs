@@ -3,13 +3,13 @@
 //! later connects that need the roots wait for that load by their own deadline instead of
 //! each starting a thread that blocks behind it for ever.
 #![cfg(all(unix, feature = "tls-native-roots"))]
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 mod common;
 
 use std::process::{Command, Stdio};
 
-use conn_config::ConnectArgs;
+use conn_config::{ConnectArgs, Environment as _, ProcessEnv};
 use conn_transport_tonic::{Connector, Error};
 
 /// The environment variable that makes this test binary the child.
@@ -32,7 +32,7 @@ fn reader_threads() -> usize {
 
 #[test]
 fn a_stuck_load_of_the_platform_roots_keeps_one_thread() {
-    if std::env::var_os(CHILD).is_some() {
+    if ProcessEnv.var(CHILD).is_some() {
         return child();
     }
     let dir = tempfile::tempdir().unwrap();
