@@ -775,3 +775,63 @@ fn exiting_right_after_the_drop_leaves_no_server() {
     assert!(gone_within(watchers[0]), "the watcher is gone too");
     assert_no_server(&db, "no server left");
 }
+
+/// Whether `pid` still runs: it exists and is not a zombie (`/proc/PID/stat`; Linux). A
+/// zombie has exited: it holds no file and no lock.
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+        !state.is_some_and(|s| s.starts_with('Z') || s.starts_with('X'))
+    })
+}
+
+/// A wrapper script's other child in the server's group, which ignores SIGTERM and holds
+/// a large memory (1 GB written), takes a moment to exit after SIGKILL:
+/// `wait_for_lite_stops` returns once it has exited (it could hold the directory's lock),
+/// not as soon as the signal is sent.
+#[test]
+fn wait_for_lite_stops_returns_once_the_whole_group_has_exited() {
+    let Some((bin, dir, db)) = bin_and_db("group.db") else {
+        return;
+    };
+    let pid_file = dir.path().join("big.pid");
+    let ready = dir.path().join("big.ready");
+    let big = dir.path().join("big.py");
+    std::fs::write(
+        &big,
+        format!(
+            "import os, time\nb = b'x' * 1_000_000_000\nopen('{ready}', 'w').write(str(os.getpid()))\nos.rename('{ready}', '{pid}')\ntime.sleep(600)\n",
+            ready = ready.display(),
+            pid = pid_file.display()
+        ),
+    )
+    .unwrap();
+    let wrapper = script(
+        dir.path(),
+        "run-lite.sh",
+        &format!(
+            "(trap '' TERM; exec python3 '{}') &\n'{}' \"$@\"\n",
+            big.display(),
+            bin.display()
+        ),
+    );
+    runtime().block_on(async {
+        let spec = args(&db).resolve_isolated().unwrap();
+        let connection = connector(&wrapper).connect(&spec).await.unwrap();
+        // The big process is ready (safety net: 60 s).
+        let until = Instant::now() + Duration::from_secs(60);
+        while !pid_file.exists() {
+            assert!(Instant::now() < until, "the big process did not start");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let big_pid = read_pid(&pid_file);
+        assert!(running(big_pid));
+        drop(connection);
+        wait_for_lite_stops().await;
+        assert!(
+            !running(big_pid),
+            "wait_for_lite_stops returned while {big_pid} of the server's group still ran"
+        );
+    });
+    assert_no_server(&db, "no server left");
+}

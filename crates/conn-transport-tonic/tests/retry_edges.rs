@@ -204,3 +204,48 @@ async fn no_time_at_all_makes_no_attempt() {
         assert_eq!(calls, 0);
     }
 }
+
+/// An attempt's time-out from a huge `Connector::call_timeout` (or a huge budget) is one
+/// `Attempt::request` can send: tonic's `Request::set_timeout` panics on a time-out over
+/// its 8-digit limit (about 11,400 years); the attempt's is clamped to it.
+#[tokio::test]
+async fn a_huge_call_timeout_or_budget_makes_a_request_that_can_be_sent() {
+    let spec = ConnectArgs::new()
+        .uri("http://127.0.0.1:9")
+        .resolve_isolated()
+        .unwrap();
+    let huge = conn_transport_tonic::Connector::new()
+        .call_timeout(Duration::MAX)
+        .connect_lazy(&spec)
+        .unwrap();
+    let plain = conn();
+    let huge_budget = RetryPolicy::builder()
+        .budget(Duration::from_secs(1_000_000_000_000))
+        .build()
+        .unwrap();
+    let cases = [
+        (&huge, RetryPolicy::default()),
+        (&plain, huge_budget),
+        (&huge, huge_budget),
+    ];
+    for (conn, policy) in cases {
+        let mut sent = None;
+        let outcome = policy
+            .call(conn, "Insert", |attempt| {
+                let request = attempt.request(());
+                sent = request.metadata().get("grpc-timeout").cloned();
+                async move {
+                    Ok(tonic::Response::new(Reply {
+                        code: 0,
+                        error_code: 0,
+                        reason: String::new(),
+                        retriable: false,
+                    }))
+                }
+            })
+            .await;
+        assert!(outcome.is_ok(), "{outcome:?}");
+        let sent = sent.expect("the request carries the attempt's time-out");
+        assert!(sent.len() <= 9, "{sent:?}: at most 8 digits and a unit");
+    }
+}

@@ -32,7 +32,10 @@
 //! Dropping the last holder of a server (or a failed start-up) sends SIGTERM to the group
 //! at once and leaves the rest to a thread of its own (`milvus-lite-stop`, a std thread, so
 //! it works with no runtime, or one shutting down): up to [`STOP_GRACE`] for the server to
-//! exit, SIGKILL to the group, reap. A [`Gone`] resolves when that is done: a new start for
+//! exit, SIGKILL to the group, reap, and up to [`KILL_GRACE`] until no other process of
+//! the group runs (a wrapper's child that is still exiting holds the directory's lock). A
+//! server that exited by itself has the same end on the same kind of thread. A [`Gone`]
+//! resolves when that is done: a new start for
 //! the same data directory waits for it (start.rs), and [`wait_for_lite_stops`] waits for
 //! every stop under way.
 
@@ -166,8 +169,10 @@ static STOPPING: Mutex<Vec<Gone>> = Mutex::new(Vec::new());
 /// exits so that the next program can open the data directory at once, awaits this after
 /// dropping its connections. Without it the servers still go: on a thread of this process,
 /// or, if it exits first, through their watcher (docs/transport.md, "Milvus Lite").
-/// Servers still held by a connection are not waited for. It returns within about 10 s of
-/// the last stop's start (5 s for SIGTERM, at most 5 s more for SIGKILL).
+/// Servers still held by a connection are not waited for. It returns within 15 s of the
+/// last stop's start (5 s for SIGTERM, at most 5 s for the reap after SIGKILL, at most 5 s
+/// for the rest of the server's process group), within about 5 s for a server that ignores
+/// SIGTERM.
 #[cfg_attr(docsrs, doc(cfg(all(feature = "lite", unix))))]
 pub async fn wait_for_lite_stops() {
     let pending = lock(&STOPPING).clone();
@@ -227,9 +232,13 @@ impl LiteServer {
         tracing::debug!(target: LOG_TARGET, pid = self.pid, ?status, "milvus lite exited by itself");
         // What is left of its group (children of a wrapper script, the watcher) goes with
         // it; the watcher's membership keeps the group ID from reuse until this signal.
-        signal_group(self.pid, Signal::KILL);
-        // Drops the process: its `Gone` resolves.
-        *state = State::Exited(status);
+        // Its `Gone` resolves once they have exited too (a child still exiting may hold
+        // the directory's lock), on the stop's thread.
+        let State::Running(process) = std::mem::replace(&mut *state, State::Exited(status)) else {
+            return Status::Exited(status);
+        };
+        drop(state);
+        self.finish_elsewhere(process, Duration::ZERO);
         Status::Exited(status)
     }
 
@@ -251,6 +260,12 @@ impl LiteServer {
         // The server leads its group; the watcher, a member until the group is killed,
         // keeps the group ID from reuse even if the server has exited and been reaped.
         signal_group(self.pid, Signal::TERM);
+        self.finish_elsewhere(process, STOP_GRACE);
+    }
+
+    /// Hands the rest of a stop ([`finish_stop`]) to a thread of its own, noted in
+    /// [`STOPPING`]; here when no thread starts (with no grace: SIGKILL at once).
+    fn finish_elsewhere(&self, process: Process, grace: Duration) {
         {
             let mut stopping = lock(&STOPPING);
             stopping.retain(|g| !g.is_done());
@@ -266,7 +281,7 @@ impl LiteServer {
             .name("milvus-lite-stop".to_owned())
             .spawn(move || {
                 if let Some(process) = lock(&theirs).take() {
-                    finish_stop(process, pid, &dir, STOP_GRACE);
+                    finish_stop(process, pid, &dir, grace);
                 }
             });
         if let Err(e) = spawned
@@ -279,23 +294,79 @@ impl LiteServer {
 }
 
 /// The rest of a stop after SIGTERM: up to `grace` for the server to exit, SIGKILL to the
-/// group, reaping (at most [`KILL_GRACE`] after SIGKILL). Dropping `process` at the end
-/// resolves its [`Gone`].
+/// group, reaping (at most [`KILL_GRACE`] after SIGKILL), then up to [`KILL_GRACE`] until no
+/// other process of the group runs. Dropping `process` at the end resolves its [`Gone`].
 fn finish_stop(mut process: Process, pid: u32, data_dir: &Path, grace: Duration) {
     let exited = reap_within(&mut process.child, grace);
     if !exited && !grace.is_zero() {
         tracing::warn!(target: LOG_TARGET, pid, data_dir = %data_dir.display(), "milvus lite did not stop on SIGTERM; killing it");
     }
     // What is left of the group: nothing but the watcher, or children of a wrapper script
-    // that outlived it (they had SIGTERM with it), or the server itself. Its members are
-    // not waited for (only the server is this process's child); the watcher was a member
-    // up to here, so the group ID was not reused.
+    // that outlived it (they had SIGTERM with it), or the server itself. Only the server is
+    // this process's child (reaped); the others are waited for below, by their state. The
+    // watcher was a member up to here, so the group ID was not reused.
     signal_group(pid, Signal::KILL);
     if !exited && !reap_within(&mut process.child, KILL_GRACE) {
         tracing::warn!(target: LOG_TARGET, pid, data_dir = %data_dir.display(), "milvus lite outlived SIGKILL (uninterruptible sleep?); left unreaped");
         return;
     }
+    // The other members (a wrapper script's milvus-lite child) had SIGKILL, but a process
+    // takes a moment to exit (a large one, tens of milliseconds), and until it has it holds
+    // the directory's lock: the stop is done once none runs.
+    if !group_gone_within(pid, KILL_GRACE) {
+        tracing::warn!(target: LOG_TARGET, pid, data_dir = %data_dir.display(), "a process of milvus lite's group outlived SIGKILL (uninterruptible sleep?)");
+        return;
+    }
     tracing::debug!(target: LOG_TARGET, pid, data_dir = %data_dir.display(), "milvus lite stopped");
+}
+
+/// Waits (polling, at most `within`) until no process of the group `pgid` runs; whether
+/// none does.
+fn group_gone_within(pgid: u32, within: Duration) -> bool {
+    let until = std::time::Instant::now() + within;
+    while group_running(pgid) {
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(STOP_POLL);
+    }
+    true
+}
+
+/// Whether a process of the group `pgid` runs. A zombie does not count on Linux (read from
+/// `/proc`): it holds no file or lock, and one whose parent is a PID 1 that does not reap
+/// (some containers) stays for good. Elsewhere, whether the group can still be signalled.
+fn group_running(pgid: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    if let Ok(processes) = std::fs::read_dir("/proc") {
+        return processes.flatten().any(|process| {
+            let numeric = process
+                .file_name()
+                .to_str()
+                .is_some_and(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()));
+            numeric
+                && std::fs::read_to_string(process.path().join("stat"))
+                    .is_ok_and(|stat| runs_in_group(&stat, pgid))
+        });
+    }
+    i32::try_from(pgid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        .is_some_and(|group| rustix::process::test_kill_process_group(group).is_ok())
+}
+
+/// From a `/proc/PID/stat` line (`PID (COMM) STATE PPID PGRP …`, where COMM may hold
+/// spaces and parentheses): whether the process is in the group `pgid` and not a zombie
+/// (`Z`) or dead (`X`).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn runs_in_group(stat: &str, pgid: u32) -> bool {
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let mut fields = rest.split_whitespace();
+    let state = fields.next();
+    let group = fields.nth(1).and_then(|g| g.parse::<u32>().ok());
+    group == Some(pgid) && !matches!(state, Some("Z" | "X" | "x"))
 }
 
 /// Reaps `child` if it exits within `within` (polling); whether it did.
@@ -459,4 +530,22 @@ pub(super) fn spawn(launcher: &Launcher, data_dir: &Path) -> Result<LiteServer, 
         gone: Gone { pid, done },
         output,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_in_group;
+
+    /// `/proc/PID/stat` lines: the group is the fifth field, after a name that may hold
+    /// spaces and parentheses; a zombie or dead process does not run.
+    #[test]
+    fn stat_lines_are_read_after_the_name() {
+        assert!(runs_in_group("42 (milvus-lite) S 1 42 42 0 -1", 42));
+        assert!(runs_in_group("43 (a) b) (c) R 42 42 42 0", 42));
+        assert!(!runs_in_group("43 (a) b) (c) R 42 41 42 0", 42));
+        assert!(!runs_in_group("44 (python3) Z 1 42 42 0", 42));
+        assert!(!runs_in_group("44 (python3) X 1 42 42 0", 42));
+        assert!(!runs_in_group("garbage", 42));
+        assert!(!runs_in_group("45 (sh) S 1", 42));
+    }
 }

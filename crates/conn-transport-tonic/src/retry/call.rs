@@ -66,10 +66,13 @@ impl RetryPolicy {
             let number = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let expired = left == Some(Duration::ZERO);
+            // At most what a `grpc-timeout` can say: tonic's `Request::set_timeout`
+            // (`Attempt::request`) panics on more.
             let timeout = match (left, call_timeout) {
                 (Some(l), Some(c)) => Some(l.min(c)),
                 (l, c) => l.or(c),
-            };
+            }
+            .map(crate::connect::grpc_timeout);
             // No attempt starts at or after the deadline.
             let future = (!expired).then(|| call(Attempt { number, timeout }));
             async move {
@@ -179,8 +182,9 @@ impl Attempt {
     }
 
     /// The time this attempt may take: what is left of the deadline or budget, no more than
-    /// the connection's [`CallDefaults::timeout`](crate::CallDefaults::timeout); `None`
-    /// when neither is set.
+    /// the connection's [`CallDefaults::timeout`](crate::CallDefaults::timeout), and no
+    /// more than a `grpc-timeout` can carry (99,999,999 hours, about 11,400 years; tonic's
+    /// `Request::set_timeout` panics on more); `None` when neither is set.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }

@@ -2,15 +2,13 @@
 //! of its own, bounded by the connect's deadline; then checking each holds its PEM.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use conn_config::TlsSpec;
 
 use super::files::{Reader, TlsFile, files, read_files};
-#[cfg(feature = "_tls")]
-use super::roots::platform_roots;
 use crate::error::{Error, PemKind, TlsFileField};
 
 pub(super) fn not_pem(field: TlsFileField, path: &Path, expected: PemKind) -> Error {
@@ -99,25 +97,36 @@ struct Loaded {
 
 /// Reads the files, then (when `roots_for` gives the address) loads the platform's root
 /// certificates: rustls-native-certs reads the OS store, or the files `SSL_CERT_FILE` and
-/// `SSL_CERT_DIR` name, which are as able to block as the spec's own files.
+/// `SSL_CERT_DIR` name, which are as able to block as the spec's own files. Hands the result
+/// to `done`: on this thread, or, when another thread is loading the roots, on that one once
+/// it is done (while `alive` lives; see [`super::roots::platform_roots_then`]).
 fn read_all(
     files: &[TlsFile],
     at: &AtomicUsize,
     read: Reader,
     roots_for: Option<&str>,
-) -> Result<Loaded, Error> {
-    let contents = read(files, at)?;
-    #[cfg(feature = "_tls")]
-    let roots = roots_for.map(|address| {
-        at.store(AT_ROOTS, Ordering::Relaxed);
-        platform_roots(address)
-    });
-    #[cfg(not(feature = "_tls"))]
-    let roots = {
-        let _ = roots_for;
-        None
+    alive: Weak<()>,
+    done: impl FnOnce(Result<Loaded, Error>) + Send + 'static,
+) {
+    let contents = match read(files, at) {
+        Ok(contents) => contents,
+        Err(e) => return done(Err(e)),
     };
-    Ok(Loaded { contents, roots })
+    #[cfg(feature = "_tls")]
+    if let Some(address) = roots_for {
+        at.store(AT_ROOTS, Ordering::Relaxed);
+        return super::roots::platform_roots_then(address, alive, move |roots| {
+            done(Ok(Loaded {
+                contents,
+                roots: Some(roots),
+            }));
+        });
+    }
+    let _ = (roots_for, alive);
+    done(Ok(Loaded {
+        contents,
+        roots: None,
+    }));
 }
 
 /// Files being read on a thread of their own.
@@ -126,6 +135,9 @@ struct Reading {
     /// The index of the file being read, or [`AT_ROOTS`].
     at: Arc<AtomicUsize>,
     address: String,
+    /// Alive while the caller waits for the result (a load of the platform roots under way
+    /// on another thread hands it over only then).
+    _alive: Arc<()>,
 }
 
 impl Reading {
@@ -142,8 +154,10 @@ impl Reading {
         let at = Arc::new(AtomicUsize::new(0));
         let roots_for = tls.ca_files().is_empty().then(|| address.to_owned());
         let (files2, at2) = (files.clone(), at.clone());
+        let alive = Arc::new(());
+        let weak = Arc::downgrade(&alive);
         let job: super::reader::Job = Box::new(move || {
-            done(read_all(&files2, &at2, read, roots_for.as_deref()));
+            read_all(&files2, &at2, read, roots_for.as_deref(), weak, done);
         });
         if let Err(job) = super::reader::run(job) {
             tracing::debug!("reading the tls files on this thread");
@@ -153,6 +167,7 @@ impl Reading {
             files,
             at,
             address: address.to_owned(),
+            _alive: alive,
         }
     }
 

@@ -222,3 +222,79 @@ fn a_stuck_read_does_not_hold_up_the_next_one() {
         "{next:?}"
     );
 }
+
+/// A value loaded once (the platform roots): while one thread's load is under way (stuck,
+/// say), a second caller leaves its callback and returns instead of blocking; the loader
+/// runs the callbacks whose caller still waits once it is done, and drops the rest.
+#[cfg(feature = "_tls")]
+#[test]
+fn a_load_under_way_is_waited_for_by_callback() {
+    use std::sync::{Arc, mpsc};
+
+    use super::roots::Shared;
+
+    static SHARED: Shared<u32> = Shared::new();
+    let safety = Duration::from_secs(30);
+    let (loading, load_started) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    let (loader_got, loader_value) = mpsc::channel();
+    let loader_alive = Arc::new(());
+    let weak = Arc::downgrade(&loader_alive);
+    let loader = std::thread::spawn(move || {
+        let load = || {
+            loading.send(()).unwrap();
+            released.recv().unwrap();
+            7
+        };
+        SHARED.get_then(load, weak, move |v| loader_got.send(*v).unwrap());
+    });
+    load_started.recv_timeout(safety).unwrap();
+
+    // Both calls return while the load is stuck (they would block on it otherwise).
+    let (waiter_got, waiter_value) = mpsc::channel();
+    let (gone_got, gone_value) = mpsc::channel::<u32>();
+    let (waiter_alive, gone_alive) = (Arc::new(()), Arc::new(()));
+    let (w1, w2) = (Arc::downgrade(&waiter_alive), Arc::downgrade(&gone_alive));
+    let (returned, calls_returned) = mpsc::channel();
+    std::thread::spawn(move || {
+        SHARED.get_then(
+            || unreachable!("one load"),
+            w1,
+            move |v| waiter_got.send(*v).unwrap(),
+        );
+        SHARED.get_then(
+            || unreachable!("one load"),
+            w2,
+            move |v| gone_got.send(*v).unwrap(),
+        );
+        returned.send(()).unwrap();
+    });
+    calls_returned.recv_timeout(safety).unwrap();
+    assert!(
+        waiter_value.try_recv().is_err(),
+        "no value before the load ends"
+    );
+    // The second caller stopped waiting (its deadline passed).
+    drop(gone_alive);
+
+    release.send(()).unwrap();
+    assert_eq!(loader_value.recv_timeout(safety).unwrap(), 7);
+    assert_eq!(waiter_value.recv_timeout(safety).unwrap(), 7);
+    // Its callback was dropped without running: its sender is gone.
+    assert_eq!(
+        gone_value.recv_timeout(safety),
+        Err(mpsc::RecvTimeoutError::Disconnected)
+    );
+    loader.join().unwrap();
+    drop((loader_alive, waiter_alive));
+    // Loaded: handed over at once, on this thread.
+    let (now_got, now_value) = mpsc::channel();
+    SHARED.get_then(
+        || unreachable!("loaded"),
+        std::sync::Weak::new(),
+        move |v| {
+            now_got.send(*v).unwrap();
+        },
+    );
+    assert_eq!(now_value.try_recv(), Ok(7));
+}
