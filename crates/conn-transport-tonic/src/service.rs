@@ -96,8 +96,14 @@ const GRPC_MESSAGE: &str = "grpc-message";
 /// The `grpc-timeout` a request carries, if it carries a valid one: 1 to 8 digits and a
 /// unit (`H`, `M`, `S`, `m`, `u`, `n`), as tonic reads it.
 fn read_grpc_timeout(value: &http::HeaderValue) -> Option<Duration> {
-    let (digits, unit) = value.as_bytes().split_last().map(|(u, d)| (d, *u))?;
-    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
+    let (value, unit) = value.as_bytes().split_last().map(|(u, d)| (d, *u))?;
+    // As tonic reads it (`u64::from_str` of at most 8 characters): a leading `+` is allowed
+    // and counts among the 8.
+    if value.len() > 8 {
+        return None;
+    }
+    let digits = value.strip_prefix(b"+").unwrap_or(value);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
     // At most 8 digits: no overflow.
@@ -425,7 +431,30 @@ mod tests {
                 "{written}: {read:?}"
             );
         }
-        for bad in ["", "m", "123456789m", "12x", "1.5S", "-1S", "10s", "Sm"] {
+        // A leading `+`, which tonic accepts (and enforces), counts among the 8 characters.
+        for (text, read) in [
+            ("+200m", Duration::from_millis(200)),
+            ("+9999999S", Duration::from_secs(9_999_999)),
+        ] {
+            assert_eq!(
+                read_grpc_timeout(&HeaderValue::from_static(text)),
+                Some(read),
+                "{text}"
+            );
+        }
+        for bad in [
+            "",
+            "m",
+            "123456789m",
+            "12x",
+            "1.5S",
+            "-1S",
+            "10s",
+            "Sm",
+            "+m",
+            "+12345678m",
+            "++1m",
+        ] {
             assert_eq!(
                 read_grpc_timeout(&HeaderValue::from_static(bad)),
                 None,

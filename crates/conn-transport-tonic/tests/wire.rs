@@ -412,6 +412,18 @@ fn connect_lazy_outside_a_runtime_is_an_error_not_a_panic() {
     let spec = spec(ConnectArgs::new().uri("http://127.0.0.1:19530"));
     let err = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
     assert!(matches!(err, Error::NoRuntime), "{err:?}");
+    // Before any TLS file is read: a missing CA file is not even looked at.
+    let spec = spec_with_missing_ca();
+    let err = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
+    assert!(matches!(err, Error::NoRuntime), "{err:?}");
+}
+
+fn spec_with_missing_ca() -> ConnectionSpec {
+    spec(
+        ConnectArgs::new()
+            .uri("https://127.0.0.1:19530")
+            .ca_pem_path("/nonexistent/milvus-conn-ca.pem"),
+    )
 }
 
 #[tokio::test]

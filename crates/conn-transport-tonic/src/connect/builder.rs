@@ -247,16 +247,18 @@ impl Connector {
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedTarget`], [`Error::FileUnreadable`], [`Error::FileNotRegular`],
-    /// [`Error::FileTooLarge`], [`Error::FileReadTimedOut`], [`Error::FileNotPem`],
-    /// [`Error::ClientIdentity`], [`Error::TlsUnavailable`], and [`Error::NoRuntime`]
-    /// outside a Tokio runtime.
+    /// [`Error::NoRuntime`] outside a Tokio runtime (checked first, before any file is
+    /// read); then [`Error::UnsupportedTarget`], [`Error::FileUnreadable`],
+    /// [`Error::FileNotRegular`], [`Error::FileTooLarge`], [`Error::FileReadTimedOut`],
+    /// [`Error::FileNotPem`], [`Error::ClientIdentity`], [`Error::TlsUnavailable`].
     pub fn connect_lazy(&self, spec: &ConnectionSpec) -> Result<MilvusConnection, Error> {
-        // No server is started here: a `.db` target fails in `prepare`.
-        let mut prepared = prepare(spec, self.pool.is_some(), None, Default::default())?;
+        // Checked first: without a runtime no file is read (a stuck one would hold this
+        // thread for the whole timeout only to fail anyway).
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
+        // No server is started here: a `.db` target fails in `prepare`.
+        let mut prepared = prepare(spec, self.pool.is_some(), None, Default::default())?;
         let _entered = prepared.span("milvus.connect_lazy").entered();
         let (channel, pooled) = match self.slot(&mut prepared) {
             Slot::Pooled(pooled) => Slot::reuse(pooled),
