@@ -170,6 +170,13 @@ impl tower::Service<http::Request<Body>> for MilvusService {
                     .insert(GRPC_TIMEOUT, grpc_timeout_header(timeout));
             }),
         };
+        if timeout == Some(Duration::ZERO) {
+            // Run out before the call is made: not sent (see `CallTimedOut::zero`).
+            return MilvusResponseFuture {
+                state: State::Gated(Box::pin(std::future::ready(Err(CallTimedOut::zero())))),
+                clock: None,
+            };
+        }
         let clock = timeout.map(CallClock::start);
         if self.connection.handshake_done() {
             return MilvusResponseFuture {

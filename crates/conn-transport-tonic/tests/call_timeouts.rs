@@ -224,3 +224,35 @@ async fn every_stalled_call_names_its_timeout_whoever_answers_first() {
         );
     }
 }
+
+/// A zero time-out is taken as given (`Connector::call_timeout`'s docs): the call is not
+/// sent and fails at once as `timed_out`, against a server that answers at once too, from
+/// the default and from a request's own. (Without the check, tonic raced the answer
+/// against its already-fired timer and some calls succeeded.)
+#[tokio::test]
+async fn a_zero_time_out_fails_the_call_without_sending_it() {
+    let server = serve(TestServer::builder()).await;
+    let conn = connect(&server, Connector::new().call_timeout(Duration::ZERO)).await;
+    let before = get_version_calls(&server);
+    for _ in 0..20 {
+        let status = client(&conn)
+            .get_version(GetVersionRequest {})
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+        assert!(
+            status.message().contains("its time-out is zero"),
+            "{status:?}"
+        );
+        let err = conn.error_from_status(status, "GetVersion");
+        assert_eq!(err.kind(), ErrorKind::TimedOut, "{err:?}");
+        let mut own = tonic::Request::new(GetVersionRequest {});
+        own.set_timeout(Duration::ZERO);
+        let status = client(&conn).get_version(own).await.unwrap_err();
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    }
+    assert_eq!(get_version_calls(&server), before, "nothing was sent");
+    // A call with a time-out of its own is not touched by the zero default.
+    let reply = client(&conn).get_version(with_own_timeout()).await.unwrap();
+    assert!(!reply.into_inner().version.is_empty());
+}

@@ -104,6 +104,8 @@ impl Connector {
     /// A deadline for every call through [`MilvusConnection::service`] that does not set
     /// its own (`tonic::Request::set_timeout`): the service adds it as `grpc-timeout`, and
     /// tonic enforces it. Default none (as pymilvus: calls wait as long as they take).
+    /// A zero time-out (this default, or a request's own) is taken as given: such a call is
+    /// not sent and fails at once with `DEADLINE_EXCEEDED` (class `timed_out`).
     pub fn call_timeout(mut self, timeout: Duration) -> Connector {
         self.call_defaults.timeout = Some(timeout);
         self

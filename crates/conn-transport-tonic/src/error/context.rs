@@ -42,11 +42,23 @@ impl CallTimedOut {
     /// out, while it waited for the lazy `Connect` handshake (which goes on): as
     /// [`CallTimedOut::status`], the message saying that the call was not sent.
     pub(crate) fn before_sent(timeout: Duration) -> BoxError {
+        CallTimedOut::not_sent(timeout, WaitedForHandshake)
+    }
+
+    /// The status a call with a zero time-out fails with: it has run out before the call
+    /// is made, so the call is not sent (tonic would race the answer against a timer that
+    /// has already fired, so that some such calls would succeed).
+    pub(crate) fn zero() -> BoxError {
+        CallTimedOut::not_sent(Duration::ZERO, ZeroTimeout)
+    }
+
+    fn not_sent(timeout: Duration, why: impl StdError + Send + Sync + 'static) -> BoxError {
+        let why_text = why.to_string();
         let timed_out = CallTimedOut {
             timeout,
-            expired: Box::new(WaitedForHandshake),
+            expired: Box::new(why),
         };
-        let message = format!("{timed_out}: {WaitedForHandshake}");
+        let message = format!("{timed_out}: {why_text}");
         timed_out.into_status(message)
     }
 
@@ -89,6 +101,18 @@ impl fmt::Display for WaitedForHandshake {
 }
 
 impl StdError for WaitedForHandshake {}
+
+/// Why a call with a zero time-out was not sent.
+#[derive(Debug)]
+struct ZeroTimeout;
+
+impl fmt::Display for ZeroTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the call was not sent; its time-out is zero")
+    }
+}
+
+impl StdError for ZeroTimeout {}
 
 /// What the classifier needs to know about the connection being made.
 #[derive(Clone, Debug)]
