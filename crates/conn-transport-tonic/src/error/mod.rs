@@ -350,6 +350,9 @@ impl Error {
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use conn_transport_tonic::ErrorKind;
     /// let spec = conn_config::ConnectArgs::new().uri("https://h:1").ca_pem_path("/nonexistent.pem").resolve_isolated()?;
+    /// // connect_lazy needs a runtime (it checks for one before it reads any file).
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let _in_runtime = runtime.enter();
     /// let e = conn_transport_tonic::connect_lazy(&spec).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::LocalFile);
     /// assert_eq!(e.kind().as_str(), "local_file");
