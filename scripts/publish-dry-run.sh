@@ -37,7 +37,11 @@ trap 'rm -rf "$unpacked"' EXIT
   printf 'members = [%s]\n' "$(printf '"%s-'"$version"'", ' "${libs[@]}")"
   echo '[patch.crates-io]'
   for lib in "${libs[@]}"; do
-    tar -xzf "$target_dir/package/$lib-$version.crate" -C "$unpacked"
+    # `cargo publish --dry-run` leaves its tarballs in package/tmp-crate/ (`cargo package`
+    # in package/, where an older one may linger): this run's first.
+    crate=$target_dir/package/tmp-crate/$lib-$version.crate
+    [ -f "$crate" ] || crate=$target_dir/package/$lib-$version.crate
+    tar -xzf "$crate" -C "$unpacked"
     echo "$lib = { path = \"$lib-$version\" }"
   done
 } > "$unpacked/Cargo.toml"
