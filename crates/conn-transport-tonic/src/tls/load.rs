@@ -96,8 +96,9 @@ struct Loaded {
 }
 
 /// Reads the files, then (when `roots_for` gives the address) loads the platform's root
-/// certificates: rustls-native-certs reads the OS store, or the files `SSL_CERT_FILE` and
-/// `SSL_CERT_DIR` name, which are as able to block as the spec's own files. Hands the result
+/// certificates: rustls-native-certs reads the OS store and the files `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` name (added to the store: 146 certificates here with one in
+/// `SSL_CERT_FILE`), which are as able to block as the spec's own files. Hands the result
 /// to `done`: on this thread, or, when another thread is loading the roots, on that one once
 /// it is done (while `alive` lives; see [`super::roots::platform_roots_then`]).
 fn read_all(
